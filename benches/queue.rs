@@ -1,0 +1,251 @@
+//! spindle-queue against crossbeam-queue, concurrent-queue and crossbeam-channel, one run.
+//!
+//! Workloads (each reports time per item; criterion's throughput is items/s):
+//! - `single_thread`: push one item then pop it, on one thread (`VecDeque` is the floor);
+//! - `unbounded_2p2c`: 2 producers and 2 consumers move 10^6 items through an unbounded queue;
+//! - `bounded_2p2c`: the same through queues of capacity 1024.
+//!
+//! Every contender runs the same producer/consumer loops: retry with `Backoff::snooze` on
+//! full/empty, reset on success.
+
+use std::collections::VecDeque;
+use std::hint::black_box;
+use std::sync::{Arc, Barrier};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::measurement::WallTime;
+use crossbeam_utils::Backoff;
+
+/// Items moved per measured iteration of the multi-threaded workloads.
+const ITEMS: u64 = 1_000_000;
+const CAPACITY: usize = 1024;
+
+/// A non-blocking MPMC queue of `u64`, as the workloads drive it.
+trait Contender: Send + Sync + 'static {
+    /// Pushes, or hands the value back if full.
+    fn try_push(&self, value: u64) -> Result<(), u64>;
+    fn try_pop(&self) -> Option<u64>;
+}
+
+impl Contender for spindle_queue::Queue<u64> {
+    fn try_push(&self, value: u64) -> Result<(), u64> {
+        self.push(value);
+        Ok(())
+    }
+    fn try_pop(&self) -> Option<u64> {
+        self.pop()
+    }
+}
+
+impl Contender for spindle_queue::BoundedQueue<u64> {
+    fn try_push(&self, value: u64) -> Result<(), u64> {
+        self.push(value).map_err(|e| e.into_inner())
+    }
+    fn try_pop(&self) -> Option<u64> {
+        self.pop()
+    }
+}
+
+impl Contender for crossbeam_queue::SegQueue<u64> {
+    fn try_push(&self, value: u64) -> Result<(), u64> {
+        self.push(value);
+        Ok(())
+    }
+    fn try_pop(&self) -> Option<u64> {
+        self.pop()
+    }
+}
+
+impl Contender for crossbeam_queue::ArrayQueue<u64> {
+    fn try_push(&self, value: u64) -> Result<(), u64> {
+        self.push(value)
+    }
+    fn try_pop(&self) -> Option<u64> {
+        self.pop()
+    }
+}
+
+impl Contender for concurrent_queue::ConcurrentQueue<u64> {
+    fn try_push(&self, value: u64) -> Result<(), u64> {
+        self.push(value).map_err(|e| e.into_inner())
+    }
+    fn try_pop(&self) -> Option<u64> {
+        self.pop().ok()
+    }
+}
+
+/// Both ends of a crossbeam channel, driven with `try_send`/`try_recv`.
+struct Channel(crossbeam_channel::Sender<u64>, crossbeam_channel::Receiver<u64>);
+
+impl Contender for Channel {
+    fn try_push(&self, value: u64) -> Result<(), u64> {
+        self.0.try_send(value).map_err(|e| e.into_inner())
+    }
+    fn try_pop(&self) -> Option<u64> {
+        self.1.try_recv().ok()
+    }
+}
+
+/// Runs `producers` + `consumers` threads moving `ITEMS` through `queue`; returns the time
+/// from the start barrier to the last consumer finishing, and checks nothing was lost.
+fn move_items<Q: Contender>(queue: &Arc<Q>, producers: u64, consumers: u64) -> Duration {
+    let start = Arc::new(Barrier::new((producers + consumers + 1) as usize));
+    let per_producer = ITEMS / producers;
+    let mut handles = Vec::new();
+    for p in 0..producers {
+        let (queue, start) = (Arc::clone(queue), Arc::clone(&start));
+        handles.push(thread::spawn(move || {
+            start.wait();
+            let backoff = Backoff::new();
+            for i in 0..per_producer {
+                let mut value = p * per_producer + i;
+                while let Err(v) = queue.try_push(value) {
+                    value = v;
+                    backoff.snooze();
+                }
+                backoff.reset();
+            }
+            0
+        }));
+    }
+    for c in 0..consumers {
+        let (queue, start) = (Arc::clone(queue), Arc::clone(&start));
+        let share = ITEMS / consumers + u64::from(c < ITEMS % consumers);
+        handles.push(thread::spawn(move || {
+            start.wait();
+            let backoff = Backoff::new();
+            let (mut sum, mut got) = (0u64, 0u64);
+            while got < share {
+                match queue.try_pop() {
+                    Some(v) => {
+                        sum = sum.wrapping_add(v);
+                        got += 1;
+                        backoff.reset();
+                    }
+                    None => backoff.snooze(),
+                }
+            }
+            sum
+        }));
+    }
+    start.wait();
+    let began = Instant::now();
+    let sum: u64 = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    let elapsed = began.elapsed();
+    assert_eq!(sum, ITEMS * (ITEMS - 1) / 2, "items lost or duplicated");
+    elapsed
+}
+
+fn contend<Q: Contender>(group: &mut BenchmarkGroup<'_, WallTime>, name: &str, make: impl Fn() -> Q) {
+    group.bench_function(name, |b| {
+        b.iter_custom(|iters| {
+            (0..iters)
+                .map(|_| move_items(&Arc::new(make()), 2, 2))
+                .sum()
+        })
+    });
+}
+
+fn single_thread(c: &mut Criterion) {
+    let mut group = c.benchmark_group("single_thread");
+    group.throughput(Throughput::Elements(1));
+
+    let q = spindle_queue::Queue::new();
+    group.bench_function("spindle Queue", |b| {
+        b.iter(|| {
+            q.push(black_box(1u64));
+            black_box(q.pop())
+        })
+    });
+    let q = spindle_queue::BoundedQueue::new(CAPACITY).unwrap();
+    group.bench_function("spindle BoundedQueue", |b| {
+        b.iter(|| {
+            let _ = q.push(black_box(1u64));
+            black_box(q.pop())
+        })
+    });
+    let q = crossbeam_queue::SegQueue::new();
+    group.bench_function("crossbeam SegQueue", |b| {
+        b.iter(|| {
+            q.push(black_box(1u64));
+            black_box(q.pop())
+        })
+    });
+    let q = crossbeam_queue::ArrayQueue::new(CAPACITY);
+    group.bench_function("crossbeam ArrayQueue", |b| {
+        b.iter(|| {
+            let _ = q.push(black_box(1u64));
+            black_box(q.pop())
+        })
+    });
+    let q = concurrent_queue::ConcurrentQueue::unbounded();
+    group.bench_function("concurrent-queue unbounded", |b| {
+        b.iter(|| {
+            let _ = q.push(black_box(1u64));
+            black_box(q.pop().ok())
+        })
+    });
+    let (tx, rx) = crossbeam_channel::unbounded();
+    group.bench_function("crossbeam-channel unbounded", |b| {
+        b.iter(|| {
+            let _ = tx.try_send(black_box(1u64));
+            black_box(rx.try_recv().ok())
+        })
+    });
+    let mut q = VecDeque::with_capacity(CAPACITY);
+    group.bench_function("VecDeque (floor)", |b| {
+        b.iter(|| {
+            q.push_back(black_box(1u64));
+            black_box(q.pop_front())
+        })
+    });
+    group.finish();
+}
+
+fn unbounded_2p2c(c: &mut Criterion) {
+    let mut group = c.benchmark_group("unbounded_2p2c");
+    group.throughput(Throughput::Elements(ITEMS));
+    contend(&mut group, "spindle Queue", spindle_queue::Queue::new);
+    contend(&mut group, "crossbeam SegQueue", crossbeam_queue::SegQueue::new);
+    contend(&mut group, "concurrent-queue unbounded", concurrent_queue::ConcurrentQueue::unbounded);
+    contend(&mut group, "crossbeam-channel unbounded", || {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        Channel(tx, rx)
+    });
+    group.finish();
+}
+
+fn bounded_2p2c(c: &mut Criterion) {
+    let mut group = c.benchmark_group("bounded_2p2c");
+    group.throughput(Throughput::Elements(ITEMS));
+    contend(&mut group, "spindle BoundedQueue", || {
+        spindle_queue::BoundedQueue::new(CAPACITY).unwrap()
+    });
+    contend(&mut group, "crossbeam ArrayQueue", || crossbeam_queue::ArrayQueue::new(CAPACITY));
+    contend(&mut group, "concurrent-queue bounded", || {
+        concurrent_queue::ConcurrentQueue::bounded(CAPACITY)
+    });
+    contend(&mut group, "crossbeam-channel bounded", || {
+        let (tx, rx) = crossbeam_channel::bounded(CAPACITY);
+        Channel(tx, rx)
+    });
+    group.finish();
+}
+
+fn config() -> Criterion {
+    // Short times so `cargo xtask bench` finishes in minutes; ratios within one run are what
+    // we compare on a noisy 2-core machine.
+    Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(10)
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = single_thread, unbounded_2p2c, bounded_2p2c
+}
+criterion_main!(benches);

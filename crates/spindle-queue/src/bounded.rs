@@ -1,0 +1,441 @@
+//! [`BoundedQueue`]: the fixed-capacity MPMC ring.
+//!
+//! # Design
+//!
+//! Dmitry Vyukov's bounded MPMC queue, with crossbeam `ArrayQueue`'s lap encoding so any
+//! capacity works: an index is `lap * one_lap + slot`, where `one_lap` is the smallest power of
+//! two above the capacity. Each slot carries a stamp saying whose turn it is: `index` when the
+//! producer with that tail index may write it, `index + 1` when the consumer with that head
+//! index may read it. Producers claim slots with a CAS on `tail`, consumers with a CAS on
+//! `head`; the two live on separate cache lines, and `len` only reads them.
+//!
+//! # Invariants
+//!
+//! - **B1 (turns).** A slot's value is written only by the thread whose CAS moved `tail` from
+//!   the index equal to the slot's stamp, and read only by the thread whose CAS moved `head`
+//!   from `stamp - 1`. Each publishes with a Release store of the next stamp, which the next
+//!   owner reads with Acquire before touching the value.
+//! - **B2 (monotonic).** `head` and `tail` advance in laps and never go back (wrapping after
+//!   2^64 / `one_lap` laps), so a stale index never matches a stamp again.
+
+use core::fmt;
+use core::mem::MaybeUninit;
+use core::panic::{RefUnwindSafe, UnwindSafe};
+
+use crossbeam_utils::CachePadded;
+
+use crate::error::{CapacityError, PushError};
+use crate::primitive::{AtomicUsize, Backoff, Ordering, UnsafeCell, fence};
+
+/// One value cell and its turn stamp.
+struct Slot<T> {
+    stamp: AtomicUsize,
+    value: UnsafeCell<MaybeUninit<T>>,
+}
+
+/// A fixed-capacity, lock-free, multi-producer multi-consumer FIFO queue.
+///
+/// All memory is allocated by [`new`](BoundedQueue::new); pushing and popping never allocate.
+/// [`push`](BoundedQueue::push) hands the value back when the queue is full;
+/// [`force_push`](BoundedQueue::force_push) makes room by evicting the oldest value instead.
+///
+/// # Examples
+///
+/// ```
+/// use spindle_queue::{BoundedQueue, PushError};
+///
+/// let q = BoundedQueue::new(2)?;
+/// assert_eq!(q.push('a'), Ok(()));
+/// assert_eq!(q.push('b'), Ok(()));
+/// assert_eq!(q.push('c'), Err(PushError('c')));
+/// assert_eq!(q.pop(), Some('a'));
+/// # Ok::<(), spindle_queue::CapacityError>(())
+/// ```
+pub struct BoundedQueue<T> {
+    /// Next index to pop from.
+    head: CachePadded<AtomicUsize>,
+    /// Next index to push to.
+    tail: CachePadded<AtomicUsize>,
+    buffer: Box<[Slot<T>]>,
+    /// Slots in `buffer`.
+    cap: usize,
+    /// Smallest power of two greater than `cap`: the index step of one full lap.
+    one_lap: usize,
+}
+
+// SAFETY: values move between threads through the queue, which needs `T: Send` only; no
+// reference to a value is ever shared.
+unsafe impl<T: Send> Send for BoundedQueue<T> {}
+// SAFETY: as above; slot access follows invariant B1.
+unsafe impl<T: Send> Sync for BoundedQueue<T> {}
+
+impl<T> UnwindSafe for BoundedQueue<T> {}
+impl<T> RefUnwindSafe for BoundedQueue<T> {}
+
+impl<T> BoundedQueue<T> {
+    /// Creates an empty queue holding at most `capacity` values, allocating all its memory now.
+    ///
+    /// # Errors
+    ///
+    /// [`CapacityError`] if `capacity` is zero or too large to index.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q = spindle_queue::BoundedQueue::<u32>::new(100)?;
+    /// assert_eq!(q.capacity(), 100);
+    /// assert!(spindle_queue::BoundedQueue::<u32>::new(0).is_err());
+    /// # Ok::<(), spindle_queue::CapacityError>(())
+    /// ```
+    pub fn new(capacity: usize) -> Result<Self, CapacityError> {
+        let one_lap = capacity
+            .checked_add(1)
+            .and_then(usize::checked_next_power_of_two)
+            .filter(|_| capacity > 0 && capacity <= isize::MAX as usize / 2)
+            .ok_or(CapacityError::new(capacity))?;
+        let buffer = (0..capacity)
+            .map(|i| Slot {
+                // Lap 0: slot `i` waits for the producer with tail index `i`.
+                stamp: AtomicUsize::new(i),
+                value: UnsafeCell::new(MaybeUninit::uninit()),
+            })
+            .collect();
+        Ok(BoundedQueue {
+            head: CachePadded::new(AtomicUsize::new(0)),
+            tail: CachePadded::new(AtomicUsize::new(0)),
+            buffer,
+            cap: capacity,
+            one_lap,
+        })
+    }
+
+    /// The index after `index`: the next slot, or slot 0 of the next lap.
+    #[inline]
+    fn advance(&self, index: usize) -> usize {
+        if (index & (self.one_lap - 1)) + 1 < self.cap {
+            index + 1
+        } else {
+            (index & !(self.one_lap - 1)).wrapping_add(self.one_lap)
+        }
+    }
+
+    #[inline]
+    fn slot(&self, index: usize) -> &Slot<T> {
+        let i = index & (self.one_lap - 1);
+        debug_assert!(i < self.cap);
+        // SAFETY: an index's slot part is always below `cap` (see `advance`).
+        unsafe { self.buffer.get_unchecked(i) }
+    }
+
+    /// Pushes `value` at the back, or hands it back in [`PushError`] if the queue is full.
+    ///
+    /// # Errors
+    ///
+    /// [`PushError`] holding `value` when the queue is full.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q = spindle_queue::BoundedQueue::new(1)?;
+    /// assert!(q.push(1).is_ok());
+    /// assert_eq!(q.push(2).unwrap_err().into_inner(), 2);
+    /// # Ok::<(), spindle_queue::CapacityError>(())
+    /// ```
+    pub fn push(&self, value: T) -> Result<(), PushError<T>> {
+        self.push_or_else(value, |value, tail, _, _| {
+            // Relaxed: ordered by the SeqCst fence in `push_or_else`.
+            let head = self.head.load(Ordering::Relaxed);
+            // Full when the head is exactly one lap behind the tail.
+            if head.wrapping_add(self.one_lap) == tail {
+                Err(PushError(value))
+            } else {
+                Ok(value)
+            }
+        })
+    }
+
+    /// Pushes `value` at the back; if the queue is full, evicts the value at the front to make
+    /// room and returns it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q = spindle_queue::BoundedQueue::new(2)?;
+    /// assert_eq!(q.force_push(1), None);
+    /// assert_eq!(q.force_push(2), None);
+    /// assert_eq!(q.force_push(3), Some(1));
+    /// assert_eq!(q.pop(), Some(2));
+    /// # Ok::<(), spindle_queue::CapacityError>(())
+    /// ```
+    pub fn force_push(&self, value: T) -> Option<T> {
+        let pushed = self.push_or_else(value, |value, tail, new_tail, slot| {
+            let head = tail.wrapping_sub(self.one_lap);
+            let new_head = new_tail.wrapping_sub(self.one_lap);
+            // SeqCst: the eviction takes the consumer's turn on this slot; it must be ordered
+            // with consumers' claims on `head` and producers' on `tail`.
+            if self
+                .head
+                .compare_exchange_weak(head, new_head, Ordering::SeqCst, Ordering::Relaxed)
+                .is_err()
+            {
+                return Ok(value);
+            }
+            // We own both turns on the slot (B1): move the tail past it, swap the value.
+            self.tail.store(new_tail, Ordering::SeqCst);
+            // SAFETY: winning the head CAS at `tail - one_lap` makes us the slot's consumer,
+            // and the stamp says its producer has finished (B1).
+            let old = slot
+                .value
+                .with_mut(|p| unsafe { p.replace(MaybeUninit::new(value)).assume_init() });
+            // Release: publishes the new value to the next consumer (B1).
+            slot.stamp.store(tail + 1, Ordering::Release);
+            Err(PushError(old))
+        });
+        pushed.err().map(PushError::into_inner)
+    }
+
+    /// The shared push loop; `on_full` decides what to do when the tail slot is a lap behind.
+    #[inline]
+    fn push_or_else<F>(&self, mut value: T, on_full: F) -> Result<(), PushError<T>>
+    where
+        F: Fn(T, usize, usize, &Slot<T>) -> Result<T, PushError<T>>,
+    {
+        let backoff = Backoff::new();
+        // Relaxed: the stamp's Acquire below is what orders slot access.
+        let mut tail = self.tail.load(Ordering::Relaxed);
+        loop {
+            let new_tail = self.advance(tail);
+            let slot = self.slot(tail);
+            // Acquire: pairs with the consumer's Release stamp store (B1).
+            let stamp = slot.stamp.load(Ordering::Acquire);
+
+            if stamp == tail {
+                // Our turn, if no other producer takes it first.
+                // SeqCst: pairs with the SeqCst fences of the full/empty checks.
+                match self.tail.compare_exchange_weak(
+                    tail,
+                    new_tail,
+                    Ordering::SeqCst,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => {
+                        // SAFETY: the CAS gave us the producer's turn on this slot (B1).
+                        slot.value
+                            .with_mut(|p| unsafe { p.write(MaybeUninit::new(value)) });
+                        // Release: publishes the value to the consumer (B1).
+                        slot.stamp.store(tail + 1, Ordering::Release);
+                        return Ok(());
+                    }
+                    Err(current) => {
+                        tail = current;
+                        backoff.spin();
+                    }
+                }
+            } else if stamp.wrapping_add(self.one_lap) == tail + 1 {
+                // The slot still holds last lap's value: possibly full.
+                // SeqCst fence: orders the head load in `on_full` after our stamp load.
+                fence(Ordering::SeqCst);
+                value = on_full(value, tail, new_tail, slot)?;
+                backoff.spin();
+                tail = self.tail.load(Ordering::Relaxed);
+            } else {
+                // Another producer claimed this slot and has not published yet.
+                backoff.snooze();
+                tail = self.tail.load(Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Pops the value at the front, or `None` if the queue is empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q = spindle_queue::BoundedQueue::new(4)?;
+    /// q.push(7).unwrap();
+    /// assert_eq!(q.pop(), Some(7));
+    /// assert_eq!(q.pop(), None);
+    /// # Ok::<(), spindle_queue::CapacityError>(())
+    /// ```
+    pub fn pop(&self) -> Option<T> {
+        let backoff = Backoff::new();
+        // Relaxed: the stamp's Acquire below is what orders slot access.
+        let mut head = self.head.load(Ordering::Relaxed);
+        loop {
+            let slot = self.slot(head);
+            // Acquire: pairs with the producer's Release stamp store (B1).
+            let stamp = slot.stamp.load(Ordering::Acquire);
+
+            if stamp == head + 1 {
+                let new_head = self.advance(head);
+                // SeqCst: pairs with the SeqCst fences of the full/empty checks.
+                match self.head.compare_exchange_weak(
+                    head,
+                    new_head,
+                    Ordering::SeqCst,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => {
+                        // SAFETY: the CAS gave us the consumer's turn on this slot (B1).
+                        let value = slot.value.with(|p| unsafe { p.read().assume_init() });
+                        // Release: hands the slot to next lap's producer (B1).
+                        slot.stamp
+                            .store(head.wrapping_add(self.one_lap), Ordering::Release);
+                        return Some(value);
+                    }
+                    Err(current) => {
+                        head = current;
+                        backoff.spin();
+                    }
+                }
+            } else if stamp == head {
+                // The slot awaits its producer: possibly empty.
+                // SeqCst fence: orders the tail load after our stamp load.
+                fence(Ordering::SeqCst);
+                let tail = self.tail.load(Ordering::Relaxed);
+                if tail == head {
+                    return None;
+                }
+                backoff.spin();
+                head = self.head.load(Ordering::Relaxed);
+            } else {
+                // Another consumer claimed this slot and has not released it yet.
+                backoff.snooze();
+                head = self.head.load(Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// The most values the queue holds.
+    ///
+    /// ```
+    /// assert_eq!(spindle_queue::BoundedQueue::<u8>::new(3)?.capacity(), 3);
+    /// # Ok::<(), spindle_queue::CapacityError>(())
+    /// ```
+    pub fn capacity(&self) -> usize {
+        self.cap
+    }
+
+    /// Returns `true` if the queue holds no values.
+    ///
+    /// ```
+    /// let q = spindle_queue::BoundedQueue::new(1)?;
+    /// assert!(q.is_empty());
+    /// q.push(()).unwrap();
+    /// assert!(!q.is_empty());
+    /// # Ok::<(), spindle_queue::CapacityError>(())
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        let head = self.head.load(Ordering::SeqCst);
+        let tail = self.tail.load(Ordering::SeqCst);
+        tail == head
+    }
+
+    /// Returns `true` if the queue holds [`capacity`](BoundedQueue::capacity) values.
+    ///
+    /// ```
+    /// let q = spindle_queue::BoundedQueue::new(1)?;
+    /// q.push(()).unwrap();
+    /// assert!(q.is_full());
+    /// # Ok::<(), spindle_queue::CapacityError>(())
+    /// ```
+    pub fn is_full(&self) -> bool {
+        let tail = self.tail.load(Ordering::SeqCst);
+        let head = self.head.load(Ordering::SeqCst);
+        head.wrapping_add(self.one_lap) == tail
+    }
+
+    /// The number of values in the queue: a snapshot that other threads may already have
+    /// changed. Reads both indices, writes nothing.
+    ///
+    /// ```
+    /// let q = spindle_queue::BoundedQueue::new(8)?;
+    /// q.push(1).unwrap();
+    /// q.push(2).unwrap();
+    /// assert_eq!(q.len(), 2);
+    /// # Ok::<(), spindle_queue::CapacityError>(())
+    /// ```
+    pub fn len(&self) -> usize {
+        loop {
+            let tail = self.tail.load(Ordering::SeqCst);
+            let head = self.head.load(Ordering::SeqCst);
+            // A consistent pair: the tail did not move while we read the head.
+            if self.tail.load(Ordering::SeqCst) == tail {
+                let hix = head & (self.one_lap - 1);
+                let tix = tail & (self.one_lap - 1);
+                return if hix < tix {
+                    tix - hix
+                } else if hix > tix {
+                    self.cap - hix + tix
+                } else if tail == head {
+                    0
+                } else {
+                    self.cap
+                };
+            }
+        }
+    }
+}
+
+impl<T> Drop for BoundedQueue<T> {
+    fn drop(&mut self) {
+        // Exclusive access: every operation has completed.
+        let len = self.len();
+        let head = self.head.load(Ordering::Relaxed) & (self.one_lap - 1);
+        for i in 0..len {
+            let index = (head + i) % self.cap;
+            // SAFETY: the `len` slots after the head hold written, unread values, and
+            // `&mut self` means nobody else touches them.
+            self.buffer[index]
+                .value
+                .with_mut(|p| unsafe { (*p).assume_init_drop() });
+        }
+    }
+}
+
+impl<T> fmt::Debug for BoundedQueue<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BoundedQueue")
+            .field("len", &self.len())
+            .field("capacity", &self.cap)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> IntoIterator for BoundedQueue<T> {
+    type Item = T;
+    type IntoIter = BoundedIntoIter<T>;
+
+    fn into_iter(self) -> BoundedIntoIter<T> {
+        BoundedIntoIter { queue: self }
+    }
+}
+
+/// An iterator that moves values out of a [`BoundedQueue`], front first.
+///
+/// # Examples
+///
+/// ```
+/// let q = spindle_queue::BoundedQueue::new(3)?;
+/// q.push(1).unwrap();
+/// q.push(2).unwrap();
+/// assert_eq!(q.into_iter().collect::<Vec<_>>(), [1, 2]);
+/// # Ok::<(), spindle_queue::CapacityError>(())
+/// ```
+#[derive(Debug)]
+pub struct BoundedIntoIter<T> {
+    queue: BoundedQueue<T>,
+}
+
+impl<T> Iterator for BoundedIntoIter<T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        self.queue.pop()
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let len = self.queue.len();
+        (len, Some(len))
+    }
+}

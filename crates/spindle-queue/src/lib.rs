@@ -1,0 +1,67 @@
+//! Lock-free multi-producer multi-consumer FIFO queues, the foundation of Spindle.
+//!
+//! | type | capacity | memory | when to use |
+//! |---|---|---|---|
+//! | [`Queue`] | unbounded | segments of [`Queue::SEGMENT_CAPACITY`] values, recycled | producers must never be refused |
+//! | [`BoundedQueue`] | fixed | one array, allocated up front | backpressure, hard memory bound |
+//!
+//! Both are `Send + Sync` for `T: Send`, keep per-producer FIFO order, drop the values still in
+//! them exactly once when dropped, and work with zero-sized `T`.
+//!
+//! # Design and trade-offs
+//!
+//! [`Queue`] is crossbeam's `SegQueue` protocol (one CAS on an index claims a slot; a state word
+//! per slot hands the value over; a drained segment is retired by the last of its readers) with
+//! one change: a retired segment goes onto a stack of spares and the producer that fills a
+//! segment takes its successor from there. `SegQueue` allocates and frees a 31-slot block every
+//! 31 items (crossbeam#398); a [`Queue`] whose length stays within its retained capacity
+//! allocates nothing after warm-up, and [`Queue::with_capacity`] allocates nothing after
+//! construction. The cost is memory: up to the retained capacity stays allocated after a burst
+//! (bounded by [`Queue::with_retained_capacity`]).
+//!
+//! [`BoundedQueue`] is Dmitry Vyukov's bounded MPMC ring: a turn stamp per slot, a CAS on the
+//! tail to push and on the head to pop, head and tail on separate cache lines. A full queue
+//! hands the value back ([`PushError`]), or [`BoundedQueue::force_push`] evicts the oldest.
+//!
+//! Neither queue blocks: `pop` on an empty queue returns `None` at once. Under contention a
+//! thread retries with exponential backoff (`crossbeam_utils::Backoff`).
+//!
+//! # Checking
+//!
+//! Every atomic and cell goes through one shim module, so under `--cfg spindle_loom` (run by
+//! `cargo xtask loom`) loom explores the real code's interleavings, with segments shrunk to two
+//! slots. `cargo xtask miri` runs the tests under Miri where a nightly toolchain has it.
+//!
+//! # Examples
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::thread;
+//! use spindle_queue::Queue;
+//!
+//! let q = Arc::new(Queue::new());
+//! let producers: Vec<_> = (0..4)
+//!     .map(|p| {
+//!         let q = Arc::clone(&q);
+//!         thread::spawn(move || (0..100).for_each(|i| q.push(p * 100 + i)))
+//!     })
+//!     .collect();
+//! producers.into_iter().for_each(|h| h.join().unwrap());
+//! let mut all: Vec<i32> = std::iter::from_fn(|| q.pop()).collect();
+//! all.sort();
+//! assert_eq!(all, (0..400).collect::<Vec<_>>());
+//! ```
+
+#![deny(missing_docs)]
+#![warn(unsafe_op_in_unsafe_fn)]
+
+mod bounded;
+mod error;
+mod primitive;
+mod segment;
+mod spares;
+mod unbounded;
+
+pub use bounded::{BoundedIntoIter, BoundedQueue};
+pub use error::{CapacityError, PushError};
+pub use unbounded::{DEFAULT_RETAINED_CAPACITY, IntoIter, Queue};

@@ -1,0 +1,224 @@
+//! One segment of the unbounded [`Queue`](crate::Queue): a fixed run of slots and the link to
+//! the next segment.
+//!
+//! # Invariants
+//!
+//! - **G1 (slot ownership).** A slot's value is written only by the producer whose CAS on the
+//!   tail index claimed that slot, and read only by the consumer whose CAS on the head index
+//!   claimed it, after that consumer has seen the slot's `WRITE` bit (Acquire). The two never
+//!   touch the value at the same time.
+//! - **G2 (last touch).** A producer's last access to a segment is the `fetch_or(WRITE)` on its
+//!   slot; a consumer's is the `fetch_or(READ)` on its slot (or, for the consumer of the last
+//!   slot, [`Segment::retire`] itself).
+//! - **G3 (retirement).** A segment is retired by exactly one thread: the consumer of its last
+//!   slot starts [`Segment::retire`]; if a slot's reader is still busy, retirement is handed to
+//!   that reader through the `DESTROY` bit (whichever of the two bits is set second sees the
+//!   other). When retirement completes, no other thread holds a pointer it will dereference
+//!   (G2, plus: stale pointers read by producers and consumers that then lose their CAS are
+//!   never dereferenced), so the retiring thread owns the segment exclusively and may reset and
+//!   recycle it or free it.
+
+use core::mem::MaybeUninit;
+use core::ptr;
+
+use crate::primitive::{AtomicPtr, AtomicUsize, Backoff, Ordering, UnsafeCell};
+use crate::spares::Spares;
+
+/// Set in a slot's state once its value is written.
+pub(crate) const WRITE: usize = 1;
+/// Set in a slot's state once its value has been read out.
+pub(crate) const READ: usize = 2;
+/// Set in a slot's state when retirement found the slot still being read: its reader finishes
+/// the retirement (invariant G3).
+pub(crate) const DESTROY: usize = 4;
+
+/// Indices per segment. The last index of each lap names no slot: a tail or head index resting
+/// on it means "the next segment is being installed".
+#[cfg(not(spindle_loom))]
+pub(crate) const LAP: usize = 32;
+// Two slots reach the "segment full → install the next one" and recycling paths in a state
+// space loom can exhaust.
+#[cfg(spindle_loom)]
+pub(crate) const LAP: usize = 3;
+
+/// Values one segment holds.
+pub(crate) const SEGMENT_CAP: usize = LAP - 1;
+
+/// One value cell and its state word.
+pub(crate) struct Slot<T> {
+    value: UnsafeCell<MaybeUninit<T>>,
+    state: AtomicUsize,
+}
+
+impl<T> Slot<T> {
+    /// Writes `value` and publishes it to the consumer of this slot.
+    ///
+    /// # Safety
+    /// The caller claimed this slot as a producer (invariant G1).
+    #[inline]
+    pub(crate) unsafe fn write(&self, value: T) {
+        // SAFETY: the caller owns the value cell until WRITE is published (G1).
+        self.value.with_mut(|p| unsafe { p.write(MaybeUninit::new(value)) });
+        // Release: publishes the value; pairs with the Acquire load in `wait_write`.
+        self.state.fetch_or(WRITE, Ordering::Release);
+    }
+
+    /// Waits for the producer of this slot to publish its value, then moves the value out.
+    ///
+    /// # Safety
+    /// The caller claimed this slot as a consumer (invariant G1).
+    #[inline]
+    pub(crate) unsafe fn take(&self) -> T {
+        let backoff = Backoff::new();
+        // Acquire: pairs with the Release `fetch_or(WRITE)` in `write`.
+        while self.state.load(Ordering::Acquire) & WRITE == 0 {
+            backoff.snooze();
+        }
+        // SAFETY: WRITE is set, so the value is initialised, and only this consumer reads it (G1).
+        self.value.with(|p| unsafe { p.read().assume_init() })
+    }
+
+    /// Marks the value read; returns whether retirement is waiting on this slot.
+    #[inline]
+    fn mark_read(&self) -> bool {
+        // AcqRel: Release orders our read of the value before the retirer frees or reuses the
+        // slot; Acquire pairs with the retirer's `fetch_or(DESTROY)`.
+        self.state.fetch_or(READ, Ordering::AcqRel) & DESTROY != 0
+    }
+
+    /// Drops the value in place.
+    ///
+    /// # Safety
+    /// The value is initialised and nobody else can reach it (the queue is being dropped).
+    pub(crate) unsafe fn drop_value(&self) {
+        // SAFETY: the caller guarantees an initialised value and exclusive access.
+        self.value.with_mut(|p| unsafe { (*p).assume_init_drop() });
+    }
+}
+
+/// A run of [`SEGMENT_CAP`] slots and the link to the segment after it.
+///
+/// While a segment sits in the [`Spares`] list, `next` links the spares instead.
+pub(crate) struct Segment<T> {
+    pub(crate) next: AtomicPtr<Segment<T>>,
+    slots: [Slot<T>; SEGMENT_CAP],
+}
+
+impl<T> Segment<T> {
+    /// Allocates an empty segment.
+    #[cfg(not(spindle_loom))]
+    pub(crate) fn alloc() -> *mut Segment<T> {
+        use std::alloc::{Layout, alloc_zeroed, handle_alloc_error};
+        let layout = Layout::new::<Segment<T>>();
+        // SAFETY: `layout` is not zero-sized: a segment always holds its `next` pointer.
+        let raw = unsafe { alloc_zeroed(layout) };
+        if raw.is_null() {
+            handle_alloc_error(layout);
+        }
+        // All-zero bytes are a valid empty segment: a null `next`, zero slot states and
+        // uninitialised values. Zeroing in place also keeps a segment of large `T` off the stack.
+        raw.cast()
+    }
+
+    /// Allocates an empty segment (loom's atomics cannot be zero-initialised).
+    #[cfg(spindle_loom)]
+    pub(crate) fn alloc() -> *mut Segment<T> {
+        let segment = Segment {
+            next: AtomicPtr::new(ptr::null_mut()),
+            slots: core::array::from_fn(|_| Slot {
+                value: UnsafeCell::new(MaybeUninit::uninit()),
+                state: AtomicUsize::new(0),
+            }),
+        };
+        Box::into_raw(Box::new(segment))
+    }
+
+    /// Frees a segment without touching any value in it.
+    ///
+    /// # Safety
+    /// `this` came from [`Segment::alloc`], the caller owns it exclusively, and every value in
+    /// it has been moved out or dropped.
+    pub(crate) unsafe fn free(this: *mut Segment<T>) {
+        // SAFETY: as the caller guarantees; `alloc` produced it with `Box`'s layout and
+        // allocator, and `MaybeUninit` values need no drop.
+        drop(unsafe { Box::from_raw(this) });
+    }
+
+    /// The slot at `offset`.
+    ///
+    /// # Safety
+    /// `offset < SEGMENT_CAP`.
+    #[inline]
+    pub(crate) unsafe fn slot(&self, offset: usize) -> &Slot<T> {
+        debug_assert!(offset < SEGMENT_CAP);
+        // SAFETY: the caller keeps `offset` in bounds.
+        unsafe { self.slots.get_unchecked(offset) }
+    }
+
+    /// Waits until the producer that filled this segment has linked the next one.
+    #[inline]
+    pub(crate) fn wait_next(&self) -> *mut Segment<T> {
+        let backoff = Backoff::new();
+        loop {
+            // Acquire: pairs with the Release store of `next` in `Queue::push`, so the next
+            // segment's reset state is visible.
+            let next = self.next.load(Ordering::Acquire);
+            if !next.is_null() {
+                return next;
+            }
+            backoff.snooze();
+        }
+    }
+
+    /// Clears every slot's state so the segment can be used again.
+    ///
+    /// # Safety
+    /// The caller owns the segment exclusively (invariant G3).
+    pub(crate) unsafe fn reset(&self) {
+        for slot in &self.slots {
+            // Relaxed: the segment is published to its next user by the Release CAS in
+            // `Spares::put` (or the Release stores of `Queue::push`), which orders these.
+            slot.state.store(0, Ordering::Relaxed);
+        }
+        self.next.store(ptr::null_mut(), Ordering::Relaxed);
+    }
+
+    /// Called by the consumer that read slot `start - 1` (or, with `start == 0`, the consumer
+    /// of the last slot): marks the remaining slots, and if none is still being read, hands the
+    /// segment to `spares` for reuse.
+    ///
+    /// # Safety
+    /// The caller is the consumer described above and has finished reading its own slot
+    /// (invariants G2, G3).
+    pub(crate) unsafe fn retire(this: *mut Segment<T>, start: usize, spares: &Spares<T>) {
+        // The last slot needs no DESTROY bit: its reader is the one that began retirement.
+        for i in start..SEGMENT_CAP - 1 {
+            // SAFETY: the segment is alive until retirement completes, and `i` is in bounds.
+            let slot = unsafe { (*this).slot(i) };
+            // Acquire (both): if READ is seen, that reader's accesses happen before ours.
+            if slot.state.load(Ordering::Acquire) & READ == 0
+                && slot.state.fetch_or(DESTROY, Ordering::AcqRel) & READ == 0
+            {
+                // Still being read: that reader continues retirement from `i + 1`.
+                return;
+            }
+        }
+        // SAFETY: every slot's reader is done, so we own the segment (G3).
+        unsafe { spares.put(this) };
+    }
+}
+
+/// Finishes reading a slot: marks it read and, if retirement is waiting on it, continues it.
+///
+/// # Safety
+/// The caller is the consumer that claimed slot `offset` of `segment` and has moved its value
+/// out; `offset + 1 < SEGMENT_CAP`.
+#[inline]
+pub(crate) unsafe fn finish_read<T>(segment: *mut Segment<T>, offset: usize, spares: &Spares<T>) {
+    // SAFETY: the segment cannot be retired before this slot is marked read (G3).
+    let slot = unsafe { (*segment).slot(offset) };
+    if slot.mark_read() {
+        // SAFETY: retirement stopped at this slot and handed itself to us.
+        unsafe { Segment::retire(segment, offset + 1, spares) };
+    }
+}

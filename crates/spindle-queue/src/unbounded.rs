@@ -1,0 +1,573 @@
+//! [`Queue`]: the unbounded MPMC FIFO queue.
+//!
+//! # Design
+//!
+//! The queue is a linked list of segments of [`SEGMENT_CAP`] slots (see `segment.rs`). The head
+//! and tail are each an index plus a segment pointer, on their own cache lines. An index counts
+//! slots in laps of [`LAP`]; its low bit (`HAS_NEXT`, head only) caches "the head segment is not
+//! the last", so most pops never read the tail's cache line. A producer claims a slot with one
+//! CAS on the tail index, a consumer with one CAS on the head index; the slot's state word then
+//! hands the value over (crossbeam's `SegQueue` protocol).
+//!
+//! Where `SegQueue` frees a drained segment and allocates a fresh one every `SEGMENT_CAP`
+//! pushes, this queue retires drained segments to a stack of spares (`spares.rs`) and the
+//! producer that fills a segment takes its successor from there. A workload whose length stays
+//! within the retained capacity allocates nothing once warmed up.
+//!
+//! # Invariants
+//!
+//! - **Q1 (monotonic indices).** The head and tail indices only grow (wrapping after 2^63
+//!   operations). The segment pointer in a position changes only after its index has moved past
+//!   that segment's last slot, so a thread whose CAS on an index succeeds also holds the segment
+//!   that index lies in; a thread that loses its CAS never dereferences the pointer it read.
+//!   Recycled segments are thus safe from ABA: a stale index never matches again.
+//! - **Q2 (install window).** An index resting on offset `SEGMENT_CAP` means the thread that
+//!   claimed the segment's last slot is installing (tail) or moving to (head) the next segment;
+//!   others wait for it. Tail installs are therefore serialised, which is what lets one thread at
+//!   a time take from the spares (invariant P1 in `spares.rs`).
+//! - Slot ownership and retirement: invariants G1–G3 in `segment.rs`.
+
+use core::fmt;
+use core::marker::PhantomData;
+use core::panic::{RefUnwindSafe, UnwindSafe};
+use core::ptr;
+
+use crossbeam_utils::CachePadded;
+
+use crate::primitive::{AtomicPtr, AtomicUsize, Backoff, Ordering, fence};
+use crate::segment::{LAP, SEGMENT_CAP, Segment, finish_read};
+use crate::spares::Spares;
+
+/// Low index bits reserved for flags.
+const SHIFT: usize = 1;
+/// Head-only flag: the head segment has a successor.
+const HAS_NEXT: usize = 1;
+
+/// How many items' worth of drained segments [`Queue::new`] keeps for reuse.
+pub const DEFAULT_RETAINED_CAPACITY: usize = 1024;
+
+/// An index and the segment it lies in.
+struct Position<T> {
+    index: AtomicUsize,
+    segment: AtomicPtr<Segment<T>>,
+}
+
+impl<T> Position<T> {
+    fn new(segment: *mut Segment<T>) -> Self {
+        Position {
+            index: AtomicUsize::new(0),
+            segment: AtomicPtr::new(segment),
+        }
+    }
+}
+
+/// An unbounded, lock-free, multi-producer multi-consumer FIFO queue that recycles its memory.
+///
+/// Values live in segments of a few dozen slots linked in a list. Unlike
+/// `crossbeam_queue::SegQueue`, drained segments are not freed but kept (up to a retained
+/// capacity) and reused, so once a workload has warmed up, [`push`](Queue::push) and
+/// [`pop`](Queue::pop) allocate nothing.
+///
+/// Values pushed by one thread are popped in the order that thread pushed them.
+///
+/// # Examples
+///
+/// ```
+/// use spindle_queue::Queue;
+///
+/// let q = Queue::new();
+/// q.push('a');
+/// q.push('b');
+/// assert_eq!(q.pop(), Some('a'));
+/// assert_eq!(q.pop(), Some('b'));
+/// assert_eq!(q.pop(), None);
+/// ```
+pub struct Queue<T> {
+    head: CachePadded<Position<T>>,
+    tail: CachePadded<Position<T>>,
+    spares: Spares<T>,
+    /// The queue owns values of type `T` and drops them.
+    _marker: PhantomData<T>,
+}
+
+// SAFETY: values move between threads through the queue, which needs `T: Send` and nothing
+// more; the queue never hands out references to values, so `T: Sync` is not needed for `Sync`.
+unsafe impl<T: Send> Send for Queue<T> {}
+// SAFETY: as above; all shared state is accessed through atomics or under invariant G1.
+unsafe impl<T: Send> Sync for Queue<T> {}
+
+impl<T> UnwindSafe for Queue<T> {}
+impl<T> RefUnwindSafe for Queue<T> {}
+
+impl<T> Queue<T> {
+    /// Values one segment holds; memory is allocated and recycled in segments of this size.
+    ///
+    /// ```
+    /// assert!(spindle_queue::Queue::<u8>::SEGMENT_CAPACITY >= 2);
+    /// ```
+    pub const SEGMENT_CAPACITY: usize = SEGMENT_CAP;
+
+    /// Creates an empty queue. Allocates nothing until the first push; keeps up to
+    /// [`DEFAULT_RETAINED_CAPACITY`] items' worth of drained segments for reuse.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q = spindle_queue::Queue::<u64>::new();
+    /// assert!(q.is_empty());
+    /// ```
+    pub fn new() -> Self {
+        Self::with_spares(0, DEFAULT_RETAINED_CAPACITY)
+    }
+
+    /// Creates an empty queue with room for `capacity` values allocated up front, and keeps
+    /// at least that much memory for reuse as it drains. A workload that never holds more than
+    /// `capacity` values allocates nothing at all, warm-up included.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q = spindle_queue::Queue::with_capacity(100);
+    /// for i in 0..100 {
+    ///     q.push(i); // no allocation
+    /// }
+    /// assert_eq!(q.len(), 100);
+    /// ```
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self::with_spares(capacity, capacity.max(DEFAULT_RETAINED_CAPACITY))
+    }
+
+    /// Creates an empty queue that keeps at most `retained` items' worth of drained segments
+    /// for reuse (rounded up to whole segments); `0` frees every drained segment, as
+    /// `SegQueue` does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q = spindle_queue::Queue::<u64>::with_retained_capacity(0);
+    /// q.push(1);
+    /// assert_eq!(q.retained_capacity(), 0);
+    /// ```
+    pub fn with_retained_capacity(retained: usize) -> Self {
+        Self::with_spares(0, retained)
+    }
+
+    fn with_spares(preallocate: usize, retained: usize) -> Self {
+        let segments = |items: usize| items.div_ceil(SEGMENT_CAP);
+        let spares = Spares::new(segments(retained));
+        let first = if preallocate == 0 {
+            ptr::null_mut()
+        } else {
+            // The first segment is installed now; the rest wait as spares. One extra spare
+            // covers a tail that has moved to a fresh segment while the head still drains.
+            for _ in 0..segments(preallocate) {
+                // SAFETY: a fresh, empty segment we own.
+                unsafe { spares.put(Segment::alloc()) };
+            }
+            Segment::alloc()
+        };
+        Queue {
+            head: CachePadded::new(Position::new(first)),
+            tail: CachePadded::new(Position::new(first)),
+            spares,
+            _marker: PhantomData,
+        }
+    }
+
+    /// Most items' worth of drained segments this queue keeps for reuse.
+    ///
+    /// ```
+    /// let q = spindle_queue::Queue::<u8>::new();
+    /// assert!(q.retained_capacity() >= spindle_queue::DEFAULT_RETAINED_CAPACITY);
+    /// ```
+    pub fn retained_capacity(&self) -> usize {
+        self.spares.limit() * SEGMENT_CAP
+    }
+
+    /// Pushes `value` at the back of the queue.
+    ///
+    /// Lock-free; allocates only when no drained segment is available to reuse.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q = spindle_queue::Queue::new();
+    /// q.push(10);
+    /// assert_eq!(q.len(), 1);
+    /// ```
+    pub fn push(&self, value: T) {
+        let backoff = Backoff::new();
+        // Acquire (both loads here and below): pairs with the Release stores of a finished
+        // install, so the segment behind the pointer is initialised.
+        let mut tail = self.tail.index.load(Ordering::Acquire);
+        let mut segment = self.tail.segment.load(Ordering::Acquire);
+
+        loop {
+            let offset = (tail >> SHIFT) % LAP;
+
+            // Another producer is installing the next segment (Q2).
+            if offset == SEGMENT_CAP {
+                backoff.snooze();
+                tail = self.tail.index.load(Ordering::Acquire);
+                segment = self.tail.segment.load(Ordering::Acquire);
+                continue;
+            }
+
+            if segment.is_null() {
+                segment = self.install_first_segment();
+                tail = self.tail.index.load(Ordering::Acquire);
+                continue;
+            }
+
+            let new_tail = tail + (1 << SHIFT);
+            // SeqCst: orders the claim against the fence + tail load in `pop`'s emptiness check.
+            match self.tail.index.compare_exchange_weak(
+                tail,
+                new_tail,
+                Ordering::SeqCst,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => {
+                    if offset + 1 == SEGMENT_CAP {
+                        // We claimed the last slot: install the next segment (Q2).
+                        // SAFETY: installs are serialised (Q2), so we are the only taker (P1).
+                        let next = unsafe { self.spares.take() }.unwrap_or_else(Segment::alloc);
+                        let next_index = new_tail.wrapping_add(1 << SHIFT);
+                        // Release (all three): publish the fresh segment's state before any
+                        // producer or consumer can reach it.
+                        self.tail.segment.store(next, Ordering::Release);
+                        self.tail.index.store(next_index, Ordering::Release);
+                        // SAFETY: our slot is unwritten, so the segment cannot be retired (G3).
+                        unsafe { (*segment).next.store(next, Ordering::Release) };
+                    }
+                    // SAFETY: the CAS claimed this slot (G1) in the segment of `tail` (Q1).
+                    unsafe { (*segment).slot(offset).write(value) };
+                    return;
+                }
+                Err(current) => {
+                    tail = current;
+                    segment = self.tail.segment.load(Ordering::Acquire);
+                    backoff.spin();
+                }
+            }
+        }
+    }
+
+    /// Installs the first segment of a queue made by [`Queue::new`], racing other first pushes.
+    #[cold]
+    fn install_first_segment(&self) -> *mut Segment<T> {
+        let new = Segment::alloc();
+        // Release: publishes the zeroed segment; pairs with the Acquire loads in push and pop.
+        match self.tail.segment.compare_exchange(
+            ptr::null_mut(),
+            new,
+            Ordering::Release,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => {
+                self.head.segment.store(new, Ordering::Release);
+                new
+            }
+            Err(installed) => {
+                // SAFETY: `new` never left this thread and holds no values.
+                unsafe { self.spares.put(new) };
+                installed
+            }
+        }
+    }
+
+    /// Pops the value at the front of the queue, or `None` if the queue is empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q = spindle_queue::Queue::new();
+    /// q.push(10);
+    /// assert_eq!(q.pop(), Some(10));
+    /// assert_eq!(q.pop(), None);
+    /// ```
+    pub fn pop(&self) -> Option<T> {
+        let backoff = Backoff::new();
+        // Acquire (both, here and below): pairs with the Release stores that move the head to
+        // the next segment.
+        let mut head = self.head.index.load(Ordering::Acquire);
+        let mut segment = self.head.segment.load(Ordering::Acquire);
+
+        loop {
+            let offset = (head >> SHIFT) % LAP;
+
+            // Another consumer is moving the head to the next segment (Q2).
+            if offset == SEGMENT_CAP {
+                backoff.snooze();
+                head = self.head.index.load(Ordering::Acquire);
+                segment = self.head.segment.load(Ordering::Acquire);
+                continue;
+            }
+
+            let mut new_head = head + (1 << SHIFT);
+
+            if new_head & HAS_NEXT == 0 {
+                // SeqCst fence: pairs with the SeqCst CAS in `push`, so a push that completed
+                // before this pop started is seen here.
+                fence(Ordering::SeqCst);
+                // Relaxed: ordered by the fence above.
+                let tail = self.tail.index.load(Ordering::Relaxed);
+                if head >> SHIFT == tail >> SHIFT {
+                    return None;
+                }
+                if (head >> SHIFT) / LAP != (tail >> SHIFT) / LAP {
+                    new_head |= HAS_NEXT;
+                }
+            }
+
+            // Only while the first push is installing the first segment.
+            if segment.is_null() {
+                backoff.snooze();
+                head = self.head.index.load(Ordering::Acquire);
+                segment = self.head.segment.load(Ordering::Acquire);
+                continue;
+            }
+
+            // SeqCst: see the fence above.
+            match self.head.index.compare_exchange_weak(
+                head,
+                new_head,
+                Ordering::SeqCst,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => {
+                    if offset + 1 == SEGMENT_CAP {
+                        // We claimed the last slot: move the head to the next segment (Q2).
+                        // SAFETY: we hold the last slot, so the segment is not retired (G3).
+                        let next = unsafe { (*segment).wait_next() };
+                        let mut next_index = (new_head & !HAS_NEXT).wrapping_add(1 << SHIFT);
+                        // Relaxed: a hint only; a stale null just means a tail check later.
+                        // SAFETY: `next` is the live successor; the head has not passed it.
+                        if unsafe { !(*next).next.load(Ordering::Relaxed).is_null() } {
+                            next_index |= HAS_NEXT;
+                        }
+                        // Release (both): publish the move; pairs with the Acquire loads above.
+                        self.head.segment.store(next, Ordering::Release);
+                        self.head.index.store(next_index, Ordering::Release);
+                    }
+
+                    // SAFETY: the CAS claimed this slot (G1) in the segment of `head` (Q1).
+                    let value = unsafe { (*segment).slot(offset).take() };
+                    if offset + 1 == SEGMENT_CAP {
+                        // SAFETY: we read the last slot, so we begin retirement (G3).
+                        unsafe { Segment::retire(segment, 0, &self.spares) };
+                    } else {
+                        // SAFETY: we claimed and emptied slot `offset`, not the last one.
+                        unsafe { finish_read(segment, offset, &self.spares) };
+                    }
+                    return Some(value);
+                }
+                Err(current) => {
+                    head = current;
+                    segment = self.head.segment.load(Ordering::Acquire);
+                    backoff.spin();
+                }
+            }
+        }
+    }
+
+    /// Returns `true` if the queue holds no values.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q = spindle_queue::Queue::new();
+    /// assert!(q.is_empty());
+    /// q.push(1);
+    /// assert!(!q.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        let head = self.head.index.load(Ordering::SeqCst);
+        let tail = self.tail.index.load(Ordering::SeqCst);
+        head >> SHIFT == tail >> SHIFT
+    }
+
+    /// The number of values in the queue: a snapshot that other threads may already have
+    /// changed. Reads both indices, writes nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q = spindle_queue::Queue::new();
+    /// q.push(1);
+    /// q.push(2);
+    /// assert_eq!(q.len(), 2);
+    /// ```
+    pub fn len(&self) -> usize {
+        loop {
+            let tail = self.tail.index.load(Ordering::SeqCst);
+            let head = self.head.index.load(Ordering::SeqCst);
+            // A consistent pair: the tail did not move while we read the head.
+            if self.tail.index.load(Ordering::SeqCst) == tail {
+                return count_between(head >> SHIFT, tail >> SHIFT);
+            }
+        }
+    }
+}
+
+/// Values between head slot-index `head` and tail slot-index `tail`, skipping the one index per
+/// lap that names no slot.
+fn count_between(mut head: usize, mut tail: usize) -> usize {
+    // An index resting on a lap's end is about to become the next lap's first slot.
+    if tail % LAP == SEGMENT_CAP {
+        tail = tail.wrapping_add(1);
+    }
+    if head % LAP == SEGMENT_CAP {
+        head = head.wrapping_add(1);
+    }
+    // Rotate so that the head lies in lap 0.
+    let base = head / LAP * LAP;
+    let (head, tail) = (head.wrapping_sub(base), tail.wrapping_sub(base));
+    tail - head - tail / LAP
+}
+
+impl<T> Drop for Queue<T> {
+    fn drop(&mut self) {
+        // Exclusive access: plain loads see every completed operation.
+        let mut head = self.head.index.load(Ordering::Relaxed) >> SHIFT;
+        let tail = self.tail.index.load(Ordering::Relaxed) >> SHIFT;
+        let mut segment = self.head.segment.load(Ordering::Relaxed);
+
+        while head != tail {
+            let offset = head % LAP;
+            if offset < SEGMENT_CAP {
+                // SAFETY: indices in [head, tail) hold written, unread values; `&mut self`
+                // means no thread is mid-operation.
+                unsafe { (*segment).slot(offset).drop_value() };
+            } else {
+                // SAFETY: every value of this segment is dropped; nobody else can reach it.
+                let next = unsafe { (*segment).next.load(Ordering::Relaxed) };
+                // SAFETY: as above.
+                unsafe { Segment::free(segment) };
+                segment = next;
+            }
+            head = head.wrapping_add(1);
+        }
+        if !segment.is_null() {
+            // SAFETY: the tail segment, emptied above.
+            unsafe { Segment::free(segment) };
+        }
+        // The spares free themselves.
+    }
+}
+
+impl<T> Default for Queue<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> fmt::Debug for Queue<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Queue").field("len", &self.len()).finish_non_exhaustive()
+    }
+}
+
+impl<T> Extend<T> for Queue<T> {
+    fn extend<I: IntoIterator<Item = T>>(&mut self, iter: I) {
+        for value in iter {
+            self.push(value);
+        }
+    }
+}
+
+impl<T> FromIterator<T> for Queue<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        let mut queue = Queue::new();
+        queue.extend(iter);
+        queue
+    }
+}
+
+impl<T> IntoIterator for Queue<T> {
+    type Item = T;
+    type IntoIter = IntoIter<T>;
+
+    fn into_iter(self) -> IntoIter<T> {
+        IntoIter { queue: self }
+    }
+}
+
+/// An iterator that moves values out of a [`Queue`], front first.
+///
+/// # Examples
+///
+/// ```
+/// let q: spindle_queue::Queue<i32> = (1..=3).collect();
+/// assert_eq!(q.into_iter().collect::<Vec<_>>(), [1, 2, 3]);
+/// ```
+#[derive(Debug)]
+pub struct IntoIter<T> {
+    queue: Queue<T>,
+}
+
+impl<T> Iterator for IntoIter<T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        self.queue.pop()
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let len = self.queue.len();
+        (len, Some(len))
+    }
+}
+
+#[cfg(all(test, not(spindle_loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn count_between_skips_lap_ends() {
+        assert_eq!(count_between(0, 0), 0);
+        assert_eq!(count_between(0, SEGMENT_CAP), SEGMENT_CAP);
+        // The tail resting on a lap end counts like the next lap's start.
+        assert_eq!(count_between(0, LAP), SEGMENT_CAP);
+        assert_eq!(count_between(LAP - 2, LAP + 1), 2);
+        assert_eq!(count_between(5 * LAP + 3, 5 * LAP + 3), 0);
+    }
+
+    #[test]
+    fn len_tracks_pushes_and_pops_across_segments() {
+        let q = Queue::new();
+        for i in 0..3 * SEGMENT_CAP + 5 {
+            q.push(i);
+            assert_eq!(q.len(), i + 1);
+        }
+        for i in (0..3 * SEGMENT_CAP + 5).rev() {
+            q.pop().unwrap();
+            assert_eq!(q.len(), i);
+        }
+    }
+
+    #[test]
+    fn drained_segments_are_reused() {
+        let q = Queue::new();
+        for round in 0..4 {
+            for i in 0..2 * SEGMENT_CAP {
+                q.push(round * 1000 + i);
+            }
+            for i in 0..2 * SEGMENT_CAP {
+                assert_eq!(q.pop(), Some(round * 1000 + i));
+            }
+        }
+        let spares = q.spares.len();
+        assert!((1..=3).contains(&spares), "{spares} spares kept");
+    }
+
+    #[test]
+    fn zero_retained_capacity_frees_every_segment() {
+        let q = Queue::with_retained_capacity(0);
+        for i in 0..3 * SEGMENT_CAP {
+            q.push(i);
+        }
+        while q.pop().is_some() {}
+        assert_eq!(q.spares.len(), 0);
+    }
+}

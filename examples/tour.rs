@@ -1,0 +1,143 @@
+//! A tour of Spindle: every part at work, with figures measured on this machine in this run.
+//!
+//! Run with `cargo run --release --example tour`.
+
+use std::collections::VecDeque;
+use std::hint::black_box;
+use std::sync::{Arc, Barrier, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use spindle::queue::{BoundedQueue, Queue};
+
+/// Items each run moves from producers to consumers.
+const ITEMS: u64 = 1_000_000;
+const PRODUCERS: u64 = 2;
+const CONSUMERS: u64 = 2;
+
+/// The operations a producer/consumer run needs from a queue.
+trait Channel: Send + Sync + 'static {
+    fn put(&self, value: u64);
+    fn take(&self) -> Option<u64>;
+}
+
+impl Channel for Queue<u64> {
+    fn put(&self, value: u64) {
+        self.push(value);
+    }
+    fn take(&self) -> Option<u64> {
+        self.pop()
+    }
+}
+
+impl Channel for BoundedQueue<u64> {
+    fn put(&self, mut value: u64) {
+        while let Err(full) = self.push(value) {
+            value = full.into_inner();
+            thread::yield_now();
+        }
+    }
+    fn take(&self) -> Option<u64> {
+        self.pop()
+    }
+}
+
+/// The baseline: what a program without a concurrent queue would reach for.
+impl Channel for Mutex<VecDeque<u64>> {
+    fn put(&self, value: u64) {
+        self.lock().unwrap().push_back(value);
+    }
+    fn take(&self) -> Option<u64> {
+        self.lock().unwrap().pop_front()
+    }
+}
+
+/// Moves `ITEMS` through `queue` with `PRODUCERS` + `CONSUMERS` threads; checks that every item
+/// arrived exactly once (by sum) and returns the elapsed time.
+fn producer_consumer<C: Channel>(queue: C) -> Duration {
+    let queue = Arc::new(queue);
+    let start = Arc::new(Barrier::new((PRODUCERS + CONSUMERS + 1) as usize));
+    let per_producer = ITEMS / PRODUCERS;
+    let mut handles = Vec::new();
+    for p in 0..PRODUCERS {
+        let (queue, start) = (Arc::clone(&queue), Arc::clone(&start));
+        handles.push(thread::spawn(move || {
+            start.wait();
+            for i in 0..per_producer {
+                queue.put(p * per_producer + i);
+            }
+            0
+        }));
+    }
+    for c in 0..CONSUMERS {
+        let (queue, start) = (Arc::clone(&queue), Arc::clone(&start));
+        let share = ITEMS / CONSUMERS + u64::from(c < ITEMS % CONSUMERS);
+        handles.push(thread::spawn(move || {
+            start.wait();
+            let (mut sum, mut got) = (0u64, 0u64);
+            while got < share {
+                match queue.take() {
+                    Some(v) => {
+                        sum += v;
+                        got += 1;
+                    }
+                    None => thread::yield_now(),
+                }
+            }
+            sum
+        }));
+    }
+    start.wait();
+    let began = Instant::now();
+    let sum: u64 = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    let elapsed = began.elapsed();
+    assert_eq!(sum, ITEMS * (ITEMS - 1) / 2, "items lost or duplicated");
+    elapsed
+}
+
+fn per_item(elapsed: Duration) -> f64 {
+    elapsed.as_nanos() as f64 / ITEMS as f64
+}
+
+fn main() {
+    println!("Spindle tour ({} cores)\n", thread::available_parallelism().map_or(1, |n| n.get()));
+
+    println!("== spindle::queue ==");
+    let q = Queue::new();
+    q.push("hello");
+    q.push("world");
+    println!("Queue: pushed 2, popped {:?} then {:?}", q.pop(), q.pop());
+    let b = BoundedQueue::new(2).expect("capacity 2 is valid");
+    b.push(1).unwrap();
+    b.push(2).unwrap();
+    println!("BoundedQueue(2): third push refused: {:?}", b.push(3).unwrap_err().into_inner());
+    println!("BoundedQueue(2): force_push(3) evicted {:?}", b.force_push(3));
+
+    // Single-thread push+pop: the allocation-free steady state.
+    let q = Queue::new();
+    let single = Instant::now();
+    for i in 0..ITEMS {
+        q.push(black_box(i));
+        black_box(q.pop());
+    }
+    let single = per_item(single.elapsed());
+
+    let unbounded = per_item(producer_consumer(Queue::new()));
+    let bounded = per_item(producer_consumer(BoundedQueue::new(1024).expect("valid capacity")));
+    let baseline = per_item(producer_consumer(Mutex::new(VecDeque::new())));
+
+    println!(
+        "\n{:<44} {:>9} {:>12} {:>10}",
+        "workload (this run)", "ns/item", "items/s", "vs Mutex"
+    );
+    let row = |name: &str, ns: f64, vs: Option<f64>| {
+        let ratio = vs.map_or_else(String::new, |b| format!("{:.2}x", ns / b));
+        println!("{name:<44} {ns:>9.1} {:>12.0} {ratio:>10}", 1e9 / ns);
+    };
+    row("Queue, 1 thread push+pop", single, None);
+    row("Queue, 2 producers + 2 consumers", unbounded, Some(baseline));
+    row("BoundedQueue(1024), 2 producers + 2 consumers", bounded, Some(baseline));
+    row("Mutex<VecDeque> baseline, 2p + 2c", baseline, Some(baseline));
+    println!("\n(ratios below 1.00x are faster than the baseline; `cargo xtask bench` compares");
+    println!(" against crossbeam, concurrent-queue and crossbeam-channel)");
+}

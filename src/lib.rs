@@ -1,0 +1,21 @@
+//! Spindle: a Rust concurrency toolkit.
+//!
+//! This facade re-exports Spindle's crates, each behind a cargo feature of the same name:
+//!
+//! | module | crate | feature | what it is |
+//! |---|---|---|---|
+//! | [`queue`] | `spindle-queue` | `queue` (default) | lock-free MPMC FIFO queues, unbounded and bounded |
+//!
+//! # Examples
+//!
+//! ```
+//! let q = spindle::queue::Queue::new();
+//! q.push(1);
+//! assert_eq!(q.pop(), Some(1));
+//! ```
+
+#![deny(missing_docs)]
+
+#[cfg(feature = "queue")]
+#[doc(inline)]
+pub use spindle_queue as queue;
