@@ -3,9 +3,20 @@
 //! Under `--cfg spindle_loom` these are loom's instrumented types, so `cargo xtask loom` can
 //! explore every interleaving of the real queue code; otherwise they are the `core` types at
 //! zero cost. Nothing else in the crate names `core::sync::atomic` or `core::cell::UnsafeCell`.
+//!
+//! Under loom, every access to an atomic is preceded by a relaxed RMW on a companion "access
+//! marker". loom's DPOR remembers only the *last* access to each atomic, so when thread B loads
+//! a location and then CASes it, B's CAS is compared with B's own load and the interleaving
+//! "B's CAS before thread A's earlier load" is never tried (tokio-rs/loom#392, #166): a CAS
+//! loop, which always loads first, hides its races. The marker makes every pair of accesses
+//! to one atomic dependent, so DPOR backtracks at each of them. A relaxed RMW on a separate
+//! location creates no happens-before edge, so the memory-model behaviour of the real atomic
+//! (stale loads included) is unchanged; the cost is more interleavings to explore.
 
 #[cfg(spindle_loom)]
-pub(crate) use loom::sync::atomic::{AtomicPtr, AtomicUsize, Ordering, fence};
+pub(crate) use self::loom_atomic::{AtomicPtr, AtomicUsize};
+#[cfg(spindle_loom)]
+pub(crate) use loom::sync::atomic::{Ordering, fence};
 
 #[cfg(not(spindle_loom))]
 pub(crate) use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering, fence};
@@ -66,6 +77,100 @@ mod loom_backoff {
 
         pub(crate) fn snooze(&self) {
             loom::thread::yield_now();
+        }
+    }
+}
+
+#[cfg(spindle_loom)]
+mod loom_atomic {
+    //! Loom atomics with an access marker; see the module docs above for why.
+
+    use loom::sync::atomic::{self, Ordering};
+
+    /// Declares a wrapper around a loom atomic whose every method first touches the marker.
+    macro_rules! marked_atomic {
+        ($(#[$doc:meta])* $name:ident<$($g:ident)?>, $inner:ty, $value:ty) => {
+            $(#[$doc])*
+            #[derive(Debug)]
+            pub(crate) struct $name<$($g)?> {
+                inner: $inner,
+                marker: atomic::AtomicUsize,
+            }
+
+            impl<$($g)?> $name<$($g)?> {
+                pub(crate) fn new(value: $value) -> Self {
+                    Self { inner: <$inner>::new(value), marker: atomic::AtomicUsize::new(0) }
+                }
+
+                fn mark(&self) {
+                    self.marker.fetch_add(1, Ordering::Relaxed);
+                }
+
+                pub(crate) fn load(&self, order: Ordering) -> $value {
+                    self.mark();
+                    self.inner.load(order)
+                }
+
+                pub(crate) fn store(&self, value: $value, order: Ordering) {
+                    self.mark();
+                    self.inner.store(value, order)
+                }
+
+                #[allow(dead_code)] // not every atomic kind uses every operation
+                pub(crate) fn compare_exchange(
+                    &self,
+                    current: $value,
+                    new: $value,
+                    success: Ordering,
+                    failure: Ordering,
+                ) -> Result<$value, $value> {
+                    self.mark();
+                    self.inner.compare_exchange(current, new, success, failure)
+                }
+
+                pub(crate) fn compare_exchange_weak(
+                    &self,
+                    current: $value,
+                    new: $value,
+                    success: Ordering,
+                    failure: Ordering,
+                ) -> Result<$value, $value> {
+                    self.mark();
+                    self.inner.compare_exchange_weak(current, new, success, failure)
+                }
+
+                #[allow(dead_code)] // not every atomic kind uses every operation
+                pub(crate) fn swap(&self, value: $value, order: Ordering) -> $value {
+                    self.mark();
+                    self.inner.swap(value, order)
+                }
+            }
+        };
+    }
+
+    marked_atomic!(
+        /// `loom::sync::atomic::AtomicUsize` with an access marker.
+        AtomicUsize<>, atomic::AtomicUsize, usize
+    );
+    marked_atomic!(
+        /// `loom::sync::atomic::AtomicPtr` with an access marker.
+        AtomicPtr<T>, atomic::AtomicPtr<T>, *mut T
+    );
+
+    impl AtomicUsize {
+        pub(crate) fn fetch_or(&self, value: usize, order: Ordering) -> usize {
+            self.mark();
+            self.inner.fetch_or(value, order)
+        }
+
+        pub(crate) fn fetch_add(&self, value: usize, order: Ordering) -> usize {
+            self.mark();
+            self.inner.fetch_add(value, order)
+        }
+
+        pub(crate) fn fetch_sub(&self, value: usize, order: Ordering) -> usize {
+            self.mark();
+            self.inner.fetch_sub(value, order)
         }
     }
 }

@@ -214,8 +214,11 @@ impl<T> Queue<T> {
             }
 
             if segment.is_null() {
-                segment = self.install_first_segment();
+                self.install_first_segment();
+                // Reload both, index first (Q1): the tail may already have moved on to a
+                // later segment than the one just installed.
                 tail = self.tail.index.load(Ordering::Acquire);
+                segment = self.tail.segment.load(Ordering::Acquire);
                 continue;
             }
 
@@ -255,7 +258,7 @@ impl<T> Queue<T> {
 
     /// Installs the first segment of a queue made by [`Queue::new`], racing other first pushes.
     #[cold]
-    fn install_first_segment(&self) -> *mut Segment<T> {
+    fn install_first_segment(&self) {
         let new = Segment::alloc();
         // Release: publishes the zeroed segment; pairs with the Acquire loads in push and pop.
         match self.tail.segment.compare_exchange(
@@ -264,15 +267,9 @@ impl<T> Queue<T> {
             Ordering::Release,
             Ordering::Acquire,
         ) {
-            Ok(_) => {
-                self.head.segment.store(new, Ordering::Release);
-                new
-            }
-            Err(installed) => {
-                // SAFETY: `new` never left this thread and holds no values.
-                unsafe { self.spares.put(new) };
-                installed
-            }
+            Ok(_) => self.head.segment.store(new, Ordering::Release),
+            // SAFETY: `new` never left this thread and holds no values.
+            Err(_) => unsafe { self.spares.put(new) },
         }
     }
 
