@@ -14,8 +14,8 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
 use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
 use crossbeam_utils::Backoff;
 
 /// Items moved per measured iteration of the multi-threaded workloads.
@@ -77,7 +77,10 @@ impl Contender for concurrent_queue::ConcurrentQueue<u64> {
 }
 
 /// Both ends of a crossbeam channel, driven with `try_send`/`try_recv`.
-struct Channel(crossbeam_channel::Sender<u64>, crossbeam_channel::Receiver<u64>);
+struct Channel(
+    crossbeam_channel::Sender<u64>,
+    crossbeam_channel::Receiver<u64>,
+);
 
 impl Contender for Channel {
     fn try_push(&self, value: u64) -> Result<(), u64> {
@@ -138,7 +141,11 @@ fn move_items<Q: Contender>(queue: &Arc<Q>, producers: u64, consumers: u64) -> D
     elapsed
 }
 
-fn contend<Q: Contender>(group: &mut BenchmarkGroup<'_, WallTime>, name: &str, make: impl Fn() -> Q) {
+fn contend<Q: Contender>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    make: impl Fn() -> Q,
+) {
     group.bench_function(name, |b| {
         b.iter_custom(|iters| {
             (0..iters)
@@ -208,8 +215,16 @@ fn unbounded_2p2c(c: &mut Criterion) {
     let mut group = c.benchmark_group("unbounded_2p2c");
     group.throughput(Throughput::Elements(ITEMS));
     contend(&mut group, "spindle Queue", spindle_queue::Queue::new);
-    contend(&mut group, "crossbeam SegQueue", crossbeam_queue::SegQueue::new);
-    contend(&mut group, "concurrent-queue unbounded", concurrent_queue::ConcurrentQueue::unbounded);
+    contend(
+        &mut group,
+        "crossbeam SegQueue",
+        crossbeam_queue::SegQueue::new,
+    );
+    contend(
+        &mut group,
+        "concurrent-queue unbounded",
+        concurrent_queue::ConcurrentQueue::unbounded,
+    );
     contend(&mut group, "crossbeam-channel unbounded", || {
         let (tx, rx) = crossbeam_channel::unbounded();
         Channel(tx, rx)
@@ -223,7 +238,9 @@ fn bounded_2p2c(c: &mut Criterion) {
     contend(&mut group, "spindle BoundedQueue", || {
         spindle_queue::BoundedQueue::new(CAPACITY).unwrap()
     });
-    contend(&mut group, "crossbeam ArrayQueue", || crossbeam_queue::ArrayQueue::new(CAPACITY));
+    contend(&mut group, "crossbeam ArrayQueue", || {
+        crossbeam_queue::ArrayQueue::new(CAPACITY)
+    });
     contend(&mut group, "concurrent-queue bounded", || {
         concurrent_queue::ConcurrentQueue::bounded(CAPACITY)
     });

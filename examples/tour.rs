@@ -69,9 +69,10 @@ fn producer_consumer<C: Channel>(queue: C) -> Duration {
             0
         }));
     }
-    for c in 0..CONSUMERS {
+    for _ in 0..CONSUMERS {
         let (queue, start) = (Arc::clone(&queue), Arc::clone(&start));
-        let share = ITEMS / CONSUMERS + u64::from(c < ITEMS % CONSUMERS);
+        // ITEMS divides evenly among the consumers.
+        let share = ITEMS / CONSUMERS;
         handles.push(thread::spawn(move || {
             start.wait();
             let (mut sum, mut got) = (0u64, 0u64);
@@ -100,7 +101,10 @@ fn per_item(elapsed: Duration) -> f64 {
 }
 
 fn main() {
-    println!("Spindle tour ({} cores)\n", thread::available_parallelism().map_or(1, |n| n.get()));
+    println!(
+        "Spindle tour ({} cores)\n",
+        thread::available_parallelism().map_or(1, |n| n.get())
+    );
 
     println!("== spindle::queue ==");
     let q = Queue::new();
@@ -110,8 +114,14 @@ fn main() {
     let b = BoundedQueue::new(2).expect("capacity 2 is valid");
     b.push(1).unwrap();
     b.push(2).unwrap();
-    println!("BoundedQueue(2): third push refused: {:?}", b.push(3).unwrap_err().into_inner());
-    println!("BoundedQueue(2): force_push(3) evicted {:?}", b.force_push(3));
+    println!(
+        "BoundedQueue(2): third push refused: {:?}",
+        b.push(3).unwrap_err().into_inner()
+    );
+    println!(
+        "BoundedQueue(2): force_push(3) evicted {:?}",
+        b.force_push(3)
+    );
 
     // Single-thread push+pop: the allocation-free steady state.
     let q = Queue::new();
@@ -123,7 +133,9 @@ fn main() {
     let single = per_item(single.elapsed());
 
     let unbounded = per_item(producer_consumer(Queue::new()));
-    let bounded = per_item(producer_consumer(BoundedQueue::new(1024).expect("valid capacity")));
+    let bounded = per_item(producer_consumer(
+        BoundedQueue::new(1024).expect("valid capacity"),
+    ));
     let baseline = per_item(producer_consumer(Mutex::new(VecDeque::new())));
 
     println!(
@@ -135,9 +147,21 @@ fn main() {
         println!("{name:<44} {ns:>9.1} {:>12.0} {ratio:>10}", 1e9 / ns);
     };
     row("Queue, 1 thread push+pop", single, None);
-    row("Queue, 2 producers + 2 consumers", unbounded, Some(baseline));
-    row("BoundedQueue(1024), 2 producers + 2 consumers", bounded, Some(baseline));
-    row("Mutex<VecDeque> baseline, 2p + 2c", baseline, Some(baseline));
+    row(
+        "Queue, 2 producers + 2 consumers",
+        unbounded,
+        Some(baseline),
+    );
+    row(
+        "BoundedQueue(1024), 2 producers + 2 consumers",
+        bounded,
+        Some(baseline),
+    );
+    row(
+        "Mutex<VecDeque> baseline, 2p + 2c",
+        baseline,
+        Some(baseline),
+    );
     println!("\n(ratios below 1.00x are faster than the baseline; `cargo xtask bench` compares");
     println!(" against crossbeam, concurrent-queue and crossbeam-channel)");
 }

@@ -7,6 +7,8 @@ use crate::run::{cargo, status};
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let mut command = cargo();
-    command.args(["bench", "--workspace", "--benches", "--"]).args(args);
+    command
+        .args(["bench", "--workspace", "--benches", "--"])
+        .args(args);
     status(command)
 }

@@ -54,9 +54,16 @@ mod tests {
         assert_eq!(parse(&["ci"]), Ok(Task::Ci));
         assert_eq!(
             parse(&["loom", "--", "seg"]),
-            Ok(Task::Loom { args: vec!["seg".into()] })
+            Ok(Task::Loom {
+                args: vec!["seg".into()]
+            })
         );
-        assert_eq!(parse(&["bench", "x"]), Ok(Task::Bench { args: vec!["x".into()] }));
+        assert_eq!(
+            parse(&["bench", "x"]),
+            Ok(Task::Bench {
+                args: vec!["x".into()]
+            })
+        );
         assert!(parse(&["ci", "extra"]).is_err());
         assert!(parse(&["frobnicate"]).is_err());
     }

@@ -33,7 +33,8 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         .env("CARGO_TARGET_DIR", workspace_root().join("target/loom"))
         .env(
             "LOOM_MAX_PREEMPTIONS",
-            std::env::var("LOOM_MAX_PREEMPTIONS").unwrap_or_else(|_| DEFAULT_MAX_PREEMPTIONS.into()),
+            std::env::var("LOOM_MAX_PREEMPTIONS")
+                .unwrap_or_else(|_| DEFAULT_MAX_PREEMPTIONS.into()),
         );
     status(command)
 }

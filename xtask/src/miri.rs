@@ -6,7 +6,7 @@
 
 use std::process::{Command, Stdio};
 
-use crate::run::{cargo, status};
+use crate::run::{status, workspace_root};
 
 /// Crates whose code holds `unsafe` blocks.
 const UNSAFE_CRATES: &[&str] = &["spindle-queue"];
@@ -19,8 +19,12 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         );
         return Ok(());
     }
-    let mut command = cargo();
-    command.args(["+nightly", "miri", "test"]);
+    // Through rustup, not `$CARGO`: that names the stable toolchain's cargo binary itself,
+    // which does not understand `+nightly`.
+    let mut command = Command::new("rustup");
+    command
+        .current_dir(workspace_root())
+        .args(["run", "nightly", "cargo", "miri", "test"]);
     for krate in UNSAFE_CRATES {
         command.args(["-p", krate]);
     }
@@ -35,8 +39,8 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
 
 /// Whether `cargo +nightly miri` runs here.
 pub(crate) fn miri_available() -> bool {
-    Command::new("cargo")
-        .args(["+nightly", "miri", "--version"])
+    Command::new("rustup")
+        .args(["run", "nightly", "cargo", "miri", "--version"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()

@@ -25,7 +25,7 @@ use core::panic::{RefUnwindSafe, UnwindSafe};
 use crossbeam_utils::CachePadded;
 
 use crate::error::{CapacityError, PushError};
-use crate::primitive::{AtomicUsize, Backoff, Ordering, UnsafeCell, fence};
+use crate::primitive::{AtomicUsize, Backoff, Ordering, UnsafeCell};
 
 /// One value cell and its turn stamp.
 struct Slot<T> {
@@ -61,6 +61,56 @@ pub struct BoundedQueue<T> {
     cap: usize,
     /// Smallest power of two greater than `cap`: the index step of one full lap.
     one_lap: usize,
+    /// How slot positions map to buffer entries (see [`Spread`]).
+    spread: Spread,
+}
+
+/// Spreads consecutive slot positions over different cache lines.
+///
+/// A producer writing position `i` and a consumer reading `i - 1` (a near-empty queue), or
+/// `i + 1` a lap behind (a near-full one), would otherwise share a cache line and bounce it
+/// between cores on every operation. With `k` slots per 128-byte line and `cap = k * rows`,
+/// position `i` goes to entry `(i % k) * rows + i / k`: neighbours land `rows` entries apart.
+/// Only used when `k` and `rows` are powers of two (shifts, no division) and `rows >= 2`.
+#[derive(Clone, Copy, Debug)]
+struct Spread {
+    /// log2 of `k`, or `None` for the identity mapping.
+    k_shift: Option<u32>,
+    /// log2 of `rows`.
+    rows_shift: u32,
+}
+
+impl Spread {
+    fn new<T>(cap: usize) -> Spread {
+        const LINE: usize = 128;
+        let slot = core::mem::size_of::<Slot<T>>().max(1);
+        let k = LINE / slot;
+        let identity = Spread {
+            k_shift: None,
+            rows_shift: 0,
+        };
+        // Loom models use tiny capacities; keep their layout simple.
+        if cfg!(spindle_loom) || k < 2 || !k.is_power_of_two() || cap % k != 0 {
+            return identity;
+        }
+        let rows = cap / k;
+        if rows < 2 || !rows.is_power_of_two() {
+            return identity;
+        }
+        Spread {
+            k_shift: Some(k.trailing_zeros()),
+            rows_shift: rows.trailing_zeros(),
+        }
+    }
+
+    /// The buffer entry for slot position `i < cap`.
+    #[inline(always)]
+    fn entry(self, i: usize) -> usize {
+        match self.k_shift {
+            None => i,
+            Some(k_shift) => ((i & ((1 << k_shift) - 1)) << self.rows_shift) | (i >> k_shift),
+        }
+    }
 }
 
 // SAFETY: values move between threads through the queue, which needs `T: Send` only; no
@@ -93,10 +143,16 @@ impl<T> BoundedQueue<T> {
             .and_then(usize::checked_next_power_of_two)
             .filter(|_| capacity > 0 && capacity <= isize::MAX as usize / 2)
             .ok_or(CapacityError::new(capacity))?;
-        let buffer = (0..capacity)
-            .map(|i| Slot {
-                // Lap 0: slot `i` waits for the producer with tail index `i`.
-                stamp: AtomicUsize::new(i),
+        let spread = Spread::new::<T>(capacity);
+        // Lap 0: the slot at position `p` waits for the producer with tail index `p`.
+        let mut first_stamps = vec![0; capacity];
+        for position in 0..capacity {
+            first_stamps[spread.entry(position)] = position;
+        }
+        let buffer = first_stamps
+            .into_iter()
+            .map(|stamp| Slot {
+                stamp: AtomicUsize::new(stamp),
                 value: UnsafeCell::new(MaybeUninit::uninit()),
             })
             .collect();
@@ -106,6 +162,7 @@ impl<T> BoundedQueue<T> {
             buffer,
             cap: capacity,
             one_lap,
+            spread,
         })
     }
 
@@ -121,9 +178,10 @@ impl<T> BoundedQueue<T> {
 
     #[inline]
     fn slot(&self, index: usize) -> &Slot<T> {
-        let i = index & (self.one_lap - 1);
+        let i = self.spread.entry(index & (self.one_lap - 1));
         debug_assert!(i < self.cap);
-        // SAFETY: an index's slot part is always below `cap` (see `advance`).
+        // SAFETY: an index's slot part is always below `cap` (see `advance`), and `Spread`
+        // maps `0..cap` onto itself.
         unsafe { self.buffer.get_unchecked(i) }
     }
 
@@ -143,8 +201,9 @@ impl<T> BoundedQueue<T> {
     /// ```
     pub fn push(&self, value: T) -> Result<(), PushError<T>> {
         self.push_or_else(value, |value, tail, _, _| {
-            // Relaxed: ordered by the SeqCst fence in `push_or_else`.
-            let head = self.head.load(Ordering::Relaxed);
+            // SeqCst: ordered with consumers' SeqCst CAS on `head` in the single total order,
+            // so a pop that made room before this check is seen.
+            let head = self.head.load(Ordering::SeqCst);
             // Full when the head is exactly one lap behind the tail.
             if head.wrapping_add(self.one_lap) == tail {
                 Err(PushError(value))
@@ -232,9 +291,8 @@ impl<T> BoundedQueue<T> {
                     }
                 }
             } else if stamp.wrapping_add(self.one_lap) == tail + 1 {
-                // The slot still holds last lap's value: possibly full.
-                // SeqCst fence: orders the head load in `on_full` after our stamp load.
-                fence(Ordering::SeqCst);
+                // The slot still holds last lap's value: possibly full. `on_full` decides with
+                // SeqCst operations on `head`.
                 value = on_full(value, tail, new_tail, slot)?;
                 backoff.spin();
                 tail = self.tail.load(Ordering::Relaxed);
@@ -290,9 +348,10 @@ impl<T> BoundedQueue<T> {
                 }
             } else if stamp == head {
                 // The slot awaits its producer: possibly empty.
-                // SeqCst fence: orders the tail load after our stamp load.
-                fence(Ordering::SeqCst);
-                let tail = self.tail.load(Ordering::Relaxed);
+                // SeqCst: ordered with producers' SeqCst CAS on `tail` in the single total order,
+                // so a push claimed before this check is seen (a SeqCst load, not crossbeam's
+                // fence + relaxed load: the same guarantee for one location, no `mfence` on x86).
+                let tail = self.tail.load(Ordering::SeqCst);
                 if tail == head {
                     return None;
                 }
@@ -383,7 +442,7 @@ impl<T> Drop for BoundedQueue<T> {
         let len = self.len();
         let head = self.head.load(Ordering::Relaxed) & (self.one_lap - 1);
         for i in 0..len {
-            let index = (head + i) % self.cap;
+            let index = self.spread.entry((head + i) % self.cap);
             // SAFETY: the `len` slots after the head hold written, unread values, and
             // `&mut self` means nobody else touches them.
             self.buffer[index]
@@ -437,5 +496,40 @@ impl<T> Iterator for BoundedIntoIter<T> {
     fn size_hint(&self) -> (usize, Option<usize>) {
         let len = self.queue.len();
         (len, Some(len))
+    }
+}
+
+#[cfg(all(test, not(spindle_loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spread_is_a_permutation_that_separates_neighbours() {
+        let spread = Spread::new::<u64>(1024);
+        assert!(
+            spread.k_shift.is_some(),
+            "u64 slots at capacity 1024 are spread"
+        );
+        let mut seen = vec![false; 1024];
+        for i in 0..1024 {
+            let e = spread.entry(i);
+            assert!(!seen[e], "entry {e} used twice");
+            seen[e] = true;
+            if i > 0 {
+                let gap = spread.entry(i).abs_diff(spread.entry(i - 1));
+                assert!(
+                    gap * size_of::<Slot<u64>>() >= 128 || i % 8 == 0,
+                    "{i}: gap {gap}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn spread_falls_back_to_identity() {
+        for cap in [1, 7, 8, 12, 1000] {
+            let spread = Spread::new::<u64>(cap);
+            assert!((0..cap).all(|i| spread.entry(i) == i), "capacity {cap}");
+        }
     }
 }

@@ -5,11 +5,12 @@
 //!
 //! - **G1 (slot ownership).** A slot's value is written only by the producer whose CAS on the
 //!   tail index claimed that slot, and read only by the consumer whose CAS on the head index
-//!   claimed it, after that consumer has seen the slot's `WRITE` bit (Acquire). The two never
-//!   touch the value at the same time.
-//! - **G2 (last touch).** A producer's last access to a segment is the `fetch_or(WRITE)` on its
-//!   slot; a consumer's is the `fetch_or(READ)` on its slot (or, for the consumer of the last
-//!   slot, [`Segment::retire`] itself).
+//!   claimed it, after that consumer has seen the slot's `written` flag (Acquire). The two
+//!   never touch the value at the same time.
+//! - **G2 (last touch).** A producer's last access to a segment is the Release store of its
+//!   slot's `written` flag, which the slot's consumer waits for before reading; a consumer's
+//!   is the `fetch_or(READ)` on its slot (or, for the consumer of the last slot,
+//!   [`Segment::retire`] itself). So once every slot is marked read, every producer is done.
 //! - **G3 (retirement).** A segment is retired by exactly one thread: the consumer of its last
 //!   slot starts [`Segment::retire`]; if a slot's reader is still busy, retirement is handed to
 //!   that reader through the `DESTROY` bit (whichever of the two bits is set second sees the
@@ -24,8 +25,6 @@ use core::ptr;
 use crate::primitive::{AtomicPtr, AtomicUsize, Backoff, Ordering, UnsafeCell};
 use crate::spares::Spares;
 
-/// Set in a slot's state once its value is written.
-pub(crate) const WRITE: usize = 1;
 /// Set in a slot's state once its value has been read out.
 pub(crate) const READ: usize = 2;
 /// Set in a slot's state when retirement found the slot still being read: its reader finishes
@@ -44,9 +43,15 @@ pub(crate) const LAP: usize = 3;
 /// Values one segment holds.
 pub(crate) const SEGMENT_CAP: usize = LAP - 1;
 
-/// One value cell and its state word.
+/// One value cell, its "written" flag and its read state.
+///
+/// The flag and the state are separate words so the producer can publish with a plain
+/// Release store: only the producer writes `written`, while `state` takes `READ` from the
+/// consumer and `DESTROY` from a retirer that may get there before the producer (a single
+/// word, as in `SegQueue`, would need an RMW from all three).
 pub(crate) struct Slot<T> {
     value: UnsafeCell<MaybeUninit<T>>,
+    written: AtomicUsize,
     state: AtomicUsize,
 }
 
@@ -57,10 +62,11 @@ impl<T> Slot<T> {
     /// The caller claimed this slot as a producer (invariant G1).
     #[inline]
     pub(crate) unsafe fn write(&self, value: T) {
-        // SAFETY: the caller owns the value cell until WRITE is published (G1).
-        self.value.with_mut(|p| unsafe { p.write(MaybeUninit::new(value)) });
-        // Release: publishes the value; pairs with the Acquire load in `wait_write`.
-        self.state.fetch_or(WRITE, Ordering::Release);
+        // SAFETY: the caller owns the value cell until `written` is published (G1).
+        self.value
+            .with_mut(|p| unsafe { p.write(MaybeUninit::new(value)) });
+        // Release: publishes the value; pairs with the Acquire load in `take`.
+        self.written.store(1, Ordering::Release);
     }
 
     /// Waits for the producer of this slot to publish its value, then moves the value out.
@@ -70,11 +76,12 @@ impl<T> Slot<T> {
     #[inline]
     pub(crate) unsafe fn take(&self) -> T {
         let backoff = Backoff::new();
-        // Acquire: pairs with the Release `fetch_or(WRITE)` in `write`.
-        while self.state.load(Ordering::Acquire) & WRITE == 0 {
+        // Acquire: pairs with the Release store of `written` in `write`.
+        while self.written.load(Ordering::Acquire) == 0 {
             backoff.snooze();
         }
-        // SAFETY: WRITE is set, so the value is initialised, and only this consumer reads it (G1).
+        // SAFETY: `written` is set, so the value is initialised, and only this consumer reads
+        // it (G1).
         self.value.with(|p| unsafe { p.read().assume_init() })
     }
 
@@ -127,6 +134,7 @@ impl<T> Segment<T> {
             next: AtomicPtr::new(ptr::null_mut()),
             slots: core::array::from_fn(|_| Slot {
                 value: UnsafeCell::new(MaybeUninit::uninit()),
+                written: AtomicUsize::new(0),
                 state: AtomicUsize::new(0),
             }),
         };
@@ -178,6 +186,7 @@ impl<T> Segment<T> {
         for slot in &self.slots {
             // Relaxed: the segment is published to its next user by the Release CAS in
             // `Spares::put` (or the Release stores of `Queue::push`), which orders these.
+            slot.written.store(0, Ordering::Relaxed);
             slot.state.store(0, Ordering::Relaxed);
         }
         self.next.store(ptr::null_mut(), Ordering::Relaxed);

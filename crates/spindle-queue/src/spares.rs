@@ -94,12 +94,10 @@ impl<T> Spares<T> {
             // SAFETY: still ours until the CAS below publishes it.
             unsafe { (*segment).next.store(top, Ordering::Relaxed) };
             // Release: publishes the reset and the link; pairs with the Acquire in `take`.
-            match self.top.compare_exchange_weak(
-                top,
-                segment,
-                Ordering::Release,
-                Ordering::Relaxed,
-            ) {
+            match self
+                .top
+                .compare_exchange_weak(top, segment, Ordering::Release, Ordering::Relaxed)
+            {
                 Ok(_) => return,
                 Err(current) => top = current,
             }

@@ -110,7 +110,10 @@ fn four_producers_four_consumers_move_a_million_items() {
         })
         .collect();
     producer_handles.into_iter().for_each(|h| h.join().unwrap());
-    let got: Vec<Vec<u64>> = consumer_handles.into_iter().map(|h| h.join().unwrap()).collect();
+    let got: Vec<Vec<u64>> = consumer_handles
+        .into_iter()
+        .map(|h| h.join().unwrap())
+        .collect();
     for g in &got {
         assert_per_producer_fifo(g, producers, per_producer);
     }
@@ -137,7 +140,10 @@ fn concurrent_force_push_never_loses_or_duplicates() {
             })
         })
         .collect();
-    let mut all: Vec<u64> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
+    let mut all: Vec<u64> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
     all.extend(Arc::try_unwrap(q).unwrap());
     assert_each_once(all, 3 * per_thread);
 }

@@ -134,11 +134,18 @@ fn zero_sized_values_work() {
 
 #[test]
 fn with_capacity_and_retained_capacity_behave_like_new() {
-    for q in [Queue::with_capacity(100), Queue::with_retained_capacity(0), Queue::default()] {
+    for q in [
+        Queue::with_capacity(100),
+        Queue::with_retained_capacity(0),
+        Queue::default(),
+    ] {
         for i in 0..200 {
             q.push(i);
         }
-        assert_eq!((0..200).map(|_| q.pop().unwrap()).collect::<Vec<_>>(), (0..200).collect::<Vec<_>>());
+        assert_eq!(
+            (0..200).map(|_| q.pop().unwrap()).collect::<Vec<_>>(),
+            (0..200).collect::<Vec<_>>()
+        );
         assert_eq!(q.pop(), None);
     }
 }

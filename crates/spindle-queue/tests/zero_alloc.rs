@@ -88,7 +88,10 @@ fn unbounded_queue_allocates_nothing_once_warmed_up() {
     // Warm-up: reach the largest length once.
     bounded_length_cycles(&q, 100);
     let allocations = allocations_during(|| bounded_length_cycles(&q, 100));
-    assert_eq!(allocations, 0, "{allocations} allocations in {CYCLES} push/pop cycles");
+    assert_eq!(
+        allocations, 0,
+        "{allocations} allocations in {CYCLES} push/pop cycles"
+    );
 }
 
 #[test]
