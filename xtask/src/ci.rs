@@ -1,7 +1,7 @@
 //! `cargo xtask ci`: what `.ci/run` runs, in order, so a red CI run reproduces with one command.
 
+use crate::loom;
 use crate::run::{cargo, status};
-use crate::{loom, miri};
 
 pub(crate) fn run() -> Result<(), String> {
     // The README's test command.
@@ -25,7 +25,9 @@ pub(crate) fn run() -> Result<(), String> {
     status(clippy)?;
 
     loom::run(&[])?;
-    miri::run(&[])?;
+    // Miri is not part of CI yet: the multi-threaded integration tests, even scaled down, take
+    // too long under it for CI's budget on two cores. Run `cargo xtask miri` locally.
+    println!("xtask ci: Miri not run here (run `cargo xtask miri` where nightly has it)");
     println!("xtask ci: all checks passed");
     Ok(())
 }

@@ -9,7 +9,7 @@ tasks:
   miri    run the unsafe-bearing crates' tests under `cargo +nightly miri` (skipped, with a
           message, when that toolchain or component is missing)
   bench   run the criterion benches; extra args go to criterion
-  ci      what CI runs: cargo test --workspace, fmt --check, clippy -D warnings, loom, miri";
+  ci      what CI runs: cargo test --workspace, fmt --check, clippy -D warnings, loom";
 
 /// A parsed task.
 #[derive(Debug, PartialEq, Eq)]
