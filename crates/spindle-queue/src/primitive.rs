@@ -16,10 +16,10 @@
 #[cfg(spindle_loom)]
 pub(crate) use self::loom_atomic::{AtomicPtr, AtomicUsize};
 #[cfg(spindle_loom)]
-pub(crate) use loom::sync::atomic::{Ordering, fence};
+pub(crate) use loom::sync::atomic::Ordering;
 
 #[cfg(not(spindle_loom))]
-pub(crate) use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering, fence};
+pub(crate) use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 
 #[cfg(spindle_loom)]
 pub(crate) use loom::cell::UnsafeCell;
