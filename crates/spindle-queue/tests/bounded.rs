@@ -2,11 +2,11 @@
 
 mod common;
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Barrier};
 use std::thread;
 
-use common::{DropCounter, assert_each_once, assert_per_producer_fifo, scaled};
+use common::{DropCounter, assert_each_once, assert_mpmc_delivery, scaled};
 use spindle_queue::{BoundedQueue, PushError};
 
 #[test]
@@ -70,54 +70,13 @@ fn force_push_evicts_the_oldest_only_when_full() {
 #[test]
 fn four_producers_four_consumers_move_a_million_items() {
     let q = Arc::new(BoundedQueue::new(1024).unwrap());
-    let (producers, consumers) = (4u64, 4u64);
-    let per_producer = scaled(250_000) as u64;
-    let total = producers * per_producer;
-    let popped = Arc::new(AtomicUsize::new(0));
-    let start = Arc::new(Barrier::new((producers + consumers) as usize));
-    let producer_handles: Vec<_> = (0..producers)
-        .map(|p| {
-            let (q, start) = (Arc::clone(&q), Arc::clone(&start));
-            thread::spawn(move || {
-                start.wait();
-                for i in 0..per_producer {
-                    let mut v = p * per_producer + i;
-                    while let Err(PushError(back)) = q.push(v) {
-                        v = back;
-                        thread::yield_now();
-                    }
-                }
-            })
-        })
-        .collect();
-    let consumer_handles: Vec<_> = (0..consumers)
-        .map(|_| {
-            let (q, start, popped) = (Arc::clone(&q), Arc::clone(&start), Arc::clone(&popped));
-            thread::spawn(move || {
-                start.wait();
-                let mut got = Vec::new();
-                while popped.load(Ordering::Relaxed) < total as usize {
-                    match q.pop() {
-                        Some(v) => {
-                            got.push(v);
-                            popped.fetch_add(1, Ordering::Relaxed);
-                        }
-                        None => thread::yield_now(),
-                    }
-                }
-                got
-            })
-        })
-        .collect();
-    producer_handles.into_iter().for_each(|h| h.join().unwrap());
-    let got: Vec<Vec<u64>> = consumer_handles
-        .into_iter()
-        .map(|h| h.join().unwrap())
-        .collect();
-    for g in &got {
-        assert_per_producer_fifo(g, producers, per_producer);
-    }
-    assert_each_once(got.into_iter().flatten(), total);
+    let push = |q: &BoundedQueue<u64>, mut v: u64| {
+        while let Err(PushError(back)) = q.push(v) {
+            v = back;
+            thread::yield_now();
+        }
+    };
+    assert_mpmc_delivery(q, (4, 4, scaled(250_000) as u64), push, BoundedQueue::pop);
 }
 
 #[test]

@@ -2,11 +2,11 @@
 
 mod common;
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Barrier};
 use std::thread;
 
-use common::{DropCounter, assert_each_once, assert_per_producer_fifo, scaled};
+use common::{DropCounter, assert_each_once, assert_mpmc_delivery, scaled};
 use spindle_queue::Queue;
 
 #[test]
@@ -36,49 +36,15 @@ fn empty_queue_pops_none_and_reports_empty() {
     assert_eq!(q.pop(), None);
 }
 
-/// Moves `producers × per_producer` values through the queue to `consumers` threads, each
-/// recording what it got in order; checks each value arrives once and per-producer FIFO holds.
+/// Runs the shared MPMC delivery check through a `Queue`, then checks it drained.
 fn run_mpmc(producers: u64, consumers: u64, per_producer: u64) {
     let q = Arc::new(Queue::new());
-    let total = producers * per_producer;
-    let popped = Arc::new(AtomicUsize::new(0));
-    let start = Arc::new(Barrier::new((producers + consumers) as usize));
-    let producers: Vec<_> = (0..producers)
-        .map(|p| {
-            let (q, start) = (Arc::clone(&q), Arc::clone(&start));
-            thread::spawn(move || {
-                start.wait();
-                for i in 0..per_producer {
-                    q.push(p * per_producer + i);
-                }
-            })
-        })
-        .collect();
-    let consumers: Vec<_> = (0..consumers)
-        .map(|_| {
-            let (q, start, popped) = (Arc::clone(&q), Arc::clone(&start), Arc::clone(&popped));
-            thread::spawn(move || {
-                start.wait();
-                let mut got = Vec::new();
-                while popped.load(Ordering::Relaxed) < total as usize {
-                    match q.pop() {
-                        Some(v) => {
-                            got.push(v);
-                            popped.fetch_add(1, Ordering::Relaxed);
-                        }
-                        None => thread::yield_now(),
-                    }
-                }
-                got
-            })
-        })
-        .collect();
-    producers.into_iter().for_each(|h| h.join().unwrap());
-    let per_consumer: Vec<Vec<u64>> = consumers.into_iter().map(|h| h.join().unwrap()).collect();
-    for got in &per_consumer {
-        assert_per_producer_fifo(got, total / per_producer, per_producer);
-    }
-    assert_each_once(per_consumer.into_iter().flatten(), total);
+    assert_mpmc_delivery(
+        Arc::clone(&q),
+        (producers, consumers, per_producer),
+        Queue::push,
+        Queue::pop,
+    );
     assert!(q.is_empty());
 }
 

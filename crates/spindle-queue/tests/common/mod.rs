@@ -45,3 +45,59 @@ pub fn assert_per_producer_fifo(received: &[u64], producers: u64, stride: u64) {
         last[p] = Some(seq);
     }
 }
+
+/// Moves `producers × per_producer` values (`p * per_producer + i`) through `queue` to
+/// `consumers` threads, all started together; checks every value arrives exactly once and each
+/// consumer sees each producer's values in order. `push` must not return before the value is in.
+pub fn assert_mpmc_delivery<Q: Send + Sync + 'static>(
+    queue: Arc<Q>,
+    (producers, consumers, per_producer): (u64, u64, u64),
+    push: fn(&Q, u64),
+    pop: fn(&Q) -> Option<u64>,
+) {
+    use std::sync::Barrier;
+    use std::thread;
+
+    let total = producers * per_producer;
+    let popped = Arc::new(AtomicUsize::new(0));
+    let start = Arc::new(Barrier::new((producers + consumers) as usize));
+    let producer_handles: Vec<_> = (0..producers)
+        .map(|p| {
+            let (q, start) = (Arc::clone(&queue), Arc::clone(&start));
+            thread::spawn(move || {
+                start.wait();
+                for i in 0..per_producer {
+                    push(&q, p * per_producer + i);
+                }
+            })
+        })
+        .collect();
+    let consumer_handles: Vec<_> = (0..consumers)
+        .map(|_| {
+            let (q, start, popped) = (Arc::clone(&queue), Arc::clone(&start), Arc::clone(&popped));
+            thread::spawn(move || {
+                start.wait();
+                let mut got = Vec::new();
+                while popped.load(Ordering::Relaxed) < total as usize {
+                    match pop(&q) {
+                        Some(v) => {
+                            got.push(v);
+                            popped.fetch_add(1, Ordering::Relaxed);
+                        }
+                        None => thread::yield_now(),
+                    }
+                }
+                got
+            })
+        })
+        .collect();
+    producer_handles.into_iter().for_each(|h| h.join().unwrap());
+    let got: Vec<Vec<u64>> = consumer_handles
+        .into_iter()
+        .map(|h| h.join().unwrap())
+        .collect();
+    for g in &got {
+        assert_per_producer_fifo(g, producers, per_producer);
+    }
+    assert_each_once(got.into_iter().flatten(), total);
+}
