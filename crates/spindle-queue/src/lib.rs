@@ -57,6 +57,7 @@
 
 mod bounded;
 mod error;
+mod event;
 mod primitive;
 mod segment;
 mod spares;
@@ -64,4 +65,5 @@ mod unbounded;
 
 pub use bounded::{BoundedIntoIter, BoundedQueue};
 pub use error::{CapacityError, PushError};
+pub use event::{DEFAULT_SPIN_LIMIT, EventCount};
 pub use unbounded::{DEFAULT_RETAINED_CAPACITY, IntoIter, Queue};

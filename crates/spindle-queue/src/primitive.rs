@@ -34,6 +34,130 @@ pub(crate) use crossbeam_utils::Backoff;
 pub(crate) use self::loom_backoff::Backoff;
 
 #[cfg(not(spindle_loom))]
+pub(crate) use std::sync::{Mutex, MutexGuard};
+
+#[cfg(spindle_loom)]
+pub(crate) use loom::sync::{Mutex, MutexGuard};
+
+#[cfg(not(spindle_loom))]
+pub(crate) use self::std_park::{Parker, yield_now};
+
+#[cfg(spindle_loom)]
+pub(crate) use self::loom_park::{Parker, yield_now};
+
+/// Locks `mutex`, ignoring poisoning: the crate runs no user code while holding a lock, so a
+/// poisoned lock still guards consistent data.
+#[inline]
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(not(spindle_loom))]
+mod std_park {
+    //! Parking is `std::thread::park`; the handle that wakes a thread is its `Thread`.
+
+    pub(crate) use std::thread::yield_now;
+    use std::thread::{self, Thread};
+    use std::time::Duration;
+
+    /// The current thread's side of a park: it sleeps here until unparked.
+    #[derive(Debug)]
+    pub(crate) struct Parker(Thread);
+
+    /// Wakes the thread of a [`Parker`]; a clone of its reference-counted `Thread`, so it stays
+    /// valid after the parked thread has moved on.
+    #[derive(Debug)]
+    pub(crate) struct Unparker(Thread);
+
+    impl Parker {
+        #[inline]
+        pub(crate) fn for_current_thread() -> Self {
+            Parker(thread::current())
+        }
+
+        /// Sleeps until unparked; may also return spuriously.
+        #[inline]
+        pub(crate) fn park(&self) {
+            thread::park();
+        }
+
+        /// Sleeps until unparked or `timeout` passes; may also return spuriously.
+        #[inline]
+        pub(crate) fn park_timeout(&self, timeout: Duration) {
+            thread::park_timeout(timeout);
+        }
+
+        #[inline]
+        pub(crate) fn unparker(&self) -> Unparker {
+            Unparker(self.0.clone())
+        }
+    }
+
+    impl Unparker {
+        #[inline]
+        pub(crate) fn unpark(self) {
+            self.0.unpark();
+        }
+    }
+}
+
+#[cfg(spindle_loom)]
+mod loom_park {
+    //! Under loom, a park is a wait on a `loom::sync::Notify` owned by the parked thread.
+    //! loom's own `thread::unpark` makes a thread that is blocked on a *mutex* runnable and then
+    //! panics with "expected to be able to acquire lock" when it runs; its `Notify` wakes only
+    //! a thread waiting on that very object.
+
+    use loom::sync::{Arc, Notify};
+    pub(crate) use loom::thread::yield_now;
+    use std::time::Duration;
+
+    #[derive(Debug)]
+    pub(crate) struct Parker(Arc<Notify>);
+
+    #[derive(Debug)]
+    pub(crate) struct Unparker(Arc<Notify>);
+
+    impl Parker {
+        pub(crate) fn for_current_thread() -> Self {
+            Parker(Arc::new(Notify::new()))
+        }
+
+        pub(crate) fn park(&self) {
+            self.0.wait();
+        }
+
+        /// loom has no clock; the models use no deadlines, so this behaves as a spurious wake.
+        pub(crate) fn park_timeout(&self, _timeout: Duration) {
+            yield_now();
+        }
+
+        pub(crate) fn unparker(&self) -> Unparker {
+            Unparker(Arc::clone(&self.0))
+        }
+    }
+
+    impl Unparker {
+        pub(crate) fn unpark(self) {
+            self.0.notify();
+        }
+    }
+}
+
+/// Stands in, under loom, for the single total order of `SeqCst` accesses.
+///
+/// Some protocols here (the event count's "announce, then re-check" against "publish, then
+/// look for waiters") rely on `SeqCst` loads and read-modify-writes being ordered with each
+/// other. loom models `SeqCst` accesses as `AcqRel` (loom#180) and would report lost wake-ups
+/// that cannot happen; it does model `SeqCst` fences. So under loom a fence sits next to each
+/// such access; elsewhere this is nothing, and x86 pays no `mfence`.
+#[inline(always)]
+pub(crate) fn seq_cst_fence_for_loom() {
+    #[cfg(spindle_loom)]
+    loom::sync::atomic::fence(Ordering::SeqCst);
+}
+
+#[cfg(not(spindle_loom))]
 mod cell {
     /// `core::cell::UnsafeCell` with loom's closure-based API, so the same code compiles against
     /// both; the closures inline away.
