@@ -269,7 +269,6 @@ impl EventCount {
     /// assert_eq!(event.wait_until_deadline(deadline, || None::<()>), None);
     /// assert!(Instant::now() >= deadline);
     /// ```
-    #[cfg(not(spindle_loom))]
     pub fn wait_until_deadline<T>(
         &self,
         deadline: Instant,
@@ -452,7 +451,7 @@ impl Drop for CancelOnUnwind<'_> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(spindle_loom)))]
 mod tests {
     use super::*;
     use std::sync::Arc;
