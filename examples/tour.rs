@@ -120,7 +120,7 @@ fn main() {
     );
     println!(
         "BoundedQueue(2): force_push(3) evicted {:?}",
-        b.force_push(3)
+        b.force_push(3).expect("open queue")
     );
 
     // Single-thread push+pop: the allocation-free steady state.

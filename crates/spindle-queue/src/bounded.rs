@@ -9,6 +9,18 @@
 //! index may read it. Producers claim slots with a CAS on `tail`, consumers with a CAS on
 //! `head`; the two live on separate cache lines, and `len` only reads them.
 //!
+//! Closing sets a mark bit in `tail` (crossbeam-channel's array flavour does the same), so a
+//! push and a close are ordered by the one CAS: no value gets in after the close, and a pop that
+//! sees the mark with the queue drained knows none ever will. Blocking operations wait on two
+//! [`EventCount`]s, `not_empty` and `not_full`; each push and pop notifies the other side, which
+//! costs one load while nobody waits.
+//!
+//! Closing sets a mark bit in `tail` (crossbeam-channel's array flavour does the same), so a
+//! push and a close are ordered by the one CAS: no value gets in after the close, and a pop that
+//! sees the mark with the queue drained knows none ever will. Blocking operations wait on two
+//! [`EventCount`]s, `not_empty` and `not_full`; each push and pop notifies the other side, which
+//! costs one load while nobody waits.
+//!
 //! # Invariants
 //!
 //! - **B1 (turns).** A slot's value is written only by the thread whose CAS moved `tail` from
@@ -17,14 +29,19 @@
 //!   owner reads with Acquire before touching the value.
 //! - **B2 (monotonic).** `head` and `tail` advance in laps and never go back (wrapping after
 //!   2^64 / `one_lap` laps), so a stale index never matches a stamp again.
+//! - **B3 (closing).** The mark bit is only ever set, and only in `tail`; every write to `tail`
+//!   after it is a CAS from an unmarked value (which then fails) or an addition that keeps it.
 
 use core::fmt;
 use core::mem::MaybeUninit;
 use core::panic::{RefUnwindSafe, UnwindSafe};
+use std::time::Duration;
 
 use crossbeam_utils::CachePadded;
 
-use crate::error::{CapacityError, PushError};
+use crate::blocking;
+use crate::error::{CapacityError, Closed, Empty, PopTimeoutError, PushError, PushTimeoutError};
+use crate::event::EventCount;
 use crate::primitive::{AtomicUsize, Backoff, Ordering, UnsafeCell};
 
 /// One value cell and its turn stamp.
@@ -47,7 +64,7 @@ struct Slot<T> {
 /// let q = BoundedQueue::new(2)?;
 /// assert_eq!(q.push('a'), Ok(()));
 /// assert_eq!(q.push('b'), Ok(()));
-/// assert_eq!(q.push('c'), Err(PushError('c')));
+/// assert_eq!(q.push('c'), Err(PushError::Full('c')));
 /// assert_eq!(q.pop(), Some('a'));
 /// # Ok::<(), spindle_queue::CapacityError>(())
 /// ```
@@ -59,8 +76,14 @@ pub struct BoundedQueue<T> {
     buffer: Box<[Slot<T>]>,
     /// Slots in `buffer`.
     cap: usize,
-    /// Smallest power of two greater than `cap`: the index step of one full lap.
+    /// Smallest power of two greater than `cap`: set in `tail` once the queue is closed (B3).
+    mark_bit: usize,
+    /// `2 * mark_bit`: the index step of one full lap.
     one_lap: usize,
+    /// Waiters for a value ([`pop_blocking`](BoundedQueue::pop_blocking)).
+    not_empty: EventCount,
+    /// Waiters for room ([`push_blocking`](BoundedQueue::push_blocking)).
+    not_full: EventCount,
     /// How slot positions map to buffer entries (see [`Spread`]).
     spread: Spread,
 }
@@ -138,10 +161,10 @@ impl<T> BoundedQueue<T> {
     /// # Ok::<(), spindle_queue::CapacityError>(())
     /// ```
     pub fn new(capacity: usize) -> Result<Self, CapacityError> {
-        let one_lap = capacity
+        let mark_bit = capacity
             .checked_add(1)
             .and_then(usize::checked_next_power_of_two)
-            .filter(|_| capacity > 0 && capacity <= isize::MAX as usize / 2)
+            .filter(|_| capacity > 0 && capacity <= isize::MAX as usize / 4)
             .ok_or(CapacityError::new(capacity))?;
         let spread = Spread::new::<T>(capacity);
         // Lap 0: the slot at position `p` waits for the producer with tail index `p`.
@@ -161,15 +184,18 @@ impl<T> BoundedQueue<T> {
             tail: CachePadded::new(AtomicUsize::new(0)),
             buffer,
             cap: capacity,
-            one_lap,
+            mark_bit,
+            one_lap: mark_bit * 2,
             spread,
+            not_empty: EventCount::new(),
+            not_full: EventCount::new(),
         })
     }
 
     /// The index after `index`: the next slot, or slot 0 of the next lap.
     #[inline]
     fn advance(&self, index: usize) -> usize {
-        if (index & (self.one_lap - 1)) + 1 < self.cap {
+        if (index & (self.mark_bit - 1)) + 1 < self.cap {
             index + 1
         } else {
             (index & !(self.one_lap - 1)).wrapping_add(self.one_lap)
@@ -178,18 +204,18 @@ impl<T> BoundedQueue<T> {
 
     #[inline]
     fn slot(&self, index: usize) -> &Slot<T> {
-        let i = self.spread.entry(index & (self.one_lap - 1));
+        let i = self.spread.entry(index & (self.mark_bit - 1));
         debug_assert!(i < self.cap);
         // SAFETY: an index's slot part is always below `cap` (see `advance`), and `Spread`
         // maps `0..cap` onto itself.
         unsafe { self.buffer.get_unchecked(i) }
     }
 
-    /// Pushes `value` at the back, or hands it back in [`PushError`] if the queue is full.
+    /// Pushes `value` at the back, or hands it back if the queue is full or closed.
     ///
     /// # Errors
     ///
-    /// [`PushError`] holding `value` when the queue is full.
+    /// [`PushError::Full`] or [`PushError::Closed`], holding `value`.
     ///
     /// # Examples
     ///
@@ -206,7 +232,7 @@ impl<T> BoundedQueue<T> {
             let head = self.head.load(Ordering::SeqCst);
             // Full when the head is exactly one lap behind the tail.
             if head.wrapping_add(self.one_lap) == tail {
-                Err(PushError(value))
+                Err(PushError::Full(value))
             } else {
                 Ok(value)
             }
@@ -216,17 +242,21 @@ impl<T> BoundedQueue<T> {
     /// Pushes `value` at the back; if the queue is full, evicts the value at the front to make
     /// room and returns it.
     ///
+    /// # Errors
+    ///
+    /// [`Closed`] holding `value` if the queue is closed.
+    ///
     /// # Examples
     ///
     /// ```
     /// let q = spindle_queue::BoundedQueue::new(2)?;
-    /// assert_eq!(q.force_push(1), None);
-    /// assert_eq!(q.force_push(2), None);
-    /// assert_eq!(q.force_push(3), Some(1));
+    /// assert_eq!(q.force_push(1), Ok(None));
+    /// assert_eq!(q.force_push(2), Ok(None));
+    /// assert_eq!(q.force_push(3), Ok(Some(1)));
     /// assert_eq!(q.pop(), Some(2));
     /// # Ok::<(), spindle_queue::CapacityError>(())
     /// ```
-    pub fn force_push(&self, value: T) -> Option<T> {
+    pub fn force_push(&self, value: T) -> Result<Option<T>, Closed<T>> {
         let pushed = self.push_or_else(value, |value, tail, new_tail, slot| {
             let head = tail.wrapping_sub(self.one_lap);
             let new_head = new_tail.wrapping_sub(self.one_lap);
@@ -239,8 +269,11 @@ impl<T> BoundedQueue<T> {
             {
                 return Ok(value);
             }
-            // We own both turns on the slot (B1): move the tail past it, swap the value.
-            self.tail.store(new_tail, Ordering::SeqCst);
+            // We own both turns on the slot (B1): move the tail past it, swap the value. No
+            // producer can move the tail meanwhile (its slot is ours), but a close may mark it:
+            // add the step rather than store, to keep the mark (B3).
+            self.tail
+                .fetch_add(new_tail.wrapping_sub(tail), Ordering::SeqCst);
             // SAFETY: winning the head CAS at `tail - one_lap` makes us the slot's consumer,
             // and the stamp says its producer has finished (B1).
             let old = slot
@@ -248,9 +281,14 @@ impl<T> BoundedQueue<T> {
                 .with_mut(|p| unsafe { p.replace(MaybeUninit::new(value)).assume_init() });
             // Release: publishes the new value to the next consumer (B1).
             slot.stamp.store(tail + 1, Ordering::Release);
-            Err(PushError(old))
+            self.not_empty.notify_one();
+            Err(PushError::Full(old))
         });
-        pushed.err().map(PushError::into_inner)
+        match pushed {
+            Ok(()) => Ok(None),
+            Err(PushError::Full(old)) => Ok(Some(old)),
+            Err(PushError::Closed(value)) => Err(Closed(value)),
+        }
     }
 
     /// The shared push loop; `on_full` decides what to do when the tail slot is a lap behind.
@@ -263,14 +301,17 @@ impl<T> BoundedQueue<T> {
         // Relaxed: the stamp's Acquire below is what orders slot access.
         let mut tail = self.tail.load(Ordering::Relaxed);
         loop {
+            if tail & self.mark_bit != 0 {
+                return Err(PushError::Closed(value));
+            }
             let new_tail = self.advance(tail);
             let slot = self.slot(tail);
             // Acquire: pairs with the consumer's Release stamp store (B1).
             let stamp = slot.stamp.load(Ordering::Acquire);
 
             if stamp == tail {
-                // Our turn, if no other producer takes it first.
-                // SeqCst: pairs with the SeqCst fences of the full/empty checks.
+                // Our turn, if no other producer takes it first (or a close marks the tail).
+                // SeqCst: pairs with the SeqCst loads of the full/empty checks.
                 match self.tail.compare_exchange_weak(
                     tail,
                     new_tail,
@@ -283,6 +324,7 @@ impl<T> BoundedQueue<T> {
                             .with_mut(|p| unsafe { p.write(MaybeUninit::new(value)) });
                         // Release: publishes the value to the consumer (B1).
                         slot.stamp.store(tail + 1, Ordering::Release);
+                        self.not_empty.notify_one();
                         return Ok(());
                     }
                     Err(current) => {
@@ -304,6 +346,52 @@ impl<T> BoundedQueue<T> {
         }
     }
 
+    /// Pushes `value`, waiting while the queue is full: spins briefly, then parks until a pop
+    /// makes room.
+    ///
+    /// # Errors
+    ///
+    /// [`Closed`] holding `value` if the queue is closed before the value gets in.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let q = Arc::new(spindle_queue::BoundedQueue::new(1)?);
+    /// q.push_blocking(1).unwrap();
+    /// let consumer = {
+    ///     let q = Arc::clone(&q);
+    ///     std::thread::spawn(move || (q.pop_blocking().unwrap(), q.pop_blocking().unwrap()))
+    /// };
+    /// q.push_blocking(2).unwrap(); // waits until the consumer has taken 1
+    /// assert_eq!(consumer.join().unwrap(), (1, 2));
+    /// # Ok::<(), spindle_queue::CapacityError>(())
+    /// ```
+    pub fn push_blocking(&self, value: T) -> Result<(), Closed<T>> {
+        blocking::push(&self.not_full, value, None, |v| self.push(v))
+            .map_err(|e| Closed(e.into_inner()))
+    }
+
+    /// Pushes `value`, waiting at most `timeout` while the queue is full.
+    ///
+    /// # Errors
+    ///
+    /// [`PushTimeoutError::Timeout`] or [`PushTimeoutError::Closed`], holding `value`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let q = spindle_queue::BoundedQueue::new(1)?;
+    /// q.push_timeout(1, Duration::from_millis(1)).unwrap();
+    /// assert!(q.push_timeout(2, Duration::from_millis(1)).is_err());
+    /// # Ok::<(), spindle_queue::CapacityError>(())
+    /// ```
+    pub fn push_timeout(&self, value: T, timeout: Duration) -> Result<(), PushTimeoutError<T>> {
+        let deadline = blocking::deadline_after(timeout);
+        blocking::push(&self.not_full, value, deadline, |v| self.push(v))
+    }
+
     /// Pops the value at the front, or `None` if the queue is empty.
     ///
     /// # Examples
@@ -316,6 +404,11 @@ impl<T> BoundedQueue<T> {
     /// # Ok::<(), spindle_queue::CapacityError>(())
     /// ```
     pub fn pop(&self) -> Option<T> {
+        self.try_pop().ok()
+    }
+
+    /// Pops the value at the front; tells an empty queue from a closed, drained one.
+    fn try_pop(&self) -> Result<T, Empty> {
         let backoff = Backoff::new();
         // Relaxed: the stamp's Acquire below is what orders slot access.
         let mut head = self.head.load(Ordering::Relaxed);
@@ -326,7 +419,7 @@ impl<T> BoundedQueue<T> {
 
             if stamp == head + 1 {
                 let new_head = self.advance(head);
-                // SeqCst: pairs with the SeqCst fences of the full/empty checks.
+                // SeqCst: pairs with the SeqCst loads of the full/empty checks.
                 match self.head.compare_exchange_weak(
                     head,
                     new_head,
@@ -339,7 +432,8 @@ impl<T> BoundedQueue<T> {
                         // Release: hands the slot to next lap's producer (B1).
                         slot.stamp
                             .store(head.wrapping_add(self.one_lap), Ordering::Release);
-                        return Some(value);
+                        self.not_full.notify_one();
+                        return Ok(value);
                     }
                     Err(current) => {
                         head = current;
@@ -352,8 +446,13 @@ impl<T> BoundedQueue<T> {
                 // so a push claimed before this check is seen (a SeqCst load, not crossbeam's
                 // fence + relaxed load: the same guarantee for one location, no `mfence` on x86).
                 let tail = self.tail.load(Ordering::SeqCst);
-                if tail == head {
-                    return None;
+                if tail & !self.mark_bit == head {
+                    // No push gets in once the tail is marked (B3): closed and drained.
+                    return Err(if tail & self.mark_bit != 0 {
+                        Empty::Closed
+                    } else {
+                        Empty::Now
+                    });
                 }
                 backoff.spin();
                 head = self.head.load(Ordering::Relaxed);
@@ -363,6 +462,84 @@ impl<T> BoundedQueue<T> {
                 head = self.head.load(Ordering::Relaxed);
             }
         }
+    }
+
+    /// Pops the value at the front, waiting while the queue is empty: spins briefly, then parks
+    /// until a push arrives. After [`close`](BoundedQueue::close), still returns the values
+    /// pushed before it.
+    ///
+    /// # Errors
+    ///
+    /// [`Closed`] once the queue is closed and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q = spindle_queue::BoundedQueue::new(2)?;
+    /// q.push(1).unwrap();
+    /// q.close();
+    /// assert_eq!(q.pop_blocking(), Ok(1));
+    /// assert!(q.pop_blocking().is_err());
+    /// # Ok::<(), spindle_queue::CapacityError>(())
+    /// ```
+    pub fn pop_blocking(&self) -> Result<T, Closed> {
+        blocking::pop(&self.not_empty, None, || self.try_pop()).map_err(|_| Closed(()))
+    }
+
+    /// Pops the value at the front, waiting at most `timeout` while the queue is empty.
+    ///
+    /// # Errors
+    ///
+    /// [`PopTimeoutError::Timeout`] if nothing arrived in time, [`PopTimeoutError::Closed`]
+    /// once the queue is closed and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use spindle_queue::PopTimeoutError;
+    /// let q = spindle_queue::BoundedQueue::<u8>::new(2)?;
+    /// assert_eq!(q.pop_timeout(Duration::from_millis(1)), Err(PopTimeoutError::Timeout));
+    /// # Ok::<(), spindle_queue::CapacityError>(())
+    /// ```
+    pub fn pop_timeout(&self, timeout: Duration) -> Result<T, PopTimeoutError> {
+        blocking::pop(&self.not_empty, blocking::deadline_after(timeout), || {
+            self.try_pop()
+        })
+    }
+
+    /// Closes the queue: later pushes fail and hand their value back, blocked pushers wake with
+    /// [`Closed`], and poppers drain what is left, then get [`Closed`]. Returns `true` if this
+    /// call closed it, `false` if it was already closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q = spindle_queue::BoundedQueue::<u8>::new(2)?;
+    /// assert!(q.close());
+    /// assert!(!q.close());
+    /// assert!(q.is_closed());
+    /// # Ok::<(), spindle_queue::CapacityError>(())
+    /// ```
+    pub fn close(&self) -> bool {
+        // SeqCst: the write blocked waiters' conditions read (the event count's contract).
+        let was_open = self.tail.fetch_or(self.mark_bit, Ordering::SeqCst) & self.mark_bit == 0;
+        if was_open {
+            self.not_empty.notify_all();
+            self.not_full.notify_all();
+        }
+        was_open
+    }
+
+    /// Returns `true` once [`close`](BoundedQueue::close) has been called.
+    ///
+    /// ```
+    /// let q = spindle_queue::BoundedQueue::<u8>::new(2)?;
+    /// assert!(!q.is_closed());
+    /// # Ok::<(), spindle_queue::CapacityError>(())
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.tail.load(Ordering::SeqCst) & self.mark_bit != 0
     }
 
     /// The most values the queue holds.
@@ -387,7 +564,7 @@ impl<T> BoundedQueue<T> {
     pub fn is_empty(&self) -> bool {
         let head = self.head.load(Ordering::SeqCst);
         let tail = self.tail.load(Ordering::SeqCst);
-        tail == head
+        tail & !self.mark_bit == head
     }
 
     /// Returns `true` if the queue holds [`capacity`](BoundedQueue::capacity) values.
@@ -399,7 +576,7 @@ impl<T> BoundedQueue<T> {
     /// # Ok::<(), spindle_queue::CapacityError>(())
     /// ```
     pub fn is_full(&self) -> bool {
-        let tail = self.tail.load(Ordering::SeqCst);
+        let tail = self.tail.load(Ordering::SeqCst) & !self.mark_bit;
         let head = self.head.load(Ordering::SeqCst);
         head.wrapping_add(self.one_lap) == tail
     }
@@ -420,8 +597,9 @@ impl<T> BoundedQueue<T> {
             let head = self.head.load(Ordering::SeqCst);
             // A consistent pair: the tail did not move while we read the head.
             if self.tail.load(Ordering::SeqCst) == tail {
-                let hix = head & (self.one_lap - 1);
-                let tix = tail & (self.one_lap - 1);
+                let tail = tail & !self.mark_bit;
+                let hix = head & (self.mark_bit - 1);
+                let tix = tail & (self.mark_bit - 1);
                 return if hix < tix {
                     tix - hix
                 } else if hix > tix {
@@ -440,7 +618,7 @@ impl<T> Drop for BoundedQueue<T> {
     fn drop(&mut self) {
         // Exclusive access: every operation has completed.
         let len = self.len();
-        let head = self.head.load(Ordering::Relaxed) & (self.one_lap - 1);
+        let head = self.head.load(Ordering::Relaxed) & (self.mark_bit - 1);
         for i in 0..len {
             let index = self.spread.entry((head + i) % self.cap);
             // SAFETY: the `len` slots after the head hold written, unread values, and

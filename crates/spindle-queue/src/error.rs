@@ -2,8 +2,7 @@
 
 use core::fmt;
 
-/// [`BoundedQueue::push`](crate::BoundedQueue::push) found the queue full; the rejected value
-/// is handed back in `.0`.
+/// [`BoundedQueue::push`](crate::BoundedQueue::push) could not push; the value is handed back.
 ///
 /// # Examples
 ///
@@ -13,38 +12,210 @@ use core::fmt;
 /// let q = BoundedQueue::new(1)?;
 /// q.push(1).unwrap();
 /// let err = q.push(2).unwrap_err();
-/// assert_eq!(err, PushError(2));
+/// assert_eq!(err, PushError::Full(2));
+/// q.close();
+/// assert_eq!(q.push(3), Err(PushError::Closed(3)));
 /// assert_eq!(err.into_inner(), 2);
 /// # Ok::<(), spindle_queue::CapacityError>(())
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub struct PushError<T>(pub T);
+pub enum PushError<T> {
+    /// The queue is full.
+    Full(T),
+    /// The queue is closed.
+    Closed(T),
+}
 
 impl<T> PushError<T> {
     /// Takes back the value that could not be pushed.
     ///
     /// ```
-    /// assert_eq!(spindle_queue::PushError("x").into_inner(), "x");
+    /// assert_eq!(spindle_queue::PushError::Full("x").into_inner(), "x");
+    /// ```
+    pub fn into_inner(self) -> T {
+        match self {
+            PushError::Full(value) | PushError::Closed(value) => value,
+        }
+    }
+
+    /// Whether the push failed because the queue is full.
+    ///
+    /// ```
+    /// assert!(spindle_queue::PushError::Full(1).is_full());
+    /// ```
+    pub fn is_full(&self) -> bool {
+        matches!(self, PushError::Full(_))
+    }
+
+    /// Whether the push failed because the queue is closed.
+    ///
+    /// ```
+    /// assert!(spindle_queue::PushError::Closed(1).is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        matches!(self, PushError::Closed(_))
+    }
+}
+
+// Not derived: printing an error must not require `T: Debug`.
+impl<T> fmt::Debug for PushError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PushError::Full(_) => f.write_str("Full(..)"),
+            PushError::Closed(_) => f.write_str("Closed(..)"),
+        }
+    }
+}
+
+impl<T> fmt::Display for PushError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PushError::Full(_) => f.write_str("pushing into a full queue"),
+            PushError::Closed(_) => f.write_str("pushing into a closed queue"),
+        }
+    }
+}
+
+impl<T> std::error::Error for PushError<T> {}
+
+/// The queue is closed: a push hands its value back in `.0`; a pop found the queue closed and
+/// drained (`Closed<()>`).
+///
+/// # Examples
+///
+/// ```
+/// use spindle_queue::{Closed, Queue};
+///
+/// let q = Queue::new();
+/// q.push(1).unwrap();
+/// q.close();
+/// assert_eq!(q.push(2), Err(Closed(2)));
+/// assert_eq!(q.pop_blocking(), Ok(1)); // what was pushed before the close is still delivered
+/// assert_eq!(q.pop_blocking(), Err(Closed(())));
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Closed<T = ()>(pub T);
+
+impl<T> Closed<T> {
+    /// Takes back the value that could not be pushed.
+    ///
+    /// ```
+    /// assert_eq!(spindle_queue::Closed(5).into_inner(), 5);
     /// ```
     pub fn into_inner(self) -> T {
         self.0
     }
 }
 
-// Not derived: printing the error must not require `T: Debug`.
-impl<T> fmt::Debug for PushError<T> {
+impl<T> fmt::Debug for Closed<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("PushError(..)")
+        f.write_str("Closed(..)")
     }
 }
 
-impl<T> fmt::Display for PushError<T> {
+impl<T> fmt::Display for Closed<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("pushing into a full queue")
+        f.write_str("the queue is closed")
     }
 }
 
-impl<T> std::error::Error for PushError<T> {}
+impl<T> std::error::Error for Closed<T> {}
+
+/// A push with a timeout failed; the value is handed back.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use spindle_queue::{BoundedQueue, PushTimeoutError};
+///
+/// let q = BoundedQueue::new(1)?;
+/// q.push(1).unwrap();
+/// let err = q.push_timeout(2, Duration::from_millis(1)).unwrap_err();
+/// assert_eq!(err, PushTimeoutError::Timeout(2));
+/// # Ok::<(), spindle_queue::CapacityError>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum PushTimeoutError<T> {
+    /// The queue stayed full until the timeout.
+    Timeout(T),
+    /// The queue is closed.
+    Closed(T),
+}
+
+impl<T> PushTimeoutError<T> {
+    /// Takes back the value that could not be pushed.
+    ///
+    /// ```
+    /// assert_eq!(spindle_queue::PushTimeoutError::Timeout(3).into_inner(), 3);
+    /// ```
+    pub fn into_inner(self) -> T {
+        match self {
+            PushTimeoutError::Timeout(value) | PushTimeoutError::Closed(value) => value,
+        }
+    }
+}
+
+impl<T> fmt::Debug for PushTimeoutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PushTimeoutError::Timeout(_) => f.write_str("Timeout(..)"),
+            PushTimeoutError::Closed(_) => f.write_str("Closed(..)"),
+        }
+    }
+}
+
+impl<T> fmt::Display for PushTimeoutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PushTimeoutError::Timeout(_) => f.write_str("timed out pushing into a full queue"),
+            PushTimeoutError::Closed(_) => f.write_str("pushing into a closed queue"),
+        }
+    }
+}
+
+impl<T> std::error::Error for PushTimeoutError<T> {}
+
+/// A pop with a timeout got no value.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use spindle_queue::{PopTimeoutError, Queue};
+///
+/// let q = Queue::<u8>::new();
+/// assert_eq!(q.pop_timeout(Duration::from_millis(1)), Err(PopTimeoutError::Timeout));
+/// q.close();
+/// assert_eq!(q.pop_timeout(Duration::from_millis(1)), Err(PopTimeoutError::Closed));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PopTimeoutError {
+    /// The queue stayed empty until the timeout.
+    Timeout,
+    /// The queue is closed and drained.
+    Closed,
+}
+
+impl fmt::Display for PopTimeoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PopTimeoutError::Timeout => f.write_str("timed out popping from an empty queue"),
+            PopTimeoutError::Closed => f.write_str("popping from a closed, drained queue"),
+        }
+    }
+}
+
+impl std::error::Error for PopTimeoutError {}
+
+/// Why a pop found no value: the queue is empty, or closed and drained.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Empty {
+    /// Empty now; a value may come.
+    Now,
+    /// Closed and drained: no value will ever come.
+    Closed,
+}
 
 /// A [`BoundedQueue`](crate::BoundedQueue) was asked for a capacity it cannot have.
 ///

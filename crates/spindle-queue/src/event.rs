@@ -194,7 +194,13 @@ impl EventCount {
     /// assert_eq!(event.waiters(), 0);
     /// ```
     pub fn new() -> Self {
-        Self::with_spin_limit(DEFAULT_SPIN_LIMIT)
+        // Under loom the spin phase only multiplies interleavings; the park path is the one
+        // to check.
+        Self::with_spin_limit(if cfg!(spindle_loom) {
+            0
+        } else {
+            DEFAULT_SPIN_LIMIT
+        })
     }
 
     /// Creates an event count whose waiters re-check their condition `spin_limit` times before

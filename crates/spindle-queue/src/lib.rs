@@ -55,6 +55,7 @@
 #![deny(missing_docs)]
 #![warn(unsafe_op_in_unsafe_fn)]
 
+mod blocking;
 mod bounded;
 mod error;
 mod event;
@@ -64,6 +65,6 @@ mod spares;
 mod unbounded;
 
 pub use bounded::{BoundedIntoIter, BoundedQueue};
-pub use error::{CapacityError, PushError};
+pub use error::{CapacityError, Closed, PopTimeoutError, PushError, PushTimeoutError};
 pub use event::{DEFAULT_SPIN_LIMIT, EventCount};
 pub use unbounded::{DEFAULT_RETAINED_CAPACITY, IntoIter, Queue};

@@ -27,7 +27,7 @@ fn capacity_one_alternates_full_and_empty() {
         q.push(i).unwrap();
         assert!(q.is_full() && !q.is_empty());
         assert_eq!(q.len(), 1);
-        assert_eq!(q.push(99), Err(PushError(99)));
+        assert_eq!(q.push(99), Err(PushError::Full(99)));
         assert_eq!(q.pop(), Some(i));
     }
 }
@@ -58,11 +58,11 @@ fn fills_to_capacity_then_refuses_then_drains_in_order_over_many_laps() {
 #[test]
 fn force_push_evicts_the_oldest_only_when_full() {
     let q = BoundedQueue::new(3).unwrap();
-    assert_eq!(q.force_push(1), None);
-    assert_eq!(q.force_push(2), None);
-    assert_eq!(q.force_push(3), None);
-    assert_eq!(q.force_push(4), Some(1));
-    assert_eq!(q.force_push(5), Some(2));
+    assert_eq!(q.force_push(1), Ok(None));
+    assert_eq!(q.force_push(2), Ok(None));
+    assert_eq!(q.force_push(3), Ok(None));
+    assert_eq!(q.force_push(4), Ok(Some(1)));
+    assert_eq!(q.force_push(5), Ok(Some(2)));
     assert_eq!(q.len(), 3);
     assert_eq!(q.into_iter().collect::<Vec<_>>(), [3, 4, 5]);
 }
@@ -71,7 +71,7 @@ fn force_push_evicts_the_oldest_only_when_full() {
 fn four_producers_four_consumers_move_a_million_items() {
     let q = Arc::new(BoundedQueue::new(1024).unwrap());
     let push = |q: &BoundedQueue<u64>, mut v: u64| {
-        while let Err(PushError(back)) = q.push(v) {
+        while let Err(PushError::Full(back)) = q.push(v) {
             v = back;
             thread::yield_now();
         }
@@ -90,7 +90,7 @@ fn concurrent_force_push_never_loses_or_duplicates() {
             thread::spawn(move || {
                 let mut out = Vec::new();
                 for i in 0..per_thread {
-                    out.extend(q.force_push(t * per_thread + i));
+                    out.extend(q.force_push(t * per_thread + i).unwrap());
                     if i % 3 == 0 {
                         out.extend(q.pop());
                     }
@@ -133,7 +133,7 @@ fn rejected_and_evicted_values_are_handed_back_not_dropped() {
     let q = BoundedQueue::new(1).unwrap();
     q.push(DropCounter(Arc::clone(&drops))).unwrap();
     let rejected = q.push(DropCounter(Arc::clone(&drops))).unwrap_err();
-    let evicted = q.force_push(rejected.into_inner());
+    let evicted = q.force_push(rejected.into_inner()).unwrap();
     assert_eq!(drops.load(Ordering::Relaxed), 0);
     drop(evicted);
     drop(q);
@@ -146,7 +146,7 @@ fn zero_sized_values_work() {
     for _ in 0..3 {
         q.push(()).unwrap();
     }
-    assert_eq!(q.push(()), Err(PushError(())));
+    assert_eq!(q.push(()), Err(PushError::Full(())));
     assert_eq!(q.len(), 3);
     assert_eq!(std::iter::from_fn(|| q.pop()).count(), 3);
 }

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use loom::sync::Arc;
 use loom::thread;
-use spindle_queue::{BoundedQueue, PushError};
+use spindle_queue::{BoundedQueue, Closed, PushError};
 
 fn drain(q: &BoundedQueue<usize>) -> Vec<usize> {
     std::iter::from_fn(|| q.pop()).collect()
@@ -29,10 +29,11 @@ fn push_into_full_queue_races_a_pop() {
             // The pop made room first.
             Ok(()) => assert_eq!(drain(&q), [2]),
             // Still full when the push looked: the value comes back, nothing else is lost.
-            Err(PushError(v)) => {
+            Err(PushError::Full(v)) => {
                 assert_eq!(v, 2);
                 assert!(q.is_empty());
             }
+            Err(PushError::Closed(_)) => unreachable!("never closed"),
         }
     });
 }
@@ -66,7 +67,7 @@ fn producers_and_consumer_wrap_around_the_ring() {
             thread::spawn(move || {
                 let mut refused = Vec::new();
                 for v in 0..3 {
-                    if let Err(PushError(v)) = q.push(v) {
+                    if let Err(PushError::Full(v)) = q.push(v) {
                         refused.push(v);
                     }
                 }
@@ -94,7 +95,7 @@ fn force_push_races_a_pop_without_loss() {
             let q = Arc::clone(&q);
             thread::spawn(move || q.pop())
         };
-        let evicted = q.force_push(2);
+        let evicted = q.force_push(2).unwrap();
         let popped = consumer.join().unwrap();
         let mut all: Vec<usize> = evicted.into_iter().chain(popped).chain(drain(&q)).collect();
         all.sort();
@@ -128,5 +129,71 @@ fn dropping_with_values_left_drops_each_once() {
         producer.join().unwrap();
         drop(q);
         assert_eq!(drops.load(Ordering::Relaxed), 2);
+    });
+}
+
+#[test]
+fn close_races_a_push() {
+    loom::model(|| {
+        let q = Arc::new(BoundedQueue::new(2).unwrap());
+        let producer = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || q.push(1))
+        };
+        q.close();
+        let popped = q.pop_blocking();
+        match producer.join().unwrap() {
+            // In before the close: a pop after the close must still get it, never `Closed`.
+            Ok(()) => {
+                assert_eq!(popped, Ok(1));
+                assert_eq!(q.pop_blocking(), Err(Closed(())));
+            }
+            Err(PushError::Closed(v)) => {
+                assert_eq!(v, 1);
+                assert_eq!(popped, Err(Closed(())));
+            }
+            Err(PushError::Full(_)) => unreachable!("room for two"),
+        }
+    });
+}
+
+#[test]
+fn blocked_pop_is_woken_by_a_push() {
+    loom::model(|| {
+        let q = Arc::new(BoundedQueue::new(1).unwrap());
+        let consumer = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || q.pop_blocking())
+        };
+        q.push(5).unwrap();
+        assert_eq!(consumer.join().unwrap(), Ok(5));
+    });
+}
+
+#[test]
+fn blocked_push_is_woken_by_a_pop() {
+    loom::model(|| {
+        let q = Arc::new(BoundedQueue::new(1).unwrap());
+        q.push(1).unwrap();
+        let producer = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || q.push_blocking(2))
+        };
+        assert_eq!(q.pop_blocking(), Ok(1));
+        producer.join().unwrap().unwrap();
+        assert_eq!(q.pop(), Some(2));
+    });
+}
+
+#[test]
+fn close_wakes_a_blocked_pop() {
+    loom::model(|| {
+        let q = Arc::new(BoundedQueue::<u8>::new(1).unwrap());
+        let consumer = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || q.pop_blocking())
+        };
+        q.close();
+        assert_eq!(consumer.join().unwrap(), Err(Closed(())));
     });
 }

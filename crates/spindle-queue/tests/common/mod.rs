@@ -101,3 +101,62 @@ pub fn assert_mpmc_delivery<Q: Send + Sync + 'static>(
     }
     assert_each_once(got.into_iter().flatten(), total);
 }
+
+/// Runs `f` on its own thread and returns its result, failing the test (instead of hanging
+/// it) if `f` takes longer than `limit`, as a lost wake-up would.
+pub fn within<R: Send + 'static>(
+    limit: std::time::Duration,
+    f: impl FnOnce() -> R + Send + 'static,
+) -> R {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        // A panic drops `tx`, which the receiver reports below.
+        let _ = tx.send(f());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(result) => result,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            panic!("still running after {limit:?}: a waiter was never woken?")
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => panic!("the checked code panicked"),
+    }
+}
+
+/// Moves `producers × per_producer` values through `queue` with blocking pushes and pops:
+/// consumers pop until the queue reports closed, which happens once every producer is done.
+/// Checks every value arrives exactly once, in per-producer order, with no waiter left behind.
+pub fn assert_blocking_delivery<Q: Send + Sync + 'static>(
+    queue: Arc<Q>,
+    (producers, consumers, per_producer): (u64, u64, u64),
+    push_blocking: fn(&Q, u64),
+    pop_blocking: fn(&Q) -> Option<u64>,
+    close: fn(&Q),
+) {
+    use std::thread;
+    let producer_handles: Vec<_> = (0..producers)
+        .map(|p| {
+            let q = Arc::clone(&queue);
+            thread::spawn(move || {
+                for i in 0..per_producer {
+                    push_blocking(&q, p * per_producer + i);
+                }
+            })
+        })
+        .collect();
+    let consumer_handles: Vec<_> = (0..consumers)
+        .map(|_| {
+            let q = Arc::clone(&queue);
+            thread::spawn(move || std::iter::from_fn(|| pop_blocking(&q)).collect::<Vec<_>>())
+        })
+        .collect();
+    producer_handles.into_iter().for_each(|h| h.join().unwrap());
+    close(&queue);
+    let got: Vec<Vec<u64>> = consumer_handles
+        .into_iter()
+        .map(|h| h.join().unwrap())
+        .collect();
+    for g in &got {
+        assert_per_producer_fifo(g, producers, per_producer);
+    }
+    assert_each_once(got.into_iter().flatten(), producers * per_producer);
+}

@@ -1,0 +1,149 @@
+//! Blocking operations: no lost wake-ups, close while blocked, timeouts, drop while blocked.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::{DropCounter, assert_blocking_delivery, scaled, within};
+use spindle_queue::{BoundedQueue, Closed, PopTimeoutError, PushTimeoutError};
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// Waits until `q` has `n` parked (or parking) waiters of the given side.
+fn until(mut cond: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !cond() {
+        assert!(start.elapsed() < LIMIT, "condition never held");
+        thread::sleep(Duration::from_millis(1));
+    }
+}
+
+#[test]
+fn bounded_four_by_four_on_a_tiny_ring_loses_no_wake_up() {
+    // Capacity 4 with 8 threads on 2 cores: producers and consumers both park, often.
+    within(LIMIT, || {
+        let q = Arc::new(BoundedQueue::new(4).unwrap());
+        assert_blocking_delivery(
+            q,
+            (4, 4, scaled(50_000) as u64),
+            |q, v| q.push_blocking(v).unwrap(),
+            |q| q.pop_blocking().ok(),
+            |q| {
+                q.close();
+            },
+        );
+    });
+}
+
+#[test]
+fn bounded_close_wakes_blocked_poppers_and_pushers() {
+    within(LIMIT, || {
+        let empty = Arc::new(BoundedQueue::<u32>::new(2).unwrap());
+        let poppers: Vec<_> = (0..3)
+            .map(|_| {
+                let q = Arc::clone(&empty);
+                thread::spawn(move || q.pop_blocking())
+            })
+            .collect();
+        let full = Arc::new(BoundedQueue::new(1).unwrap());
+        full.push(0).unwrap();
+        let pushers: Vec<_> = (1..4)
+            .map(|v| {
+                let q = Arc::clone(&full);
+                thread::spawn(move || q.push_blocking(v))
+            })
+            .collect();
+        thread::sleep(Duration::from_millis(20)); // let them park
+        assert!(empty.close());
+        assert!(full.close());
+        for h in poppers {
+            assert_eq!(h.join().unwrap(), Err(Closed(())));
+        }
+        let mut handed_back: Vec<u32> = pushers
+            .into_iter()
+            .map(|h| h.join().unwrap().unwrap_err().into_inner())
+            .collect();
+        handed_back.sort();
+        assert_eq!(handed_back, [1, 2, 3]);
+        // What was in before the close is still delivered.
+        assert_eq!(full.pop_blocking(), Ok(0));
+        assert_eq!(full.pop_blocking(), Err(Closed(())));
+    });
+}
+
+#[test]
+fn bounded_timeouts_expire_and_hand_values_back() {
+    let q = BoundedQueue::new(1).unwrap();
+    let start = Instant::now();
+    assert_eq!(
+        q.pop_timeout(Duration::from_millis(30)),
+        Err(PopTimeoutError::Timeout)
+    );
+    assert!(start.elapsed() >= Duration::from_millis(30));
+    q.push(1).unwrap();
+    let start = Instant::now();
+    assert_eq!(
+        q.push_timeout(2, Duration::from_millis(30)),
+        Err(PushTimeoutError::Timeout(2))
+    );
+    assert!(start.elapsed() >= Duration::from_millis(30));
+    assert_eq!(q.pop_timeout(Duration::from_millis(30)), Ok(1));
+    q.close();
+    assert_eq!(
+        q.push_timeout(3, Duration::from_secs(60)),
+        Err(PushTimeoutError::Closed(3))
+    );
+    assert_eq!(
+        q.pop_timeout(Duration::from_secs(60)),
+        Err(PopTimeoutError::Closed)
+    );
+}
+
+#[test]
+fn bounded_timed_pop_is_woken_by_a_push() {
+    within(LIMIT, || {
+        let q = Arc::new(BoundedQueue::new(1).unwrap());
+        let popper = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || q.pop_timeout(Duration::from_secs(60)))
+        };
+        thread::sleep(Duration::from_millis(20));
+        q.push(7).unwrap();
+        assert_eq!(popper.join().unwrap(), Ok(7));
+    });
+}
+
+#[test]
+fn bounded_dropped_while_a_pusher_is_blocked_loses_nothing() {
+    within(LIMIT, || {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let q = Arc::new(BoundedQueue::new(2).unwrap());
+        for _ in 0..2 {
+            q.push(DropCounter(Arc::clone(&drops))).unwrap();
+        }
+        let pusher = {
+            let (q, drops) = (Arc::clone(&q), Arc::clone(&drops));
+            thread::spawn(move || {
+                let back = q
+                    .push_blocking(DropCounter(drops))
+                    .unwrap_err()
+                    .into_inner();
+                // The blocked thread now holds the last handle.
+                drop(q);
+                back
+            })
+        };
+        until(|| Arc::strong_count(&q) == 2 && q.is_full());
+        thread::sleep(Duration::from_millis(20));
+        q.close();
+        drop(q);
+        let back = pusher.join().unwrap();
+        // The two queued values went with the queue; the refused one came back.
+        assert_eq!(drops.load(Ordering::Relaxed), 2);
+        drop(back);
+        assert_eq!(drops.load(Ordering::Relaxed), 3);
+    });
+}
