@@ -31,8 +31,7 @@ trait Contender: Send + Sync + 'static {
 
 impl Contender for spindle_queue::Queue<u64> {
     fn try_push(&self, value: u64) -> Result<(), u64> {
-        self.push(value);
-        Ok(())
+        self.push(value).map_err(|e| e.into_inner())
     }
     fn try_pop(&self) -> Option<u64> {
         self.pop()
@@ -162,7 +161,7 @@ fn single_thread(c: &mut Criterion) {
     let q = spindle_queue::Queue::new();
     group.bench_function("spindle Queue", |b| {
         b.iter(|| {
-            q.push(black_box(1u64));
+            let _ = q.push(black_box(1u64));
             black_box(q.pop())
         })
     });

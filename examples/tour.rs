@@ -23,7 +23,7 @@ trait Channel: Send + Sync + 'static {
 
 impl Channel for Queue<u64> {
     fn put(&self, value: u64) {
-        self.push(value);
+        self.push(value).expect("the queue is never closed");
     }
     fn take(&self) -> Option<u64> {
         self.pop()
@@ -108,8 +108,8 @@ fn main() {
 
     println!("== spindle::queue ==");
     let q = Queue::new();
-    q.push("hello");
-    q.push("world");
+    q.push("hello").expect("open queue");
+    q.push("world").expect("open queue");
     println!("Queue: pushed 2, popped {:?} then {:?}", q.pop(), q.pop());
     let b = BoundedQueue::new(2).expect("capacity 2 is valid");
     b.push(1).unwrap();
@@ -127,7 +127,7 @@ fn main() {
     let q = Queue::new();
     let single = Instant::now();
     for i in 0..ITEMS {
-        q.push(black_box(i));
+        let _ = q.push(black_box(i));
         black_box(q.pop());
     }
     let single = per_item(single.elapsed());

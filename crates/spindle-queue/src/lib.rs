@@ -43,7 +43,7 @@
 //! let producers: Vec<_> = (0..4)
 //!     .map(|p| {
 //!         let q = Arc::clone(&q);
-//!         thread::spawn(move || (0..100).for_each(|i| q.push(p * 100 + i)))
+//!         thread::spawn(move || (0..100).for_each(|i| q.push(p * 100 + i).unwrap()))
 //!     })
 //!     .collect();
 //! producers.into_iter().for_each(|h| h.join().unwrap());

@@ -9,6 +9,11 @@
 //! CAS on the tail index, a consumer with one CAS on the head index; the slot's state word then
 //! hands the value over (crossbeam's `SegQueue` protocol).
 //!
+//! Closing sets the low bit of the tail index (`CLOSED`; crossbeam-channel's list flavour does
+//! the same): the CAS that claims a slot fails once it is set, so no value gets in after a
+//! close, and a pop that sees it with the queue drained knows none ever will. Blocking pops
+//! wait on an [`EventCount`]; each push notifies it, which costs one load while nobody waits.
+//!
 //! Where `SegQueue` frees a drained segment and allocates a fresh one every `SEGMENT_CAP`
 //! pushes, this queue retires drained segments to a stack of spares (`spares.rs`) and the
 //! producer that fills a segment takes its successor from there. A workload whose length stays
@@ -25,15 +30,22 @@
 //!   claimed the segment's last slot is installing (tail) or moving to (head) the next segment;
 //!   others wait for it. Tail installs are therefore serialised, which is what lets one thread at
 //!   a time take from the spares (invariant P1 in `spares.rs`).
+//! - **Q3 (closing).** `CLOSED` is only ever set, and only in the tail index; every later write
+//!   to the tail index is a CAS from a value without it (which fails) or an addition that
+//!   keeps it.
 //! - Slot ownership and retirement: invariants G1–G3 in `segment.rs`.
 
 use core::fmt;
 use core::marker::PhantomData;
 use core::panic::{RefUnwindSafe, UnwindSafe};
 use core::ptr;
+use std::time::Duration;
 
 use crossbeam_utils::CachePadded;
 
+use crate::blocking;
+use crate::error::{Closed, Empty, PopTimeoutError};
+use crate::event::EventCount;
 use crate::primitive::{AtomicPtr, AtomicUsize, Backoff, Ordering};
 use crate::segment::{LAP, SEGMENT_CAP, Segment, finish_read};
 use crate::spares::Spares;
@@ -42,6 +54,8 @@ use crate::spares::Spares;
 const SHIFT: usize = 1;
 /// Head-only flag: the head segment has a successor.
 const HAS_NEXT: usize = 1;
+/// Tail-only flag: the queue is closed (Q3).
+const CLOSED: usize = 1;
 
 /// How many items' worth of drained segments [`Queue::new`] keeps for reuse.
 pub const DEFAULT_RETAINED_CAPACITY: usize = 1024;
@@ -76,8 +90,8 @@ impl<T> Position<T> {
 /// use spindle_queue::Queue;
 ///
 /// let q = Queue::new();
-/// q.push('a');
-/// q.push('b');
+/// q.push('a').unwrap();
+/// q.push('b').unwrap();
 /// assert_eq!(q.pop(), Some('a'));
 /// assert_eq!(q.pop(), Some('b'));
 /// assert_eq!(q.pop(), None);
@@ -86,6 +100,8 @@ pub struct Queue<T> {
     head: CachePadded<Position<T>>,
     tail: CachePadded<Position<T>>,
     spares: Spares<T>,
+    /// Waiters for a value ([`pop_blocking`](Queue::pop_blocking)).
+    not_empty: EventCount,
     /// The queue owns values of type `T` and drops them.
     _marker: PhantomData<T>,
 }
@@ -129,7 +145,7 @@ impl<T> Queue<T> {
     /// ```
     /// let q = spindle_queue::Queue::with_capacity(100);
     /// for i in 0..100 {
-    ///     q.push(i); // no allocation
+    ///     q.push(i).unwrap(); // no allocation
     /// }
     /// assert_eq!(q.len(), 100);
     /// ```
@@ -145,7 +161,7 @@ impl<T> Queue<T> {
     ///
     /// ```
     /// let q = spindle_queue::Queue::<u64>::with_retained_capacity(0);
-    /// q.push(1);
+    /// q.push(1).unwrap();
     /// assert_eq!(q.retained_capacity(), 0);
     /// ```
     pub fn with_retained_capacity(retained: usize) -> Self {
@@ -170,6 +186,7 @@ impl<T> Queue<T> {
             head: CachePadded::new(Position::new(first)),
             tail: CachePadded::new(Position::new(first)),
             spares,
+            not_empty: EventCount::new(),
             _marker: PhantomData,
         }
     }
@@ -186,16 +203,27 @@ impl<T> Queue<T> {
 
     /// Pushes `value` at the back of the queue.
     ///
-    /// Lock-free; allocates only when no drained segment is available to reuse.
+    /// Lock-free; allocates only when no drained segment is available to reuse. Wakes one
+    /// thread blocked in [`pop_blocking`](Queue::pop_blocking), if any.
+    ///
+    /// # Errors
+    ///
+    /// [`Closed`] holding `value` if the queue is [closed](Queue::close).
     ///
     /// # Examples
     ///
     /// ```
     /// let q = spindle_queue::Queue::new();
-    /// q.push(10);
+    /// q.push(10).unwrap();
     /// assert_eq!(q.len(), 1);
     /// ```
-    pub fn push(&self, value: T) {
+    #[inline]
+    pub fn push(&self, value: T) -> Result<(), Closed<T>> {
+        self.push_inner(value, false)
+    }
+
+    /// Pushes `value`; refuses it if the queue is closed, unless `into_closed`.
+    fn push_inner(&self, value: T, into_closed: bool) -> Result<(), Closed<T>> {
         let backoff = Backoff::new();
         // Acquire (both loads here and below): pairs with the Release stores of a finished
         // install, so the segment behind the pointer is initialised.
@@ -203,6 +231,9 @@ impl<T> Queue<T> {
         let mut segment = self.tail.segment.load(Ordering::Acquire);
 
         loop {
+            if tail & CLOSED != 0 && !into_closed {
+                return Err(Closed(value));
+            }
             let offset = (tail >> SHIFT) % LAP;
 
             // Another producer is installing the next segment (Q2).
@@ -235,17 +266,18 @@ impl<T> Queue<T> {
                         // We claimed the last slot: install the next segment (Q2).
                         // SAFETY: installs are serialised (Q2), so we are the only taker (P1).
                         let next = unsafe { self.spares.take() }.unwrap_or_else(Segment::alloc);
-                        let next_index = new_tail.wrapping_add(1 << SHIFT);
                         // Release (all three): publish the fresh segment's state before any
                         // producer or consumer can reach it.
                         self.tail.segment.store(next, Ordering::Release);
-                        self.tail.index.store(next_index, Ordering::Release);
+                        // An addition, not a store: a close may have marked the index (Q3).
+                        self.tail.index.fetch_add(1 << SHIFT, Ordering::Release);
                         // SAFETY: our slot is unwritten, so the segment cannot be retired (G3).
                         unsafe { (*segment).next.store(next, Ordering::Release) };
                     }
                     // SAFETY: the CAS claimed this slot (G1) in the segment of `tail` (Q1).
                     unsafe { (*segment).slot(offset).write(value) };
-                    return;
+                    self.not_empty.notify_one();
+                    return Ok(());
                 }
                 Err(current) => {
                     tail = current;
@@ -279,11 +311,17 @@ impl<T> Queue<T> {
     ///
     /// ```
     /// let q = spindle_queue::Queue::new();
-    /// q.push(10);
+    /// q.push(10).unwrap();
     /// assert_eq!(q.pop(), Some(10));
     /// assert_eq!(q.pop(), None);
     /// ```
+    #[inline]
     pub fn pop(&self) -> Option<T> {
+        self.try_pop().ok()
+    }
+
+    /// Pops the value at the front; tells an empty queue from a closed, drained one.
+    fn try_pop(&self) -> Result<T, Empty> {
         let backoff = Backoff::new();
         // Acquire (both, here and below): pairs with the Release stores that move the head to
         // the next segment.
@@ -311,7 +349,12 @@ impl<T> Queue<T> {
                 // a plain load instead of an `mfence`.)
                 let tail = self.tail.index.load(Ordering::SeqCst);
                 if head >> SHIFT == tail >> SHIFT {
-                    return None;
+                    // No push gets in once the tail is marked (Q3): closed and drained.
+                    return Err(if tail & CLOSED != 0 {
+                        Empty::Closed
+                    } else {
+                        Empty::Now
+                    });
                 }
                 if (head >> SHIFT) / LAP != (tail >> SHIFT) / LAP {
                     new_head |= HAS_NEXT;
@@ -358,7 +401,7 @@ impl<T> Queue<T> {
                         // SAFETY: we claimed and emptied slot `offset`, not the last one.
                         unsafe { finish_read(segment, offset, &self.spares) };
                     }
-                    return Some(value);
+                    return Ok(value);
                 }
                 Err(current) => {
                     head = current;
@@ -369,6 +412,85 @@ impl<T> Queue<T> {
         }
     }
 
+    /// Pops the value at the front, waiting while the queue is empty: spins briefly, then
+    /// parks until a push arrives. After [`close`](Queue::close), still returns the values
+    /// pushed before it.
+    ///
+    /// # Errors
+    ///
+    /// [`Closed`] once the queue is closed and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let q = Arc::new(spindle_queue::Queue::new());
+    /// let consumer = {
+    ///     let q = Arc::clone(&q);
+    ///     std::thread::spawn(move || std::iter::from_fn(|| q.pop_blocking().ok()).sum::<u32>())
+    /// };
+    /// for i in 1..=4 {
+    ///     q.push(i).unwrap();
+    /// }
+    /// q.close();
+    /// assert_eq!(consumer.join().unwrap(), 10);
+    /// ```
+    pub fn pop_blocking(&self) -> Result<T, Closed> {
+        blocking::pop(&self.not_empty, None, || self.try_pop()).map_err(|_| Closed(()))
+    }
+
+    /// Pops the value at the front, waiting at most `timeout` while the queue is empty.
+    ///
+    /// # Errors
+    ///
+    /// [`PopTimeoutError::Timeout`] if nothing arrived in time, [`PopTimeoutError::Closed`]
+    /// once the queue is closed and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let q = spindle_queue::Queue::new();
+    /// q.push('x').unwrap();
+    /// assert_eq!(q.pop_timeout(Duration::from_millis(1)), Ok('x'));
+    /// assert!(q.pop_timeout(Duration::from_millis(1)).is_err());
+    /// ```
+    pub fn pop_timeout(&self, timeout: Duration) -> Result<T, PopTimeoutError> {
+        blocking::pop(&self.not_empty, blocking::deadline_after(timeout), || {
+            self.try_pop()
+        })
+    }
+
+    /// Closes the queue: later pushes fail and hand their value back, and poppers drain what
+    /// is left, then get [`Closed`] (threads blocked in [`pop_blocking`](Queue::pop_blocking)
+    /// wake). Returns `true` if this call closed it, `false` if it was already closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q = spindle_queue::Queue::<u8>::new();
+    /// assert!(q.close());
+    /// assert!(!q.close());
+    /// assert!(q.is_closed());
+    /// ```
+    pub fn close(&self) -> bool {
+        // SeqCst: the write blocked poppers' conditions read (the event count's contract).
+        let was_open = self.tail.index.fetch_or(CLOSED, Ordering::SeqCst) & CLOSED == 0;
+        if was_open {
+            self.not_empty.notify_all();
+        }
+        was_open
+    }
+
+    /// Returns `true` once [`close`](Queue::close) has been called.
+    ///
+    /// ```
+    /// assert!(!spindle_queue::Queue::<u8>::new().is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.tail.index.load(Ordering::SeqCst) & CLOSED != 0
+    }
+
     /// Returns `true` if the queue holds no values.
     ///
     /// # Examples
@@ -376,7 +498,7 @@ impl<T> Queue<T> {
     /// ```
     /// let q = spindle_queue::Queue::new();
     /// assert!(q.is_empty());
-    /// q.push(1);
+    /// q.push(1).unwrap();
     /// assert!(!q.is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
@@ -392,8 +514,8 @@ impl<T> Queue<T> {
     ///
     /// ```
     /// let q = spindle_queue::Queue::new();
-    /// q.push(1);
-    /// q.push(2);
+    /// q.push(1).unwrap();
+    /// q.push(2).unwrap();
     /// assert_eq!(q.len(), 2);
     /// ```
     pub fn len(&self) -> usize {
@@ -468,10 +590,13 @@ impl<T> fmt::Debug for Queue<T> {
     }
 }
 
+/// Pushes every value, even into a closed queue: `&mut self` means no pop can have reported
+/// the queue drained meanwhile, and later pops deliver the values before reporting it closed.
 impl<T> Extend<T> for Queue<T> {
     fn extend<I: IntoIterator<Item = T>>(&mut self, iter: I) {
         for value in iter {
-            self.push(value);
+            let pushed = self.push_inner(value, true);
+            debug_assert!(pushed.is_ok(), "a push into a closed queue was refused");
         }
     }
 }
@@ -537,7 +662,7 @@ mod tests {
     fn len_tracks_pushes_and_pops_across_segments() {
         let q = Queue::new();
         for i in 0..3 * SEGMENT_CAP + 5 {
-            q.push(i);
+            q.push(i).unwrap();
             assert_eq!(q.len(), i + 1);
         }
         for i in (0..3 * SEGMENT_CAP + 5).rev() {
@@ -551,7 +676,7 @@ mod tests {
         let q = Queue::new();
         for round in 0..4 {
             for i in 0..2 * SEGMENT_CAP {
-                q.push(round * 1000 + i);
+                q.push(round * 1000 + i).unwrap();
             }
             for i in 0..2 * SEGMENT_CAP {
                 assert_eq!(q.pop(), Some(round * 1000 + i));
@@ -565,7 +690,7 @@ mod tests {
     fn zero_retained_capacity_frees_every_segment() {
         let q = Queue::with_retained_capacity(0);
         for i in 0..3 * SEGMENT_CAP {
-            q.push(i);
+            q.push(i).unwrap();
         }
         while q.pop().is_some() {}
         assert_eq!(q.spares.len(), 0);

@@ -8,7 +8,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::{DropCounter, assert_blocking_delivery, scaled, within};
-use spindle_queue::{BoundedQueue, Closed, PopTimeoutError, PushTimeoutError};
+use spindle_queue::{BoundedQueue, Closed, PopTimeoutError, PushTimeoutError, Queue};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -144,6 +144,101 @@ fn bounded_dropped_while_a_pusher_is_blocked_loses_nothing() {
         // The two queued values went with the queue; the refused one came back.
         assert_eq!(drops.load(Ordering::Relaxed), 2);
         drop(back);
+        assert_eq!(drops.load(Ordering::Relaxed), 3);
+    });
+}
+
+#[test]
+fn unbounded_four_by_four_loses_no_wake_up() {
+    within(LIMIT, || {
+        assert_blocking_delivery(
+            Arc::new(Queue::new()),
+            (4, 4, scaled(50_000) as u64),
+            |q, v| q.push(v).unwrap(),
+            |q| q.pop_blocking().ok(),
+            |q| {
+                q.close();
+            },
+        );
+    });
+}
+
+#[test]
+fn unbounded_close_wakes_blocked_poppers_and_refuses_pushes() {
+    within(LIMIT, || {
+        let q = Arc::new(Queue::<u32>::new());
+        let poppers: Vec<_> = (0..3)
+            .map(|_| {
+                let q = Arc::clone(&q);
+                thread::spawn(move || q.pop_blocking())
+            })
+            .collect();
+        thread::sleep(Duration::from_millis(20));
+        assert!(q.close());
+        for h in poppers {
+            assert_eq!(h.join().unwrap(), Err(Closed(())));
+        }
+        assert_eq!(q.push(9), Err(Closed(9)));
+        assert!(q.is_empty());
+    });
+}
+
+#[test]
+fn unbounded_close_in_the_middle_of_a_segment_switch_keeps_every_value() {
+    // Values pushed before the close across several segments are all still popped.
+    let q = Queue::new();
+    let n = 3 * Queue::<u32>::SEGMENT_CAPACITY as u32 + 2;
+    for i in 0..n {
+        q.push(i).unwrap();
+    }
+    q.close();
+    assert_eq!(q.push(n), Err(Closed(n)));
+    let got: Vec<u32> = std::iter::from_fn(|| q.pop_blocking().ok()).collect();
+    assert_eq!(got, (0..n).collect::<Vec<_>>());
+}
+
+#[test]
+fn unbounded_timeouts_expire() {
+    let q = Queue::<u8>::new();
+    let start = Instant::now();
+    assert_eq!(
+        q.pop_timeout(Duration::from_millis(30)),
+        Err(PopTimeoutError::Timeout)
+    );
+    assert!(start.elapsed() >= Duration::from_millis(30));
+    q.push(4).unwrap();
+    assert_eq!(q.pop_timeout(Duration::from_secs(60)), Ok(4));
+    q.close();
+    assert_eq!(
+        q.pop_timeout(Duration::from_secs(60)),
+        Err(PopTimeoutError::Closed)
+    );
+}
+
+#[test]
+fn unbounded_dropped_while_a_popper_is_blocked_drops_values_once() {
+    within(LIMIT, || {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let q = Arc::new(Queue::new());
+        let popper = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || {
+                let first = q.pop_blocking();
+                // Hold on until the owner has let go; then ours is the last handle.
+                until(|| Arc::strong_count(&q) == 1);
+                (first.is_ok(), q)
+            })
+        };
+        thread::sleep(Duration::from_millis(20));
+        for _ in 0..3 {
+            q.push(DropCounter(Arc::clone(&drops))).unwrap();
+        }
+        drop(q);
+        let (got_one, q) = popper.join().unwrap();
+        assert!(got_one);
+        // The popped value was dropped by the popper; two remain until the queue goes.
+        assert_eq!(drops.load(Ordering::Relaxed), 1);
+        drop(q);
         assert_eq!(drops.load(Ordering::Relaxed), 3);
     });
 }

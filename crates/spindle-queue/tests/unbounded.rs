@@ -14,7 +14,7 @@ fn fifo_on_one_thread_across_many_segments() {
     let q = Queue::new();
     let n = scaled(10_000);
     for i in 0..n {
-        q.push(i);
+        q.push(i).unwrap();
     }
     assert_eq!(q.len(), n);
     for i in 0..n {
@@ -30,7 +30,7 @@ fn empty_queue_pops_none_and_reports_empty() {
     assert_eq!(q.pop(), None);
     assert_eq!(q.len(), 0);
     assert!(q.is_empty());
-    q.push("x".to_owned());
+    q.push("x".to_owned()).unwrap();
     assert!(!q.is_empty());
     assert_eq!(q.pop().as_deref(), Some("x"));
     assert_eq!(q.pop(), None);
@@ -42,7 +42,7 @@ fn run_mpmc(producers: u64, consumers: u64, per_producer: u64) {
     assert_mpmc_delivery(
         Arc::clone(&q),
         (producers, consumers, per_producer),
-        Queue::push,
+        |q, v| q.push(v).unwrap(),
         Queue::pop,
     );
     assert!(q.is_empty());
@@ -64,7 +64,7 @@ fn dropping_the_queue_drops_remaining_values_once() {
     let q = Queue::new();
     let n = 3 * Queue::<DropCounter>::SEGMENT_CAPACITY + 7;
     for _ in 0..n {
-        q.push(DropCounter(Arc::clone(&drops)));
+        q.push(DropCounter(Arc::clone(&drops))).unwrap();
     }
     // Pop some (crossing a segment boundary), drop those here.
     for _ in 0..Queue::<DropCounter>::SEGMENT_CAPACITY + 2 {
@@ -92,7 +92,7 @@ fn zero_sized_values_work() {
     let q = Queue::new();
     let n = scaled(1_000);
     for _ in 0..n {
-        q.push(());
+        q.push(()).unwrap();
     }
     assert_eq!(q.len(), n);
     assert_eq!(std::iter::from_fn(|| q.pop()).count(), n);
@@ -106,7 +106,7 @@ fn with_capacity_and_retained_capacity_behave_like_new() {
         Queue::default(),
     ] {
         for i in 0..200 {
-            q.push(i);
+            q.push(i).unwrap();
         }
         assert_eq!(
             (0..200).map(|_| q.pop().unwrap()).collect::<Vec<_>>(),
@@ -124,7 +124,7 @@ fn concurrent_first_pushes_install_one_segment() {
         let handles: Vec<_> = (0..4u64)
             .map(|t| {
                 let q = Arc::clone(&q);
-                thread::spawn(move || q.push(t))
+                thread::spawn(move || q.push(t).unwrap())
             })
             .collect();
         handles.into_iter().for_each(|h| h.join().unwrap());
@@ -136,6 +136,6 @@ fn concurrent_first_pushes_install_one_segment() {
 fn debug_does_not_need_debug_values() {
     struct Opaque;
     let q = Queue::new();
-    q.push(Opaque);
+    q.push(Opaque).unwrap();
     assert_eq!(format!("{q:?}"), "Queue { len: 1, .. }");
 }

@@ -72,7 +72,7 @@ fn bounded_length_cycles(q: &Queue<u64>, max_len: usize) {
     let mut burst = 1;
     while done < CYCLES {
         for i in 0..burst {
-            q.push(i as u64);
+            q.push(i as u64).unwrap();
         }
         for i in 0..burst {
             assert_eq!(q.pop(), Some(i as u64));
@@ -137,7 +137,7 @@ fn unbounded_queue_shared_by_two_threads_allocates_nothing_once_warmed_up() {
             while q.len() >= LIMIT {
                 std::hint::spin_loop();
             }
-            q.push(i as u64);
+            q.push(i as u64).unwrap();
         }
     };
     push_bounded(&q, CYCLES); // warm-up
@@ -163,4 +163,41 @@ fn bounded_queue_allocates_nothing_after_construction() {
         }
     });
     assert_eq!(allocations, 0);
+}
+
+#[test]
+fn blocking_operations_allocate_nothing_even_when_they_park() {
+    // A ring of two between two threads: both sides keep finding it full or empty, so they
+    // spin and park. Both threads count from the start (after one warm-up round trip, which
+    // also has each thread's `Thread` handle made).
+    let q = Arc::new(BoundedQueue::new(2).unwrap());
+    let unbounded = Arc::new(Queue::with_capacity(64));
+    q.push(0).unwrap();
+    assert_eq!(q.pop(), Some(0));
+    let consumer = {
+        let (q, unbounded) = (Arc::clone(&q), Arc::clone(&unbounded));
+        thread::spawn(move || {
+            let _ = thread::current();
+            allocations_during(|| {
+                for i in 0..CYCLES as u64 {
+                    assert_eq!(q.pop_blocking(), Ok(i));
+                    // And back through the unbounded queue's blocking pop, in the other
+                    // direction.
+                    unbounded.push(i).unwrap();
+                }
+            })
+        })
+    };
+    let _ = thread::current();
+    let producer_allocations = allocations_during(|| {
+        for i in 0..CYCLES as u64 {
+            q.push_blocking(i).unwrap();
+            if i % 2 == 1 {
+                assert_eq!(unbounded.pop_blocking(), Ok(i - 1));
+                assert_eq!(unbounded.pop_blocking(), Ok(i));
+            }
+        }
+    });
+    assert_eq!(consumer.join().unwrap(), 0);
+    assert_eq!(producer_allocations, 0);
 }
