@@ -3,7 +3,10 @@
 //! Workloads (each reports time per item; criterion's throughput is items/s):
 //! - `single_thread`: push one item then pop it, on one thread (`VecDeque` is the floor);
 //! - `unbounded_2p2c`: 2 producers and 2 consumers move 10^6 items through an unbounded queue;
-//! - `bounded_2p2c`: the same through queues of capacity 1024.
+//! - `bounded_2p2c`: the same through queues of capacity 1024;
+//! - `blocking_{bounded,unbounded}_{2p2c,4p4c}`: blocking push/pop against channels, with CPU
+//!   time per item printed at the end (see `queue/blocking.rs`). 4p4c is 8 threads on our
+//!   2 cores: oversubscribed, where spinning costs most.
 //!
 //! Every contender runs the same producer/consumer loops: retry with `Backoff::snooze` on
 //! full/empty, reset on success.
@@ -17,6 +20,9 @@ use std::time::{Duration, Instant};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
 use crossbeam_utils::Backoff;
+
+#[path = "queue/blocking.rs"]
+mod blocking;
 
 /// Items moved per measured iteration of the multi-threaded workloads.
 const ITEMS: u64 = 1_000_000;
@@ -262,6 +268,9 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = single_thread, unbounded_2p2c, bounded_2p2c
+    targets = single_thread, unbounded_2p2c, bounded_2p2c,
+        blocking::blocking_bounded_2p2c, blocking::blocking_bounded_4p4c,
+        blocking::blocking_unbounded_2p2c, blocking::blocking_unbounded_4p4c,
+        blocking::cpu_summary
 }
 criterion_main!(benches);

@@ -1,0 +1,290 @@
+//! The blocking workloads: producers and consumers that park when the queue is full or empty,
+//! as channel users do. Consumers take values until the queue reports closed (spindle) or
+//! disconnected (channels), which happens when the last producer is done.
+//!
+//! Besides criterion's wall time, each run reads the process's CPU time
+//! (`CLOCK_PROCESS_CPUTIME_ID`, all threads), and [`cpu_summary`] prints CPU ns per item: a
+//! queue that spins where it should park shows up there even when its wall time looks good.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier, Mutex, mpsc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, Throughput};
+use spindle_queue::{BoundedQueue, Queue};
+
+use crate::{CAPACITY, ITEMS};
+
+/// CPU time this process has used, on all its threads.
+fn process_cpu_time() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant Linux knows.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID) failed");
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// (workload, contender, CPU ns per item) of every bench run so far.
+static CPU: Mutex<Vec<(String, String, f64)>> = Mutex::new(Vec::new());
+
+/// Closes a spindle queue when the last producer holding one of these is dropped, as dropping
+/// the last `Sender` disconnects a channel.
+struct LastProducerCloses<Q: Closable> {
+    queue: Arc<Q>,
+    left: Arc<AtomicUsize>,
+}
+
+trait Closable: Send + Sync + 'static {
+    fn close(&self);
+}
+
+impl Closable for BoundedQueue<u64> {
+    fn close(&self) {
+        BoundedQueue::close(self);
+    }
+}
+
+impl Closable for Queue<u64> {
+    fn close(&self) {
+        Queue::close(self);
+    }
+}
+
+impl<Q: Closable> Drop for LastProducerCloses<Q> {
+    fn drop(&mut self) {
+        if self.left.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.queue.close();
+        }
+    }
+}
+
+fn closers<Q: Closable>(queue: &Arc<Q>, producers: usize) -> Vec<LastProducerCloses<Q>> {
+    let left = Arc::new(AtomicUsize::new(producers));
+    (0..producers)
+        .map(|_| LastProducerCloses {
+            queue: Arc::clone(queue),
+            left: Arc::clone(&left),
+        })
+        .collect()
+}
+
+type Producer = Box<dyn FnMut(u64) + Send>;
+type Consumer = Box<dyn FnMut() -> Option<u64> + Send>;
+
+/// Moves `ITEMS` from the producers to the consumers; returns (wall, CPU) time and checks that
+/// every value arrived exactly once (by sum and count).
+fn move_items(producers: Vec<Producer>, consumers: Vec<Consumer>) -> (Duration, Duration) {
+    let per_producer = ITEMS / producers.len() as u64;
+    let start = Arc::new(Barrier::new(producers.len() + consumers.len() + 1));
+    let mut handles = Vec::new();
+    for (p, mut send) in producers.into_iter().enumerate() {
+        let start = Arc::clone(&start);
+        handles.push(thread::spawn(move || {
+            start.wait();
+            for i in 0..per_producer {
+                send(p as u64 * per_producer + i);
+            }
+            (0, 0)
+        }));
+    }
+    for mut recv in consumers {
+        let start = Arc::clone(&start);
+        handles.push(thread::spawn(move || {
+            start.wait();
+            let (mut sum, mut count) = (0u64, 0u64);
+            while let Some(v) = recv() {
+                sum = sum.wrapping_add(v);
+                count += 1;
+            }
+            (sum, count)
+        }));
+    }
+    start.wait();
+    let (wall, cpu) = (Instant::now(), process_cpu_time());
+    let (sum, count) = handles
+        .into_iter()
+        .map(|h| h.join().unwrap())
+        .fold((0u64, 0u64), |(s, c), (s2, c2)| {
+            (s.wrapping_add(s2), c + c2)
+        });
+    let elapsed = (wall.elapsed(), process_cpu_time() - cpu);
+    let total = per_producer * (ITEMS / per_producer);
+    assert_eq!(count, total, "items lost or duplicated");
+    assert_eq!(sum, total * (total - 1) / 2, "items lost or duplicated");
+    elapsed
+}
+
+/// Builds fresh producer and consumer ends for one run.
+type Setup = fn(usize, usize) -> (Vec<Producer>, Vec<Consumer>);
+
+fn spindle_bounded(p: usize, c: usize) -> (Vec<Producer>, Vec<Consumer>) {
+    let q = Arc::new(BoundedQueue::new(CAPACITY).unwrap());
+    let producers = closers(&q, p)
+        .into_iter()
+        .map(|closer| -> Producer { Box::new(move |v| closer.queue.push_blocking(v).unwrap()) })
+        .collect();
+    let consumers = (0..c)
+        .map(|_| -> Consumer {
+            let q = Arc::clone(&q);
+            Box::new(move || q.pop_blocking().ok())
+        })
+        .collect();
+    (producers, consumers)
+}
+
+fn spindle_unbounded(p: usize, c: usize) -> (Vec<Producer>, Vec<Consumer>) {
+    let q = Arc::new(Queue::new());
+    let producers = closers(&q, p)
+        .into_iter()
+        .map(|closer| -> Producer { Box::new(move |v| closer.queue.push(v).unwrap()) })
+        .collect();
+    let consumers = (0..c)
+        .map(|_| -> Consumer {
+            let q = Arc::clone(&q);
+            Box::new(move || q.pop_blocking().ok())
+        })
+        .collect();
+    (producers, consumers)
+}
+
+fn crossbeam_ends(
+    (tx, rx): (
+        crossbeam_channel::Sender<u64>,
+        crossbeam_channel::Receiver<u64>,
+    ),
+    p: usize,
+    c: usize,
+) -> (Vec<Producer>, Vec<Consumer>) {
+    let producers = (0..p)
+        .map(|_| -> Producer {
+            let tx = tx.clone();
+            Box::new(move |v| tx.send(v).unwrap())
+        })
+        .collect();
+    let consumers = (0..c)
+        .map(|_| -> Consumer {
+            let rx = rx.clone();
+            Box::new(move || rx.recv().ok())
+        })
+        .collect();
+    (producers, consumers)
+}
+
+fn crossbeam_bounded(p: usize, c: usize) -> (Vec<Producer>, Vec<Consumer>) {
+    crossbeam_ends(crossbeam_channel::bounded(CAPACITY), p, c)
+}
+
+fn crossbeam_unbounded(p: usize, c: usize) -> (Vec<Producer>, Vec<Consumer>) {
+    crossbeam_ends(crossbeam_channel::unbounded(), p, c)
+}
+
+/// std's receivers are single-consumer: consumers share one behind a mutex, as std users must.
+fn std_ends<S: Clone + Send + 'static>(
+    tx: S,
+    rx: mpsc::Receiver<u64>,
+    send: fn(&S, u64),
+    p: usize,
+    c: usize,
+) -> (Vec<Producer>, Vec<Consumer>) {
+    let rx = Arc::new(Mutex::new(rx));
+    let producers = (0..p)
+        .map(|_| -> Producer {
+            let tx = tx.clone();
+            Box::new(move |v| send(&tx, v))
+        })
+        .collect();
+    let consumers = (0..c)
+        .map(|_| -> Consumer {
+            let rx = Arc::clone(&rx);
+            Box::new(move || rx.lock().unwrap().recv().ok())
+        })
+        .collect();
+    (producers, consumers)
+}
+
+fn std_sync_channel(p: usize, c: usize) -> (Vec<Producer>, Vec<Consumer>) {
+    let (tx, rx) = mpsc::sync_channel(CAPACITY);
+    std_ends(tx, rx, |tx, v| tx.send(v).unwrap(), p, c)
+}
+
+fn std_channel(p: usize, c: usize) -> (Vec<Producer>, Vec<Consumer>) {
+    let (tx, rx) = mpsc::channel();
+    std_ends(tx, rx, |tx, v| tx.send(v).unwrap(), p, c)
+}
+
+fn contend(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    workload: &str,
+    name: &str,
+    threads: usize,
+    setup: Setup,
+) {
+    let (mut cpu, mut items) = (Duration::ZERO, 0u64);
+    group.bench_function(name, |b| {
+        b.iter_custom(|iters| {
+            let mut wall = Duration::ZERO;
+            for _ in 0..iters {
+                let (producers, consumers) = setup(threads, threads);
+                let (w, c) = move_items(producers, consumers);
+                wall += w;
+                cpu += c;
+                items += ITEMS;
+            }
+            wall
+        })
+    });
+    let per_item = cpu.as_nanos() as f64 / items.max(1) as f64;
+    CPU.lock()
+        .unwrap()
+        .push((workload.to_owned(), name.to_owned(), per_item));
+}
+
+fn workload(c: &mut Criterion, name: &str, threads: usize, contenders: &[(&str, Setup)]) {
+    let mut group = c.benchmark_group(name);
+    group.throughput(Throughput::Elements(ITEMS));
+    for &(contender, setup) in contenders {
+        contend(&mut group, name, contender, threads, setup);
+    }
+    group.finish();
+}
+
+const BOUNDED: &[(&str, Setup)] = &[
+    ("spindle BoundedQueue", spindle_bounded),
+    ("crossbeam-channel bounded", crossbeam_bounded),
+    ("std sync_channel", std_sync_channel),
+];
+
+const UNBOUNDED: &[(&str, Setup)] = &[
+    ("spindle Queue", spindle_unbounded),
+    ("crossbeam-channel unbounded", crossbeam_unbounded),
+    ("std channel", std_channel),
+];
+
+pub(crate) fn blocking_bounded_2p2c(c: &mut Criterion) {
+    workload(c, "blocking_bounded_2p2c", 2, BOUNDED);
+}
+
+pub(crate) fn blocking_bounded_4p4c(c: &mut Criterion) {
+    workload(c, "blocking_bounded_4p4c", 4, BOUNDED);
+}
+
+pub(crate) fn blocking_unbounded_2p2c(c: &mut Criterion) {
+    workload(c, "blocking_unbounded_2p2c", 2, UNBOUNDED);
+}
+
+pub(crate) fn blocking_unbounded_4p4c(c: &mut Criterion) {
+    workload(c, "blocking_unbounded_4p4c", 4, UNBOUNDED);
+}
+
+/// Prints the CPU time per item of every blocking run, after criterion's wall-time reports.
+pub(crate) fn cpu_summary(_: &mut Criterion) {
+    println!("\nCPU time per item (all threads), blocking workloads:");
+    for (workload, name, per_item) in CPU.lock().unwrap().iter() {
+        println!("{workload:<26} {name:<30} {per_item:>8.1} ns");
+    }
+}
