@@ -10,7 +10,7 @@
 //!
 //! ```
 //! let q = spindle::queue::Queue::new();
-//! q.push(1);
+//! q.push(1).unwrap();
 //! assert_eq!(q.pop(), Some(1));
 //! ```
 

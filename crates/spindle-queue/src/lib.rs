@@ -4,6 +4,7 @@
 //! |---|---|---|---|
 //! | [`Queue`] | unbounded | segments of [`Queue::SEGMENT_CAPACITY`] values, recycled | producers must never be refused |
 //! | [`BoundedQueue`] | fixed | one array, allocated up front | backpressure, hard memory bound |
+//! | [`EventCount`] | – | none per wait | blocking on any condition without lost wake-ups |
 //!
 //! Both are `Send + Sync` for `T: Send`, keep per-producer FIFO order, drop the values still in
 //! them exactly once when dropped, and work with zero-sized `T`.
@@ -23,8 +24,24 @@
 //! tail to push and on the head to pop, head and tail on separate cache lines. A full queue
 //! hands the value back ([`PushError`]), or [`BoundedQueue::force_push`] evicts the oldest.
 //!
-//! Neither queue blocks: `pop` on an empty queue returns `None` at once. Under contention a
-//! thread retries with exponential backoff (`crossbeam_utils::Backoff`).
+//! `push` and `pop` never block: `pop` on an empty queue returns `None` at once, and under
+//! contention a thread retries with exponential backoff (`crossbeam_utils::Backoff`).
+//!
+//! # Blocking, closing, and [`EventCount`]
+//!
+//! Both queues also block when asked to: `pop_blocking` / `pop_timeout` wait while the queue is
+//! empty, [`BoundedQueue::push_blocking`] / [`BoundedQueue::push_timeout`] while it is full,
+//! and `close` makes later pushes fail with the value handed back ([`Closed`]) while poppers
+//! drain what got in before and then get [`Closed`]. The close is a mark bit in the tail
+//! index, so it and a push are ordered by one CAS: no value slips in after it.
+//!
+//! Waiting goes through [`EventCount`], which the executor, actor runtime and pool use too: a
+//! waiter re-checks its condition a bounded number of times (spin hints, then yields), then
+//! links a node on its own stack into a wait list, re-checks once more and parks. A
+//! notification is one `SeqCst` load while nobody waits, so the non-blocking operations, which
+//! notify the other side on every success, stay as fast as before. With more threads than
+//! cores, parking hands the core to the thread that can make progress, where spinning would
+//! burn it: that is where the blocking queues beat crossbeam-channel (see the benches).
 //!
 //! # Checking
 //!
