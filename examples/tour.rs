@@ -96,6 +96,75 @@ fn producer_consumer<C: Channel>(queue: C) -> Duration {
     elapsed
 }
 
+/// A pipeline with backpressure: `PRODUCERS` threads push into a 64-slot bounded queue with
+/// `push_blocking`, `CONSUMERS` threads `pop_blocking` until the last producer closes it.
+/// Nobody spins for long: a full or empty queue parks its thread.
+fn blocking_pipeline() -> Duration {
+    let queue = Arc::new(BoundedQueue::new(64).expect("valid capacity"));
+    let producers_left = Arc::new(std::sync::atomic::AtomicU64::new(PRODUCERS));
+    let began = Instant::now();
+    let per_producer = ITEMS / PRODUCERS;
+    let producers: Vec<_> = (0..PRODUCERS)
+        .map(|p| {
+            let (queue, left) = (Arc::clone(&queue), Arc::clone(&producers_left));
+            thread::spawn(move || {
+                for i in 0..per_producer {
+                    queue
+                        .push_blocking(p * per_producer + i)
+                        .expect("closed only at the end");
+                }
+                if left.fetch_sub(1, std::sync::atomic::Ordering::AcqRel) == 1 {
+                    queue.close(); // the last producer is done: consumers drain, then stop
+                }
+            })
+        })
+        .collect();
+    let consumers: Vec<_> = (0..CONSUMERS)
+        .map(|_| {
+            let queue = Arc::clone(&queue);
+            thread::spawn(move || std::iter::from_fn(|| queue.pop_blocking().ok()).sum::<u64>())
+        })
+        .collect();
+    producers.into_iter().for_each(|h| h.join().unwrap());
+    let sum: u64 = consumers.into_iter().map(|h| h.join().unwrap()).sum();
+    let elapsed = began.elapsed();
+    assert_eq!(sum, ITEMS * (ITEMS - 1) / 2, "items lost or duplicated");
+    elapsed
+}
+
+/// The same pipeline through std's `sync_channel(64)`; its receiver is single-consumer, so
+/// the consumers share it behind a mutex, as std users must.
+fn std_pipeline() -> Duration {
+    let (tx, rx) = std::sync::mpsc::sync_channel(64);
+    let rx = Arc::new(Mutex::new(rx));
+    let began = Instant::now();
+    let per_producer = ITEMS / PRODUCERS;
+    let producers: Vec<_> = (0..PRODUCERS)
+        .map(|p| {
+            let tx = tx.clone();
+            thread::spawn(move || {
+                for i in 0..per_producer {
+                    tx.send(p * per_producer + i).expect("receiver alive");
+                }
+            })
+        })
+        .collect();
+    drop(tx);
+    let consumers: Vec<_> = (0..CONSUMERS)
+        .map(|_| {
+            let rx = Arc::clone(&rx);
+            thread::spawn(move || {
+                std::iter::from_fn(|| rx.lock().unwrap().recv().ok()).sum::<u64>()
+            })
+        })
+        .collect();
+    producers.into_iter().for_each(|h| h.join().unwrap());
+    let sum: u64 = consumers.into_iter().map(|h| h.join().unwrap()).sum();
+    let elapsed = began.elapsed();
+    assert_eq!(sum, ITEMS * (ITEMS - 1) / 2, "items lost or duplicated");
+    elapsed
+}
+
 fn per_item(elapsed: Duration) -> f64 {
     elapsed.as_nanos() as f64 / ITEMS as f64
 }
@@ -137,6 +206,8 @@ fn main() {
         BoundedQueue::new(1024).expect("valid capacity"),
     ));
     let baseline = per_item(producer_consumer(Mutex::new(VecDeque::new())));
+    let pipeline = per_item(blocking_pipeline());
+    let std_pipeline = per_item(std_pipeline());
 
     println!(
         "\n{:<44} {:>9} {:>12} {:>10}",
@@ -162,6 +233,20 @@ fn main() {
         baseline,
         Some(baseline),
     );
+    println!(
+        "\n{:<44} {:>9} {:>12} {:>10}",
+        "blocking pipeline, capacity 64", "ns/item", "items/s", "vs std"
+    );
+    row(
+        "BoundedQueue push_blocking/pop_blocking",
+        pipeline,
+        Some(std_pipeline),
+    );
+    row(
+        "std sync_channel baseline",
+        std_pipeline,
+        Some(std_pipeline),
+    );
     println!("\n(ratios below 1.00x are faster than the baseline; `cargo xtask bench` compares");
-    println!(" against crossbeam, concurrent-queue and crossbeam-channel)");
+    println!(" against crossbeam, concurrent-queue, crossbeam-channel and std's channels)");
 }
