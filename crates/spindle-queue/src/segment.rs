@@ -9,7 +9,7 @@
 //!   never touch the value at the same time.
 //! - **G2 (last touch).** A producer's last access to a segment is the Release store of its
 //!   slot's `written` flag, which the slot's consumer waits for before reading; a consumer's
-//!   is the `fetch_or(READ)` on its slot (or, for the consumer of the last slot,
+//!   is the `fetch_add(READ)` on its slot (or, for the consumer of the last slot,
 //!   [`Segment::retire`] itself). So once every slot is marked read, every producer is done.
 //! - **G3 (retirement).** A segment is retired by exactly one thread: the consumer of its last
 //!   slot starts [`Segment::retire`]; if a slot's reader is still busy, retirement is handed to
@@ -89,8 +89,11 @@ impl<T> Slot<T> {
     #[inline]
     fn mark_read(&self) -> bool {
         // AcqRel: Release orders our read of the value before the retirer frees or reuses the
-        // slot; Acquire pairs with the retirer's `fetch_or(DESTROY)`.
-        self.state.fetch_or(READ, Ordering::AcqRel) & DESTROY != 0
+        // slot; Acquire pairs with the retirer's `fetch_add(DESTROY)`.
+        // `fetch_add` is `fetch_or` here: READ is set once per use of the slot, by its only
+        // consumer (G1), and the state is cleared only by `reset`. On x86 it is a single
+        // `lock xadd`, where a `fetch_or` whose old value we need is a load + `cmpxchg` loop.
+        self.state.fetch_add(READ, Ordering::AcqRel) & DESTROY != 0
     }
 
     /// Drops the value in place.
@@ -205,8 +208,9 @@ impl<T> Segment<T> {
             // SAFETY: the segment is alive until retirement completes, and `i` is in bounds.
             let slot = unsafe { (*this).slot(i) };
             // Acquire (both): if READ is seen, that reader's accesses happen before ours.
+            // `fetch_add` is `fetch_or` here: only the one retirer (G3) sets DESTROY, once.
             if slot.state.load(Ordering::Acquire) & READ == 0
-                && slot.state.fetch_or(DESTROY, Ordering::AcqRel) & READ == 0
+                && slot.state.fetch_add(DESTROY, Ordering::AcqRel) & READ == 0
             {
                 // Still being read: that reader continues retirement from `i + 1`.
                 return;
