@@ -14,12 +14,12 @@
 //! (stale loads included) is unchanged; the cost is more interleavings to explore.
 
 #[cfg(spindle_loom)]
-pub(crate) use self::loom_atomic::{AtomicPtr, AtomicUsize};
+pub(crate) use self::loom_atomic::{AtomicPtr, AtomicU32, AtomicUsize};
 #[cfg(spindle_loom)]
 pub(crate) use loom::sync::atomic::Ordering;
 
 #[cfg(not(spindle_loom))]
-pub(crate) use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+pub(crate) use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicUsize, Ordering};
 
 #[cfg(spindle_loom)]
 pub(crate) use loom::cell::UnsafeCell;
@@ -280,6 +280,17 @@ mod loom_atomic {
         /// `loom::sync::atomic::AtomicPtr` with an access marker.
         AtomicPtr<T>, atomic::AtomicPtr<T>, *mut T
     );
+    marked_atomic!(
+        /// `loom::sync::atomic::AtomicU32` with an access marker.
+        AtomicU32<>, atomic::AtomicU32, u32
+    );
+
+    impl AtomicU32 {
+        pub(crate) fn fetch_add(&self, value: u32, order: Ordering) -> u32 {
+            self.mark();
+            self.inner.fetch_add(value, order)
+        }
+    }
 
     impl AtomicUsize {
         pub(crate) fn fetch_or(&self, value: usize, order: Ordering) -> usize {
