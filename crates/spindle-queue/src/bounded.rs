@@ -15,12 +15,6 @@
 //! [`EventCount`]s, `not_empty` and `not_full`; each push and pop notifies the other side, which
 //! costs one load while nobody waits.
 //!
-//! Closing sets a mark bit in `tail` (crossbeam-channel's array flavour does the same), so a
-//! push and a close are ordered by the one CAS: no value gets in after the close, and a pop that
-//! sees the mark with the queue drained knows none ever will. Blocking operations wait on two
-//! [`EventCount`]s, `not_empty` and `not_full`; each push and pop notifies the other side, which
-//! costs one load while nobody waits.
-//!
 //! # Invariants
 //!
 //! - **B1 (turns).** A slot's value is written only by the thread whose CAS moved `tail` from
