@@ -219,6 +219,17 @@ fn single_thread(c: &mut Criterion) {
 fn unbounded_2p2c(c: &mut Criterion) {
     let mut group = c.benchmark_group("unbounded_2p2c");
     group.throughput(Throughput::Elements(ITEMS));
+    // One untimed run of each first: whoever runs first in a process otherwise pays for fresh
+    // pages and a cold machine (measured: up to 1.5x on the first contender).
+    move_items(&Arc::new(spindle_queue::Queue::new()), 2, 2);
+    move_items(&Arc::new(crossbeam_queue::SegQueue::new()), 2, 2);
+    move_items(
+        &Arc::new(concurrent_queue::ConcurrentQueue::unbounded()),
+        2,
+        2,
+    );
+    let (tx, rx) = crossbeam_channel::unbounded();
+    move_items(&Arc::new(Channel(tx, rx)), 2, 2);
     contend(&mut group, "spindle Queue", spindle_queue::Queue::new);
     contend(
         &mut group,

@@ -247,6 +247,11 @@ fn contend(
 fn workload(c: &mut Criterion, name: &str, threads: usize, contenders: &[(&str, Setup)]) {
     let mut group = c.benchmark_group(name);
     group.throughput(Throughput::Elements(ITEMS));
+    // One untimed run of each first, so none pays alone for a cold start.
+    for &(_, setup) in contenders {
+        let (producers, consumers) = setup(threads, threads);
+        move_items(producers, consumers);
+    }
     for &(contender, setup) in contenders {
         contend(&mut group, name, contender, threads, setup);
     }
