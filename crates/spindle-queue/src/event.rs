@@ -257,9 +257,27 @@ impl EventCount {
     /// assert_eq!(seen, 3);
     /// ```
     pub fn wait_until<T>(&self, mut condition: impl FnMut() -> Option<T>) -> T {
-        match self.wait_inner(&mut condition, None) {
+        match self.wait_inner(&mut condition, None, &mut 0) {
             Some(value) => value,
             // Without a deadline `wait_inner` returns only once the condition holds.
+            None => unreachable!("wait without a deadline returned empty-handed"),
+        }
+    }
+
+    /// Like [`wait_until`](EventCount::wait_until), and also says how many times this thread
+    /// parked before the condition held (0 when the spin phase was enough): for statistics.
+    ///
+    /// ```
+    /// let event = spindle_queue::EventCount::new();
+    /// assert_eq!(event.wait_until_counting_parks(|| Some('x')), ('x', 0));
+    /// ```
+    pub fn wait_until_counting_parks<T>(
+        &self,
+        mut condition: impl FnMut() -> Option<T>,
+    ) -> (T, u32) {
+        let mut parks = 0;
+        match self.wait_inner(&mut condition, None, &mut parks) {
+            Some(value) => (value, parks),
             None => unreachable!("wait without a deadline returned empty-handed"),
         }
     }
@@ -280,7 +298,7 @@ impl EventCount {
         deadline: Instant,
         mut condition: impl FnMut() -> Option<T>,
     ) -> Option<T> {
-        self.wait_inner(&mut condition, Some(deadline))
+        self.wait_inner(&mut condition, Some(deadline), &mut 0)
     }
 
     /// Wakes the longest-waiting parked thread, if any. Call it after making a waiter's
@@ -384,6 +402,7 @@ impl EventCount {
         &self,
         condition: &mut dyn FnMut() -> Option<T>,
         deadline: Option<Instant>,
+        parks: &mut u32,
     ) -> Option<T> {
         for step in 0..self.spin_limit {
             if let Some(value) = condition() {
@@ -426,6 +445,7 @@ impl EventCount {
             }
             // Acquire: pairs with the notifier's Release; after it, the node is ours again.
             while node.notified.load(Ordering::Acquire) == 0 {
+                *parks = parks.saturating_add(1);
                 match deadline {
                     None => node.parker.park(),
                     Some(deadline) => {
