@@ -4,7 +4,8 @@
 //!
 //! | module | crate | feature | what it is |
 //! |---|---|---|---|
-//! | [`queue`] | `spindle-queue` | `queue` (default) | lock-free MPMC FIFO queues, unbounded and bounded |
+//! | [`queue`] | `spindle-queue` | `queue` (default) | lock-free MPMC FIFO queues, unbounded and bounded, blocking or not |
+//! | [`executor`] | `spindle-executor` | `executor` (default) | a work-stealing thread pool |
 //!
 //! # Examples
 //!
@@ -19,3 +20,7 @@
 #[cfg(feature = "queue")]
 #[doc(inline)]
 pub use spindle_queue as queue;
+
+#[cfg(feature = "executor")]
+#[doc(inline)]
+pub use spindle_executor as executor;

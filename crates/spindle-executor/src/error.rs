@@ -1,0 +1,159 @@
+//! Error types. Anything refused is handed back; a panic's payload is kept.
+
+use core::fmt;
+use std::any::Any;
+
+/// [`Builder::build`](crate::Builder::build) could not build the pool.
+///
+/// # Examples
+///
+/// ```
+/// use spindle_executor::{BuildError, ThreadPool};
+///
+/// assert!(matches!(ThreadPool::new(0), Err(BuildError::ZeroThreads)));
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// A pool needs at least one thread.
+    ZeroThreads,
+    /// The operating system refused to start a worker thread.
+    Spawn(std::io::Error),
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::ZeroThreads => f.write_str("a thread pool needs at least one thread"),
+            BuildError::Spawn(e) => write!(f, "could not start a worker thread: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            BuildError::Spawn(e) => Some(e),
+            BuildError::ZeroThreads => None,
+        }
+    }
+}
+
+/// The pool is shutting down or shut down; the job is handed back, unrun, in `.0`.
+///
+/// # Examples
+///
+/// ```
+/// let pool = spindle_executor::ThreadPool::new(1)?;
+/// pool.shutdown();
+/// let job = pool.spawn(|| 7).unwrap_err().into_inner();
+/// assert_eq!(job(), 7); // the closure came back; run it elsewhere if you like
+/// # Ok::<(), spindle_executor::BuildError>(())
+/// ```
+pub struct ExecuteError<F>(pub F);
+
+impl<F> ExecuteError<F> {
+    /// Takes back the job that was not run.
+    ///
+    /// ```
+    /// let back = spindle_executor::ExecuteError(5).into_inner();
+    /// assert_eq!(back, 5);
+    /// ```
+    pub fn into_inner(self) -> F {
+        self.0
+    }
+}
+
+// Not derived: printing the error must not require `F: Debug` (closures are not).
+impl<F> fmt::Debug for ExecuteError<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ExecuteError(..)")
+    }
+}
+
+impl<F> fmt::Display for ExecuteError<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the thread pool is shut down; the job is handed back")
+    }
+}
+
+impl<F> std::error::Error for ExecuteError<F> {}
+
+/// A task panicked; the panic's payload is kept so the caller can inspect or resume it.
+///
+/// # Examples
+///
+/// ```
+/// let pool = spindle_executor::ThreadPool::new(1)?;
+/// let err = pool.spawn(|| -> u8 { panic!("boom") }).unwrap().join().unwrap_err();
+/// assert_eq!(err.message(), Some("boom"));
+/// # Ok::<(), spindle_executor::BuildError>(())
+/// ```
+pub struct TaskPanic(Box<dyn Any + Send + 'static>);
+
+impl TaskPanic {
+    pub(crate) fn new(payload: Box<dyn Any + Send + 'static>) -> Self {
+        TaskPanic(payload)
+    }
+
+    /// The panic message, when the payload is a string (as `panic!` with a message makes it).
+    ///
+    /// ```
+    /// let pool = spindle_executor::ThreadPool::new(1)?;
+    /// let err = pool.spawn(|| std::panic::panic_any(3_u32)).unwrap().join().unwrap_err();
+    /// assert_eq!(err.message(), None);
+    /// # Ok::<(), spindle_executor::BuildError>(())
+    /// ```
+    pub fn message(&self) -> Option<&str> {
+        panic_message(&*self.0)
+    }
+
+    /// The payload, as `std::panic::catch_unwind` would have returned it.
+    ///
+    /// ```
+    /// let pool = spindle_executor::ThreadPool::new(1)?;
+    /// let err = pool.spawn(|| std::panic::panic_any(3_u32)).unwrap().join().unwrap_err();
+    /// assert_eq!(err.into_payload().downcast_ref::<u32>(), Some(&3));
+    /// # Ok::<(), spindle_executor::BuildError>(())
+    /// ```
+    pub fn into_payload(self) -> Box<dyn Any + Send + 'static> {
+        self.0
+    }
+
+    /// Continues unwinding on this thread with the original payload.
+    ///
+    /// ```should_panic
+    /// let pool = spindle_executor::ThreadPool::new(1)?;
+    /// let err = pool.spawn(|| -> () { panic!("boom") }).unwrap().join().unwrap_err();
+    /// err.resume(); // panics here with "boom"
+    /// # Ok::<(), spindle_executor::BuildError>(())
+    /// ```
+    pub fn resume(self) -> ! {
+        std::panic::resume_unwind(self.0)
+    }
+}
+
+/// The message of a panic payload made by `panic!`, if it has one.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> Option<&str> {
+    payload
+        .downcast_ref::<&'static str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+}
+
+impl fmt::Debug for TaskPanic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("TaskPanic").field(&self.message()).finish()
+    }
+}
+
+impl fmt::Display for TaskPanic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.message() {
+            Some(message) => write!(f, "a task panicked: {message}"),
+            None => f.write_str("a task panicked"),
+        }
+    }
+}
+
+impl std::error::Error for TaskPanic {}

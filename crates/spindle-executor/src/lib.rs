@@ -1,0 +1,46 @@
+//! A work-stealing thread pool, the executor of Spindle.
+//!
+//! ```
+//! let pool = spindle_executor::ThreadPool::new(4)?;
+//! let squares: Vec<_> = (0..8u64).map(|i| pool.spawn(move || i * i).unwrap()).collect();
+//! let sum: u64 = squares.into_iter().map(|h| h.join().unwrap()).sum();
+//! assert_eq!(sum, 140);
+//! # Ok::<(), spindle_executor::BuildError>(())
+//! ```
+//!
+//! # Design and trade-offs
+//!
+//! - **Queues.** Jobs from outside go to a crossbeam-deque `Injector`; jobs a worker submits go
+//!   to that worker's own LIFO deque, where nested work stays cache-hot and no other thread
+//!   contends. An idle worker looks in its deque, then takes a batch from the injector, then
+//!   steals from peers starting at a random one.
+//! - **Idle workers spin, then park**, on [`spindle_queue::EventCount`], the parking primitive
+//!   all of Spindle shares: `spin_limit` looks for work (default 200), then the OS sleeps the
+//!   thread, so an idle pool burns no CPU. A submission costs one load when nobody sleeps and
+//!   wakes at most one worker otherwise; no injected job can be left with every worker asleep
+//!   (model-checked in `tests/loom_sleep.rs`).
+//! - **Jobs are two words** on the deques (a pointer and a function); `execute` boxes its
+//!   closure once, `spawn` puts closure, result and completion flag in one allocation.
+//! - **Faults are values.** Zero threads is [`BuildError::ZeroThreads`]; a job submitted during
+//!   or after shutdown comes back in [`ExecuteError`]; a panicking job leaves its worker alive
+//!   and reaches the [panic handler](Builder::panic_handler) or the [`JoinHandle`] as a
+//!   [`TaskPanic`] with its payload.
+//! - **Shutdown** (or dropping the pool) runs every queued job, then joins the threads.
+//! - **Counters** per worker (jobs run, stolen, parks, panics) live on their own cache lines and
+//!   are written by their worker alone, with plain stores: [`ThreadPool::stats`].
+
+#![deny(missing_docs)]
+#![warn(unsafe_op_in_unsafe_fn)]
+
+mod error;
+mod job;
+mod pool;
+mod primitive;
+mod registry;
+mod spawn;
+mod stats;
+
+pub use error::{BuildError, ExecuteError, TaskPanic};
+pub use pool::{Builder, DEFAULT_SPIN_LIMIT, ThreadPool};
+pub use spawn::JoinHandle;
+pub use stats::{PoolStats, WorkerStats};

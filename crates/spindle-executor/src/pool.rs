@@ -1,0 +1,394 @@
+//! [`ThreadPool`] and its [`Builder`].
+
+use std::sync::{Arc, Mutex};
+
+use crate::error::{BuildError, ExecuteError};
+use crate::job::HeapJob;
+use crate::primitive::{ThreadHandle, spawn_thread};
+use crate::registry::{PanicHandler, Registry, WorkerThread};
+use crate::spawn::{self, JoinHandle};
+use crate::stats::PoolStats;
+
+/// How many times an idle worker looks for work before it parks, by default.
+pub const DEFAULT_SPIN_LIMIT: u32 = 200;
+
+/// Configures and builds a [`ThreadPool`].
+///
+/// # Examples
+///
+/// ```
+/// use spindle_executor::ThreadPool;
+///
+/// let pool = ThreadPool::builder()
+///     .num_threads(2)
+///     .thread_name(|i| format!("crunch-{i}"))
+///     .spin_limit(50)
+///     .build()?;
+/// assert_eq!(pool.num_threads(), 2);
+/// # Ok::<(), spindle_executor::BuildError>(())
+/// ```
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct Builder {
+    num_threads: Option<usize>,
+    pin_to_cores: bool,
+    thread_name: Box<dyn Fn(usize) -> String>,
+    stack_size: Option<usize>,
+    spin_limit: u32,
+    panic_handler: Option<Box<PanicHandler>>,
+}
+
+impl core::fmt::Debug for Builder {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Builder")
+            .field("num_threads", &self.num_threads)
+            .field("pin_to_cores", &self.pin_to_cores)
+            .field("stack_size", &self.stack_size)
+            .field("spin_limit", &self.spin_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder {
+            num_threads: None,
+            pin_to_cores: false,
+            thread_name: Box::new(|i| format!("spindle-worker-{i}")),
+            stack_size: None,
+            spin_limit: DEFAULT_SPIN_LIMIT,
+            panic_handler: None,
+        }
+    }
+}
+
+impl Builder {
+    /// Worker threads; by default the machine's available parallelism. `0` makes
+    /// [`build`](Builder::build) fail with [`BuildError::ZeroThreads`].
+    ///
+    /// ```
+    /// let pool = spindle_executor::ThreadPool::builder().num_threads(3).build()?;
+    /// assert_eq!(pool.num_threads(), 3);
+    /// # Ok::<(), spindle_executor::BuildError>(())
+    /// ```
+    pub fn num_threads(mut self, n: usize) -> Self {
+        self.num_threads = Some(n);
+        self
+    }
+
+    /// Pins worker `i` to core `i mod cores` (off by default). Where the OS does not support
+    /// affinity, the pool is built anyway and its threads float.
+    ///
+    /// ```
+    /// let pool = spindle_executor::ThreadPool::builder().pin_to_cores(true).build()?;
+    /// assert!(pool.num_threads() >= 1);
+    /// # Ok::<(), spindle_executor::BuildError>(())
+    /// ```
+    pub fn pin_to_cores(mut self, pin: bool) -> Self {
+        self.pin_to_cores = pin;
+        self
+    }
+
+    /// Names worker `i` `name(i)`; the default is `spindle-worker-{i}`.
+    ///
+    /// ```
+    /// let pool = spindle_executor::ThreadPool::builder().thread_name(|i| format!("w{i}")).build()?;
+    /// let name = pool.spawn(|| std::thread::current().name().map(str::to_owned)).unwrap().join();
+    /// assert!(name.unwrap().unwrap().starts_with('w'));
+    /// # Ok::<(), spindle_executor::BuildError>(())
+    /// ```
+    pub fn thread_name(mut self, name: impl Fn(usize) -> String + 'static) -> Self {
+        self.thread_name = Box::new(name);
+        self
+    }
+
+    /// Each worker's stack size in bytes; by default std's.
+    ///
+    /// ```
+    /// let pool = spindle_executor::ThreadPool::builder().stack_size(4 << 20).build()?;
+    /// # Ok::<(), spindle_executor::BuildError>(())
+    /// ```
+    pub fn stack_size(mut self, bytes: usize) -> Self {
+        self.stack_size = Some(bytes);
+        self
+    }
+
+    /// How many times an idle worker looks for work (spin hints first, then yields) before it
+    /// parks; default [`DEFAULT_SPIN_LIMIT`]. Lower saves CPU when idle, higher cuts wake-up
+    /// latency for bursty work.
+    ///
+    /// ```
+    /// let pool = spindle_executor::ThreadPool::builder().spin_limit(0).build()?;
+    /// # Ok::<(), spindle_executor::BuildError>(())
+    /// ```
+    pub fn spin_limit(mut self, limit: u32) -> Self {
+        self.spin_limit = limit;
+        self
+    }
+
+    /// Calls `handler` with the payload of every panic that escapes a job given to
+    /// [`ThreadPool::execute`] (the worker survives either way; [`ThreadPool::spawn`]ed tasks
+    /// report theirs through their handle instead).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// let seen = Arc::new(AtomicUsize::new(0));
+    /// let pool = {
+    ///     let seen = Arc::clone(&seen);
+    ///     spindle_executor::ThreadPool::builder()
+    ///         .panic_handler(move |_payload| { seen.fetch_add(1, Ordering::SeqCst); })
+    ///         .build()?
+    /// };
+    /// pool.execute(|| panic!("oops")).unwrap();
+    /// pool.shutdown();
+    /// assert_eq!(seen.load(Ordering::SeqCst), 1);
+    /// # Ok::<(), spindle_executor::BuildError>(())
+    /// ```
+    pub fn panic_handler(
+        mut self,
+        handler: impl Fn(Box<dyn std::any::Any + Send>) + Send + Sync + 'static,
+    ) -> Self {
+        self.panic_handler = Some(Box::new(handler));
+        self
+    }
+
+    /// Starts the workers.
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError::ZeroThreads`] for zero threads; [`BuildError::Spawn`] if the OS refuses
+    /// a thread (the ones already started are shut down).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = spindle_executor::ThreadPool::builder().build()?;
+    /// # Ok::<(), spindle_executor::BuildError>(())
+    /// ```
+    pub fn build(self) -> Result<ThreadPool, BuildError> {
+        let threads = match self.num_threads {
+            Some(0) => return Err(BuildError::ZeroThreads),
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        let (registry, deques) = Registry::new(threads, self.spin_limit, self.panic_handler);
+        let cores = if self.pin_to_cores {
+            core_affinity::get_core_ids().filter(|ids| !ids.is_empty())
+        } else {
+            None
+        };
+        let mut handles = Vec::with_capacity(threads);
+        for (index, deque) in deques.into_iter().enumerate() {
+            let registry_for_thread = Arc::clone(&registry);
+            let core = cores.as_ref().map(|ids| ids[index % ids.len()]);
+            let spawned = spawn_thread((self.thread_name)(index), self.stack_size, move || {
+                if let Some(core) = core {
+                    // Best effort: a refused pin leaves the thread floating.
+                    let _ = core_affinity::set_for_current(core);
+                }
+                WorkerThread::main_loop(deque, index, registry_for_thread);
+            });
+            match spawned {
+                Ok(handle) => handles.push(handle),
+                Err(e) => {
+                    let partial = ThreadPool {
+                        registry,
+                        threads: Mutex::new(handles),
+                    };
+                    partial.shutdown();
+                    return Err(BuildError::Spawn(e));
+                }
+            }
+        }
+        Ok(ThreadPool {
+            registry,
+            threads: Mutex::new(handles),
+        })
+    }
+}
+
+/// A work-stealing pool of worker threads.
+///
+/// Jobs go to a shared injector (from outside the pool) or to the submitting worker's own
+/// deque (from inside); idle workers steal, spin briefly, then park. See the crate docs for the
+/// design.
+///
+/// Dropping the pool (or [`shutdown`](ThreadPool::shutdown)) runs every job already queued,
+/// then joins the workers.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::mpsc;
+///
+/// let pool = spindle_executor::ThreadPool::new(4)?;
+/// let (tx, rx) = mpsc::channel();
+/// for i in 0..8 {
+///     let tx = tx.clone();
+///     pool.execute(move || tx.send(i * i).unwrap()).unwrap();
+/// }
+/// drop(tx);
+/// drop(pool); // runs all eight jobs first
+/// assert_eq!(rx.iter().sum::<i32>(), 140);
+/// # Ok::<(), spindle_executor::BuildError>(())
+/// ```
+pub struct ThreadPool {
+    registry: Arc<Registry>,
+    threads: Mutex<Vec<ThreadHandle>>,
+}
+
+impl core::fmt::Debug for ThreadPool {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ThreadPool")
+            .field("num_threads", &self.num_threads())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ThreadPool {
+    /// A pool of `num_threads` workers with the default settings: the short form of
+    /// `ThreadPool::builder().num_threads(n).build()`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Builder::build`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = spindle_executor::ThreadPool::new(2)?;
+    /// # Ok::<(), spindle_executor::BuildError>(())
+    /// ```
+    pub fn new(num_threads: usize) -> Result<ThreadPool, BuildError> {
+        Builder::default().num_threads(num_threads).build()
+    }
+
+    /// A builder with the default settings.
+    ///
+    /// ```
+    /// let pool = spindle_executor::ThreadPool::builder().num_threads(1).build()?;
+    /// # Ok::<(), spindle_executor::BuildError>(())
+    /// ```
+    pub fn builder() -> Builder {
+        Builder::default()
+    }
+
+    /// The number of worker threads.
+    ///
+    /// ```
+    /// assert_eq!(spindle_executor::ThreadPool::new(2)?.num_threads(), 2);
+    /// # Ok::<(), spindle_executor::BuildError>(())
+    /// ```
+    pub fn num_threads(&self) -> usize {
+        self.registry.num_threads()
+    }
+
+    /// Runs `f` on a worker. Fire and forget: a panic in `f` goes to the panic handler (the
+    /// worker survives).
+    ///
+    /// # Errors
+    ///
+    /// [`ExecuteError`] handing `f` back, unrun, once the pool is shutting down.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = spindle_executor::ThreadPool::new(2)?;
+    /// pool.execute(|| println!("on a worker")).unwrap();
+    /// # Ok::<(), spindle_executor::BuildError>(())
+    /// ```
+    pub fn execute<F>(&self, f: F) -> Result<(), ExecuteError<F>>
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        self.registry
+            .submit(f, HeapJob::into_job_ref)
+            .map_err(ExecuteError)
+    }
+
+    /// Runs `f` on a worker and returns a handle to its result.
+    ///
+    /// # Errors
+    ///
+    /// [`ExecuteError`] handing `f` back, unrun, once the pool is shutting down.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = spindle_executor::ThreadPool::new(2)?;
+    /// let handles: Vec<_> = (0..4).map(|i| pool.spawn(move || i * 10).unwrap()).collect();
+    /// let results: Vec<i32> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    /// assert_eq!(results, [0, 10, 20, 30]);
+    /// # Ok::<(), spindle_executor::BuildError>(())
+    /// ```
+    pub fn spawn<F, R>(&self, f: F) -> Result<JoinHandle<R>, ExecuteError<F>>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let mut handle = None;
+        let registry = &self.registry;
+        registry
+            .submit(f, |f| {
+                let (job, h) = spawn::into_job(registry, f);
+                handle = Some(h);
+                job
+            })
+            .map_err(ExecuteError)?;
+        match handle {
+            Some(handle) => Ok(handle),
+            None => unreachable!("an admitted task made no handle"),
+        }
+    }
+
+    /// Counters of every worker: jobs run, stolen, parks, panics.
+    ///
+    /// ```
+    /// let pool = spindle_executor::ThreadPool::new(1)?;
+    /// pool.spawn(|| ()).unwrap().join().unwrap();
+    /// assert_eq!(pool.stats().total().executed, 1);
+    /// # Ok::<(), spindle_executor::BuildError>(())
+    /// ```
+    pub fn stats(&self) -> PoolStats {
+        PoolStats {
+            workers: self
+                .registry
+                .counters()
+                .iter()
+                .map(|c| c.snapshot())
+                .collect(),
+            sleeping: self.registry.sleeping(),
+        }
+    }
+
+    /// Stops accepting jobs from outside the pool, runs every job already queued, and joins
+    /// the workers. Later `execute`/`spawn` calls hand their closure back. Calling it again
+    /// does nothing; calling it from one of the pool's own workers starts the shutdown without
+    /// waiting (a worker cannot join itself).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = spindle_executor::ThreadPool::new(2)?;
+    /// pool.shutdown();
+    /// assert!(pool.execute(|| ()).is_err());
+    /// # Ok::<(), spindle_executor::BuildError>(())
+    /// ```
+    pub fn shutdown(&self) {
+        self.registry.terminate();
+        if WorkerThread::current_in(&self.registry).is_some() {
+            return;
+        }
+        let handles = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()));
+        for handle in handles {
+            // Workers contain job panics, so a worker thread itself never panics.
+            let _ = handle.join();
+        }
+    }
+}
+
+impl Drop for ThreadPool {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}

@@ -1,0 +1,312 @@
+//! The shared state of a pool and its workers' main loop.
+//!
+//! # Scheduling
+//!
+//! Each worker owns a crossbeam-deque `Worker` (LIFO for its own pushes, so nested work stays
+//! cache-hot) and looks for work in this order: its own deque, then the shared `Injector`
+//! (taking a batch), then the other workers' `Stealer`s starting from a different peer each
+//! time, so thieves spread out. Finding nothing, it waits on the pool's [`EventCount`]: it
+//! re-checks up to `spin_limit` times (spin hints, then yields), then announces itself, looks
+//! once more and parks. An idle pool burns no CPU.
+//!
+//! # Waking
+//!
+//! A job injected from outside the pool is pushed with the injector's `SeqCst` CAS, then one
+//! `notify_one`: a single load when no worker sleeps, and at most one worker woken otherwise.
+//! A sleeping worker's last look at the injector comes after its `SeqCst` announcement, so one
+//! of the two sees the other (the event count's contract): no injected job is left with every
+//! worker asleep. A job a worker pushes onto its own deque also notifies, but without that
+//! guarantee; none is needed, since the pushing worker is awake and runs it itself if nobody
+//! steals it (rayon makes the same trade).
+//!
+//! # Shutdown
+//!
+//! `gate` counts outside submitters in flight (in steps of 2) and has a `CLOSING` bit.
+//! Submitting raises the count, checks the bit, pushes, and lowers the count; shutting down
+//! sets the bit, waits for the count to reach zero, and only then sets `terminated` and wakes
+//! every worker. So every job admitted before the close is in the injector before any worker
+//! can see `terminated`, and every job refused is handed back: none is lost. A worker reads
+//! `terminated` *before* its last search, and leaves only if that search found nothing.
+
+use std::any::Any;
+use std::sync::Arc;
+
+use crossbeam_deque::{Injector, Steal, Stealer, Worker};
+use crossbeam_utils::CachePadded;
+use spindle_queue::EventCount;
+
+use crate::job::JobRef;
+use crate::primitive::{AtomicBool, AtomicUsize, Ordering, worker_local, yield_now};
+use crate::stats::Counters;
+
+/// Set in `Registry::gate` once shutdown has begun.
+const CLOSING: usize = 1;
+/// One submitter in flight, in `Registry::gate`.
+const SUBMITTER: usize = 2;
+
+/// Called with the payload of every panic that escapes an `execute`d job.
+pub(crate) type PanicHandler = dyn Fn(Box<dyn Any + Send>) + Send + Sync;
+
+/// What every worker and every handle to the pool share.
+pub(crate) struct Registry {
+    injector: Injector<JobRef>,
+    stealers: Box<[Stealer<JobRef>]>,
+    counters: Box<[CachePadded<Counters>]>,
+    /// Idle workers wait here.
+    sleep: EventCount,
+    /// Outside submitters in flight and the `CLOSING` bit (see the module docs).
+    gate: CachePadded<AtomicUsize>,
+    /// Every admitted job is queued; workers may leave once they find no work.
+    terminated: AtomicBool,
+    panic_handler: Option<Box<PanicHandler>>,
+}
+
+/// A worker's own state, reachable from its thread through [`WorkerThread::current`].
+pub(crate) struct WorkerThread {
+    deque: Worker<JobRef>,
+    index: usize,
+    registry: Arc<Registry>,
+    /// Where the next steal starts: xorshift state, per worker, no shared atomics.
+    seed: core::cell::Cell<u32>,
+}
+
+worker_local! {
+    /// The worker running on this thread, if any; set for the whole life of a worker thread.
+    static CURRENT: core::cell::Cell<*const WorkerThread> = core::cell::Cell::new(core::ptr::null());
+}
+
+impl Registry {
+    /// The registry and the deques its workers will own, one per thread.
+    pub(crate) fn new(
+        threads: usize,
+        spin_limit: u32,
+        panic_handler: Option<Box<PanicHandler>>,
+    ) -> (Arc<Registry>, Vec<Worker<JobRef>>) {
+        let deques: Vec<_> = (0..threads).map(|_| Worker::new_lifo()).collect();
+        let registry = Registry {
+            injector: Injector::new(),
+            stealers: deques.iter().map(Worker::stealer).collect(),
+            counters: (0..threads)
+                .map(|_| CachePadded::new(Counters::default()))
+                .collect(),
+            sleep: EventCount::with_spin_limit(spin_limit),
+            gate: CachePadded::new(AtomicUsize::new(0)),
+            terminated: AtomicBool::new(false),
+            panic_handler,
+        };
+        (Arc::new(registry), deques)
+    }
+
+    pub(crate) fn num_threads(&self) -> usize {
+        self.stealers.len()
+    }
+
+    /// Workers parked right now (those waiting in `wait_until` included).
+    pub(crate) fn sleeping(&self) -> usize {
+        self.sleep.waiters()
+    }
+
+    pub(crate) fn counters(&self) -> &[CachePadded<Counters>] {
+        &self.counters
+    }
+
+    /// Queues `job`, or hands it back (unrun, as `Err`) if the pool is shutting down.
+    ///
+    /// `make_job` runs only once the job is admitted, so a refused closure is never boxed.
+    pub(crate) fn submit<F>(&self, f: F, make_job: impl FnOnce(F) -> JobRef) -> Result<(), F> {
+        if let Some(worker) = WorkerThread::current_in(self) {
+            // A worker of this pool: its own deque, no gate. The worker is alive and drains its
+            // deque before it leaves, so this job runs even during shutdown.
+            worker.push(make_job(f));
+            return Ok(());
+        }
+        // Acquire: pairs with the Release of other submitters leaving, for the bit's sake.
+        if self.gate.fetch_add(SUBMITTER, Ordering::Acquire) & CLOSING != 0 {
+            self.gate.fetch_sub(SUBMITTER, Ordering::Release);
+            return Err(f);
+        }
+        // The injector's push is a SeqCst CAS: the write sleeping workers' searches read.
+        self.injector.push(make_job(f));
+        self.sleep.notify_one();
+        // Release: the push happens before `shutdown` sees this submitter gone.
+        self.gate.fetch_sub(SUBMITTER, Ordering::Release);
+        Ok(())
+    }
+
+    /// Begins shutdown: refuses new outside jobs, waits for admitted ones to be queued, then
+    /// lets the workers leave once they run out of work. Idempotent.
+    pub(crate) fn terminate(&self) {
+        self.gate.fetch_or(CLOSING, Ordering::AcqRel);
+        // Submitters in flight finish in a few instructions; they never block.
+        // Acquire: pairs with their Release, so their pushes are visible from here on.
+        while self.gate.load(Ordering::Acquire) & !CLOSING != 0 {
+            yield_now();
+        }
+        // SeqCst: the write the workers' wait condition reads (the event count's contract).
+        self.terminated.store(true, Ordering::SeqCst);
+        self.sleep.notify_all();
+    }
+
+    /// Wakes every sleeping worker, so one waiting in [`WorkerThread::wait_until`] for a job
+    /// that just completed elsewhere sees it. Only used when a worker does wait for one.
+    pub(crate) fn wake_all(&self) {
+        self.sleep.notify_all();
+    }
+
+    /// Runs a job, containing its panic: the worker survives, the handler sees the payload.
+    fn run(&self, job: JobRef, counters: &Counters) {
+        // SAFETY: the job was just taken from a deque or the injector, so it runs once (J1).
+        let outcome =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe { job.execute() }));
+        counters.executed.bump();
+        if let Err(payload) = outcome {
+            counters.panicked.bump();
+            if let Some(handler) = &self.panic_handler {
+                // A panicking handler must not take the worker down either.
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler(payload)));
+            }
+        }
+    }
+}
+
+impl WorkerThread {
+    /// The worker running on this thread, if it belongs to `registry`.
+    pub(crate) fn current_in(registry: &Registry) -> Option<&WorkerThread> {
+        let worker = CURRENT.with(core::cell::Cell::get);
+        // SAFETY: `CURRENT` is set only while the worker's `main_loop` runs on this thread, and
+        // the `WorkerThread` lives on that loop's stack, so it outlives any borrow made here.
+        let worker = unsafe { worker.as_ref() }?;
+        core::ptr::eq(&*worker.registry, registry).then_some(worker)
+    }
+
+    /// The worker running on this thread, of any pool.
+    pub(crate) fn current() -> Option<&'static WorkerThread> {
+        let worker = CURRENT.with(core::cell::Cell::get);
+        // SAFETY: as in `current_in`; the worker outlives everything its thread runs.
+        unsafe { worker.as_ref() }
+    }
+
+    pub(crate) fn registry(&self) -> &Arc<Registry> {
+        &self.registry
+    }
+
+    fn counters(&self) -> &Counters {
+        &self.registry.counters[self.index]
+    }
+
+    /// Pushes onto this worker's own deque and tells an idle worker there is work to steal.
+    pub(crate) fn push(&self, job: JobRef) {
+        self.deque.push(job);
+        // Best effort (see the module docs): this worker runs the job if nobody steals it.
+        self.registry.sleep.notify_one();
+    }
+
+    /// Own deque, then the injector, then peers from a varying start.
+    pub(crate) fn find_work(&self) -> Option<JobRef> {
+        if let Some(job) = self.deque.pop() {
+            return Some(job);
+        }
+        loop {
+            match self.registry.injector.steal_batch_and_pop(&self.deque) {
+                Steal::Success(job) => return Some(job),
+                Steal::Empty => break,
+                Steal::Retry => {}
+            }
+        }
+        let peers = self.registry.stealers.len();
+        if peers > 1 {
+            let start = self.next_start(peers);
+            let mut retry = true;
+            while retry {
+                retry = false;
+                for k in 0..peers {
+                    let victim = (start + k) % peers;
+                    if victim == self.index {
+                        continue;
+                    }
+                    match self.registry.stealers[victim].steal() {
+                        Steal::Success(job) => {
+                            self.counters().stolen.bump();
+                            return Some(job);
+                        }
+                        Steal::Retry => retry = true,
+                        Steal::Empty => {}
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    fn next_start(&self, peers: usize) -> usize {
+        // xorshift32: cheap and good enough to spread thieves over victims.
+        let mut x = self.seed.get();
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.seed.set(x);
+        x as usize % peers
+    }
+
+    /// Runs `job` on this worker, counting it and containing its panic.
+    pub(crate) fn execute(&self, job: JobRef) {
+        self.registry.run(job, self.counters());
+    }
+
+    /// Waits (spin, then park) until `condition` holds, running other jobs meanwhile: what a
+    /// worker does while a job it depends on runs elsewhere.
+    pub(crate) fn wait_until(&self, mut condition: impl FnMut() -> bool) {
+        while !condition() {
+            match self.find_work() {
+                Some(job) => self.execute(job),
+                None => {
+                    let (job, parks) = self.registry.sleep.wait_until_counting_parks(|| {
+                        if condition() {
+                            return Some(None);
+                        }
+                        self.find_work().map(Some)
+                    });
+                    self.counters().parked.add(u64::from(parks));
+                    if let Some(job) = job {
+                        self.execute(job);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The worker thread's body: runs jobs until shutdown has queued everything and no work is
+    /// left.
+    pub(crate) fn main_loop(deque: Worker<JobRef>, index: usize, registry: Arc<Registry>) {
+        let worker = WorkerThread {
+            deque,
+            index,
+            registry,
+            seed: core::cell::Cell::new((index as u32).wrapping_mul(0x9E37_79B9) | 1),
+        };
+        CURRENT.with(|c| c.set(&worker));
+        loop {
+            if let Some(job) = worker.find_work() {
+                worker.execute(job);
+                continue;
+            }
+            let registry = &worker.registry;
+            let (next, parks) = registry.sleep.wait_until_counting_parks(|| {
+                // Read `terminated` before searching: if it was set, every admitted job was
+                // queued before this search began (module docs).
+                let terminated = registry.terminated.load(Ordering::SeqCst);
+                match worker.find_work() {
+                    Some(job) => Some(Some(job)),
+                    None if terminated => Some(None),
+                    None => None,
+                }
+            });
+            worker.counters().parked.add(u64::from(parks));
+            match next {
+                Some(job) => worker.execute(job),
+                None => break,
+            }
+        }
+        CURRENT.with(|c| c.set(core::ptr::null()));
+    }
+}
