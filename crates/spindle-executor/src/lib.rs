@@ -32,6 +32,7 @@
 #![deny(missing_docs)]
 #![warn(unsafe_op_in_unsafe_fn)]
 
+mod deque;
 mod error;
 mod job;
 mod pool;

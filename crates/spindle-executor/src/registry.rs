@@ -31,7 +31,7 @@
 use std::any::Any;
 use std::sync::Arc;
 
-use crossbeam_deque::{Injector, Steal, Stealer, Worker};
+use crate::deque::{Injector, Steal, Stealer, Worker};
 use crossbeam_utils::CachePadded;
 use spindle_queue::EventCount;
 

@@ -252,6 +252,7 @@ mod loom_atomic {
                     self.inner.compare_exchange(current, new, success, failure)
                 }
 
+                #[allow(dead_code)] // not every atomic kind uses every operation
                 pub(crate) fn compare_exchange_weak(
                     &self,
                     current: $value,
