@@ -50,6 +50,11 @@ impl JobRef {
         }
     }
 
+    /// Whether both refer to the same job.
+    pub(crate) fn same_as(&self, other: &JobRef) -> bool {
+        core::ptr::eq(self.data, other.data)
+    }
+
     /// Runs the job.
     ///
     /// # Safety

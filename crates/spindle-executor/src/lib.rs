@@ -35,6 +35,8 @@
 mod deque;
 mod error;
 mod job;
+mod join;
+mod latch;
 mod pool;
 mod primitive;
 mod registry;

@@ -4,6 +4,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::error::{BuildError, ExecuteError};
 use crate::job::HeapJob;
+use crate::join;
 use crate::primitive::{ThreadHandle, spawn_thread};
 use crate::registry::{PanicHandler, Registry, WorkerThread};
 use crate::spawn::{self, JoinHandle};
@@ -339,6 +340,74 @@ impl ThreadPool {
             Some(handle) => Ok(handle),
             None => unreachable!("an admitted task made no handle"),
         }
+    }
+
+    /// Runs `a` and `b`, potentially in parallel, and returns both results (rayon's `join`).
+    ///
+    /// On a worker of this pool, `b` is offered for stealing while this worker runs `a`; if
+    /// nobody took it, it runs right after, as a plain call. Called from outside, the whole
+    /// join moves into the pool and this thread blocks. Both closures may borrow from the
+    /// caller's stack. After [`shutdown`](ThreadPool::shutdown), both run on the calling thread.
+    ///
+    /// # Panics
+    ///
+    /// If `a` or `b` panics, the panic is resumed here once both have finished (`a`'s first).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// fn fib(pool: &spindle_executor::ThreadPool, n: u64) -> u64 {
+    ///     if n < 2 { return n; }
+    ///     let (a, b) = pool.join(|| fib(pool, n - 1), || fib(pool, n - 2));
+    ///     a + b
+    /// }
+    /// let pool = spindle_executor::ThreadPool::new(2)?;
+    /// assert_eq!(fib(&pool, 20), 6765);
+    /// # Ok::<(), spindle_executor::BuildError>(())
+    /// ```
+    pub fn join<A, B, RA, RB>(&self, a: A, b: B) -> (RA, RB)
+    where
+        A: FnOnce() -> RA + Send,
+        B: FnOnce() -> RB + Send,
+        RA: Send,
+        RB: Send,
+    {
+        match WorkerThread::current_in(&self.registry) {
+            Some(worker) => join::join_on_worker(worker, a, b),
+            // `install` runs the closure on a worker, or here once the pool is shut down.
+            None => self.install(|| match WorkerThread::current_in(&self.registry) {
+                Some(worker) => join::join_on_worker(worker, a, b),
+                None => join::join_here(a, b),
+            }),
+        }
+    }
+
+    /// Runs `f` on a worker of this pool and returns its result, blocking the calling thread
+    /// meanwhile; on a worker of this pool already, just calls `f`. Inside,
+    /// [`join`](ThreadPool::join) and nested calls use the pool's workers. After
+    /// [`shutdown`](ThreadPool::shutdown), `f` runs on the calling thread.
+    ///
+    /// # Panics
+    ///
+    /// A panic in `f` is resumed on the calling thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = spindle_executor::ThreadPool::builder().thread_name(|i| format!("p{i}")).build()?;
+    /// let name = pool.install(|| std::thread::current().name().map(str::to_owned));
+    /// assert!(name.unwrap().starts_with('p'));
+    /// # Ok::<(), spindle_executor::BuildError>(())
+    /// ```
+    pub fn install<F, R>(&self, f: F) -> R
+    where
+        F: FnOnce() -> R + Send,
+        R: Send,
+    {
+        if WorkerThread::current_in(&self.registry).is_some() {
+            return f();
+        }
+        join::install_from_outside(&self.registry, f)
     }
 
     /// Counters of every worker: jobs run, stolen, parks, panics.

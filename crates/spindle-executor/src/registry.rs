@@ -54,6 +54,9 @@ pub(crate) struct Registry {
     counters: Box<[CachePadded<Counters>]>,
     /// Idle workers wait here.
     sleep: EventCount,
+    /// Worker `i` waits here for a job it depends on (a stolen `join` half, a spawned task),
+    /// so its completion wakes exactly that worker.
+    worker_sleep: Box<[EventCount]>,
     /// Outside submitters in flight and the `CLOSING` bit (see the module docs).
     gate: CachePadded<AtomicUsize>,
     /// Every admitted job is queued; workers may leave once they find no work.
@@ -90,6 +93,9 @@ impl Registry {
                 .map(|_| CachePadded::new(Counters::default()))
                 .collect(),
             sleep: EventCount::with_spin_limit(spin_limit),
+            worker_sleep: (0..threads)
+                .map(|_| EventCount::with_spin_limit(spin_limit))
+                .collect(),
             gate: CachePadded::new(AtomicUsize::new(0)),
             terminated: AtomicBool::new(false),
             panic_handler,
@@ -101,9 +107,14 @@ impl Registry {
         self.stealers.len()
     }
 
-    /// Workers parked right now (those waiting in `wait_until` included).
+    /// Workers parked right now, idle or waiting for a job they depend on.
     pub(crate) fn sleeping(&self) -> usize {
         self.sleep.waiters()
+            + self
+                .worker_sleep
+                .iter()
+                .map(EventCount::waiters)
+                .sum::<usize>()
     }
 
     pub(crate) fn counters(&self) -> &[CachePadded<Counters>] {
@@ -120,13 +131,25 @@ impl Registry {
             worker.push(make_job(f));
             return Ok(());
         }
+        self.through_gate(f, |f| self.injector.push(make_job(f)))
+    }
+
+    /// Puts `job` in the injector from outside the pool, or hands it back if the pool is
+    /// shutting down.
+    pub(crate) fn inject(&self, job: JobRef) -> Result<(), JobRef> {
+        self.through_gate(job, |job| self.injector.push(job))
+    }
+
+    /// Runs `push(value)` unless shutdown has begun (then hands `value` back), and wakes one
+    /// idle worker for what was pushed (module docs).
+    fn through_gate<T>(&self, value: T, push: impl FnOnce(T)) -> Result<(), T> {
         // Acquire: pairs with the Release of other submitters leaving, for the bit's sake.
         if self.gate.fetch_add(SUBMITTER, Ordering::Acquire) & CLOSING != 0 {
             self.gate.fetch_sub(SUBMITTER, Ordering::Release);
-            return Err(f);
+            return Err(value);
         }
         // The injector's push is a SeqCst CAS: the write sleeping workers' searches read.
-        self.injector.push(make_job(f));
+        push(value);
         self.sleep.notify_one();
         // Release: the push happens before `shutdown` sees this submitter gone.
         self.gate.fetch_sub(SUBMITTER, Ordering::Release);
@@ -147,10 +170,10 @@ impl Registry {
         self.sleep.notify_all();
     }
 
-    /// Wakes every sleeping worker, so one waiting in [`WorkerThread::wait_until`] for a job
-    /// that just completed elsewhere sees it. Only used when a worker does wait for one.
-    pub(crate) fn wake_all(&self) {
-        self.sleep.notify_all();
+    /// Wakes worker `index` if it waits in [`WorkerThread::wait_until`]: called after
+    /// completing a job that worker depends on. One load when it does not wait.
+    pub(crate) fn wake_worker(&self, index: usize) {
+        self.worker_sleep[index].notify_one();
     }
 
     /// Runs a job, containing its panic: the worker survives, the handler sees the payload.
@@ -253,24 +276,35 @@ impl WorkerThread {
         self.registry.run(job, self.counters());
     }
 
-    /// Waits (spin, then park) until `condition` holds, running other jobs meanwhile: what a
-    /// worker does while a job it depends on runs elsewhere.
+    /// This worker's index in the pool.
+    pub(crate) fn index(&self) -> usize {
+        self.index
+    }
+
+    /// Pops the job this worker pushed last, if no thief took it.
+    pub(crate) fn pop(&self) -> Option<JobRef> {
+        self.deque.pop()
+    }
+
+    /// Waits until `condition` holds, running other jobs meanwhile: what a worker does while a
+    /// job it depends on runs elsewhere. Whoever makes `condition` true must then call
+    /// [`Registry::wake_worker`] with this worker's index (after a `SeqCst` write).
     pub(crate) fn wait_until(&self, mut condition: impl FnMut() -> bool) {
         while !condition() {
-            match self.find_work() {
-                Some(job) => self.execute(job),
-                None => {
-                    let (job, parks) = self.registry.sleep.wait_until_counting_parks(|| {
-                        if condition() {
-                            return Some(None);
-                        }
-                        self.find_work().map(Some)
-                    });
-                    self.counters().parked.add(u64::from(parks));
-                    if let Some(job) = job {
-                        self.execute(job);
-                    }
+            if let Some(job) = self.find_work() {
+                self.execute(job);
+                continue;
+            }
+            let sleep = &self.registry.worker_sleep[self.index];
+            let (job, parks) = sleep.wait_until_counting_parks(|| {
+                if condition() {
+                    return Some(None);
                 }
+                self.find_work().map(Some)
+            });
+            self.counters().parked.add(u64::from(parks));
+            if let Some(job) = job {
+                self.execute(job);
             }
         }
     }

@@ -18,16 +18,19 @@ use spindle_queue::EventCount;
 
 use crate::error::TaskPanic;
 use crate::job::{Job, JobRef};
-use crate::primitive::{AtomicBool, Ordering};
+use crate::primitive::{AtomicBool, AtomicUsize, Ordering};
+
+/// `Completion::waiting_worker` when no worker waits.
+const NO_WORKER: usize = usize::MAX;
 use crate::registry::{Registry, WorkerThread};
 
 /// What a [`JoinHandle`] sees of a task, whatever its closure type.
 struct Completion<R> {
     result: UnsafeCell<Option<Result<R, TaskPanic>>>,
     done: AtomicBool,
-    /// A worker of the pool waits on the pool's sleep instead of `event` (it helps meanwhile);
-    /// then completion must wake the pool's sleepers.
-    worker_waiting: AtomicBool,
+    /// The index of a worker of the pool that waits for this task (helping meanwhile), or
+    /// `NO_WORKER`: completion wakes that worker.
+    waiting_worker: AtomicUsize,
     /// Outside joiners wait here.
     event: EventCount,
     /// The pool the task runs in, compared by address only.
@@ -77,9 +80,11 @@ where
         // SeqCst: the write both kinds of joiner wait for (the event count's contract).
         completion.done.store(true, Ordering::SeqCst);
         completion.event.notify_one();
-        if completion.worker_waiting.load(Ordering::SeqCst) {
+        let waiting = completion.waiting_worker.load(Ordering::SeqCst);
+        if waiting != NO_WORKER {
+            // This job runs on a worker of the task's pool, which is the waiter's pool.
             if let Some(worker) = WorkerThread::current() {
-                worker.registry().wake_all();
+                worker.registry().wake_worker(waiting);
             }
         }
     }
@@ -96,7 +101,7 @@ where
         completion: Completion {
             result: UnsafeCell::new(None),
             done: AtomicBool::new(false),
-            worker_waiting: AtomicBool::new(false),
+            waiting_worker: AtomicUsize::new(NO_WORKER),
             event: EventCount::new(),
             pool: registry,
         },
@@ -172,7 +177,9 @@ impl<R> JoinHandle<R> {
         match worker {
             Some(worker) => {
                 // SeqCst: read by the completing worker after it sets `done` (contract).
-                completion.worker_waiting.store(true, Ordering::SeqCst);
+                completion
+                    .waiting_worker
+                    .store(worker.index(), Ordering::SeqCst);
                 worker.wait_until(done);
             }
             None => completion.event.wait_until(|| done().then_some(())),

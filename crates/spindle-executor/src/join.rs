@@ -1,0 +1,160 @@
+//! Fork-join: [`ThreadPool::join`](crate::ThreadPool::join) and
+//! [`ThreadPool::install`](crate::ThreadPool::install), with jobs on the caller's stack.
+//!
+//! `join(a, b)` on a worker pushes `b` (a [`StackJob`] on this frame) onto the worker's own
+//! deque, runs `a`, then pops: if `b` is still there it runs inline, as a plain call; if a thief
+//! took it, the worker runs other jobs until `b`'s latch is set. Nothing is allocated. From
+//! outside the pool, the call is moved into the pool first (`install`) and the caller blocks.
+//!
+//! # Invariants
+//!
+//! - **K1 (frame outlives job).** A function that hands out a `JobRef` to a `StackJob` on its
+//!   frame does not return or unwind before that job has finished: the job's closure is called
+//!   under `catch_unwind`, and the waits below do not panic.
+
+use core::cell::UnsafeCell;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+
+use crate::job::{Job, JobRef};
+use crate::latch::{Latch, OutsideLatch, WorkerLatch};
+use crate::registry::{Registry, WorkerThread};
+
+/// What a job's closure returned, or its panic.
+type Outcome<R> = std::thread::Result<R>;
+
+/// A job on its waiter's stack.
+pub(crate) struct StackJob<L, F, R> {
+    func: UnsafeCell<Option<F>>,
+    outcome: UnsafeCell<Option<Outcome<R>>>,
+    latch: L,
+}
+
+impl<L: Latch, F: FnOnce() -> R + Send, R: Send> StackJob<L, F, R> {
+    pub(crate) fn new(func: F, latch: L) -> Self {
+        StackJob {
+            func: UnsafeCell::new(Some(func)),
+            outcome: UnsafeCell::new(None),
+            latch,
+        }
+    }
+
+    /// # Safety
+    ///
+    /// The job must be executed (or [`run_inline`](Self::run_inline)d) once before `self` is
+    /// dropped or moved (K1).
+    pub(crate) unsafe fn as_job_ref(&self) -> JobRef {
+        // SAFETY: forwarded; `F` and `R` are `Send`, so the job may run on another thread.
+        unsafe { JobRef::new(self) }
+    }
+
+    /// Runs the closure here, when no thief took the job.
+    pub(crate) fn run_inline(&self) -> Outcome<R> {
+        // SAFETY: the job was popped back by its owner, so nobody else runs it (J1).
+        let func = unsafe { (*self.func.get()).take() };
+        match func {
+            Some(func) => catch_unwind(AssertUnwindSafe(func)),
+            None => unreachable!("a stack job ran twice"),
+        }
+    }
+
+    /// The outcome, once the latch is set.
+    pub(crate) fn into_outcome(self) -> Outcome<R> {
+        debug_assert!(self.latch.probe());
+        match self.outcome.into_inner() {
+            Some(outcome) => outcome,
+            None => unreachable!("a finished stack job left no outcome"),
+        }
+    }
+
+    pub(crate) fn latch(&self) -> &L {
+        &self.latch
+    }
+}
+
+impl<L: Latch, F: FnOnce() -> R + Send, R: Send> Job for StackJob<L, F, R> {
+    unsafe fn execute(this: *const Self) {
+        // SAFETY: `this` is alive until its latch is set (K1), and only this runner touches
+        // `func` and `outcome` until then (J1).
+        unsafe {
+            let func = (*(*this).func.get()).take();
+            let outcome = match func {
+                Some(func) => catch_unwind(AssertUnwindSafe(func)),
+                None => unreachable!("a stack job ran twice"),
+            };
+            *(*this).outcome.get() = Some(outcome);
+            L::set(&raw const (*this).latch);
+        }
+    }
+}
+
+/// `join` on a worker of the pool.
+pub(crate) fn join_on_worker<A, B, RA, RB>(worker: &WorkerThread, a: A, b: B) -> (RA, RB)
+where
+    A: FnOnce() -> RA + Send,
+    B: FnOnce() -> RB + Send,
+    RA: Send,
+    RB: Send,
+{
+    let job_b = StackJob::new(b, WorkerLatch::new(worker.index()));
+    // SAFETY: we do not leave this frame before `job_b` has run: inline below, or its latch
+    // is awaited (K1).
+    let job_b_ref = unsafe { job_b.as_job_ref() };
+    worker.push(job_b_ref);
+    let outcome_a = catch_unwind(AssertUnwindSafe(a));
+    let outcome_b = loop {
+        if job_b.latch().probe() {
+            break job_b.into_outcome();
+        }
+        match worker.pop() {
+            Some(job) if job.same_as(&job_b_ref) => break job_b.run_inline(),
+            // Something `a` left behind (it pushed after us): run it, then look again.
+            Some(job) => worker.execute(job),
+            None => {
+                // Stolen: help until the thief is done.
+                worker.wait_until(|| job_b.latch().probe());
+                break job_b.into_outcome();
+            }
+        }
+    };
+    match (outcome_a, outcome_b) {
+        (Ok(ra), Ok(rb)) => (ra, rb),
+        (Err(payload), _) | (_, Err(payload)) => resume_unwind(payload),
+    }
+}
+
+/// `join` on a thread outside any pool: `a`, then `b`, with `join`'s panic rules.
+pub(crate) fn join_here<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
+where
+    A: FnOnce() -> RA,
+    B: FnOnce() -> RB,
+{
+    let outcome_a = catch_unwind(AssertUnwindSafe(a));
+    let outcome_b = catch_unwind(AssertUnwindSafe(b));
+    match (outcome_a, outcome_b) {
+        (Ok(ra), Ok(rb)) => (ra, rb),
+        (Err(payload), _) | (_, Err(payload)) => resume_unwind(payload),
+    }
+}
+
+/// Runs `f` on a worker of `registry` and blocks this (outside) thread until it is done; on
+/// this thread instead if the pool is shut down.
+pub(crate) fn install_from_outside<F, R>(registry: &Registry, f: F) -> R
+where
+    F: FnOnce() -> R + Send,
+    R: Send,
+{
+    let job = StackJob::new(f, OutsideLatch::new());
+    // SAFETY: we wait for the latch before leaving (K1), unless the job was refused, in which
+    // case it was never handed out and runs here.
+    let job_ref = unsafe { job.as_job_ref() };
+    let outcome = if registry.inject(job_ref).is_ok() {
+        job.latch().wait();
+        job.into_outcome()
+    } else {
+        job.run_inline()
+    };
+    match outcome {
+        Ok(value) => value,
+        Err(payload) => resume_unwind(payload),
+    }
+}

@@ -1,0 +1,104 @@
+//! Latches: "this job has finished", set once by the thread that ran it.
+//!
+//! A latch lives inside a job on its waiter's stack, so the setter may not touch it after the
+//! waiter could see it set: it copies what it needs to wake the waiter first, then sets, then
+//! wakes through the copy.
+//!
+//! # Invariants
+//!
+//! - **L1 (last touch).** `set` performs no access to `self` after the `SeqCst` store of
+//!   `done`; whatever wakes the waiter is read out (or cloned) before it.
+
+use std::sync::Arc;
+
+use spindle_queue::EventCount;
+
+use crate::primitive::{AtomicBool, Ordering};
+use crate::registry::WorkerThread;
+
+/// A job's completion signal.
+pub(crate) trait Latch {
+    /// Marks the job finished and wakes its waiter.
+    ///
+    /// # Safety
+    ///
+    /// `this` is valid on entry; it may be freed by the waiter as soon as `done` is set (L1).
+    unsafe fn set(this: *const Self);
+
+    /// Whether `set` has been called.
+    fn probe(&self) -> bool;
+}
+
+/// Waited on by a worker of the pool, which helps with other jobs meanwhile.
+pub(crate) struct WorkerLatch {
+    done: AtomicBool,
+    owner: usize,
+}
+
+impl WorkerLatch {
+    pub(crate) fn new(owner: usize) -> Self {
+        WorkerLatch {
+            done: AtomicBool::new(false),
+            owner,
+        }
+    }
+}
+
+impl Latch for WorkerLatch {
+    unsafe fn set(this: *const Self) {
+        // SAFETY: valid on entry (caller); read before the store (L1).
+        let owner = unsafe { (*this).owner };
+        // SAFETY: as above.
+        // SeqCst: the write the owner's wait condition reads (the event count's contract).
+        unsafe { (*this).done.store(true, Ordering::SeqCst) };
+        // The job ran on a worker of the owner's pool (only its workers take its jobs).
+        if let Some(worker) = WorkerThread::current() {
+            worker.registry().wake_worker(owner);
+        }
+    }
+
+    fn probe(&self) -> bool {
+        self.done.load(Ordering::SeqCst)
+    }
+}
+
+/// Waited on by a thread outside the pool, which parks on its own event count.
+pub(crate) struct OutsideLatch {
+    done: AtomicBool,
+    event: Arc<EventCount>,
+}
+
+std::thread_local! {
+    /// The event count outside threads block on while the pool runs their job. Reference
+    /// counted so a setter can still notify it after its waiter has returned (L1).
+    static OUTSIDE_EVENT: Arc<EventCount> = Arc::new(EventCount::new());
+}
+
+impl OutsideLatch {
+    pub(crate) fn new() -> Self {
+        OutsideLatch {
+            done: AtomicBool::new(false),
+            event: OUTSIDE_EVENT.with(Arc::clone),
+        }
+    }
+
+    /// Blocks this (outside) thread until the latch is set.
+    pub(crate) fn wait(&self) {
+        self.event.wait_until(|| self.probe().then_some(()));
+    }
+}
+
+impl Latch for OutsideLatch {
+    unsafe fn set(this: *const Self) {
+        // SAFETY: valid on entry; the clone keeps the event alive past the store (L1).
+        let event = unsafe { Arc::clone(&(*this).event) };
+        // SAFETY: as above.
+        // SeqCst: the write the waiter's condition reads (the event count's contract).
+        unsafe { (*this).done.store(true, Ordering::SeqCst) };
+        event.notify_one();
+    }
+
+    fn probe(&self) -> bool {
+        self.done.load(Ordering::SeqCst)
+    }
+}
