@@ -1,0 +1,209 @@
+//! spindle-executor against rayon, the `threadpool` crate and a naive `Mutex<Receiver>` pool,
+//! in one run, all with 2 worker threads (the machine's cores).
+//!
+//! - `spawn_1000`: 1000 trivial tasks submitted from outside and all awaited, ns per task;
+//! - `fib_join`: `fib(30)` through `join` with a sequential cutoff below 20, and `fib(25)` with
+//!   no cutoff (pure join overhead), ns per call of the whole computation.
+
+use std::hint::black_box;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use spindle::executor::ThreadPool;
+
+const THREADS: usize = 2;
+const TASKS: u64 = 1000;
+
+/// The pool people write first: one channel, one lock, N threads.
+struct NaivePool {
+    sender: Option<mpsc::Sender<Box<dyn FnOnce() + Send>>>,
+    threads: Vec<thread::JoinHandle<()>>,
+}
+
+impl NaivePool {
+    fn new(n: usize) -> Self {
+        let (sender, receiver) = mpsc::channel::<Box<dyn FnOnce() + Send>>();
+        let receiver = Arc::new(Mutex::new(receiver));
+        let threads = (0..n)
+            .map(|_| {
+                let receiver = Arc::clone(&receiver);
+                thread::spawn(move || {
+                    loop {
+                        let job = receiver.lock().unwrap().recv();
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => break,
+                        }
+                    }
+                })
+            })
+            .collect();
+        NaivePool {
+            sender: Some(sender),
+            threads,
+        }
+    }
+
+    fn execute(&self, f: impl FnOnce() + Send + 'static) {
+        self.sender.as_ref().unwrap().send(Box::new(f)).unwrap();
+    }
+}
+
+impl Drop for NaivePool {
+    fn drop(&mut self) {
+        drop(self.sender.take());
+        self.threads.drain(..).for_each(|t| t.join().unwrap());
+    }
+}
+
+/// Waits until `count` reaches `target`, yielding: how the fire-and-forget pools are awaited.
+fn await_count(count: &AtomicUsize, target: usize) {
+    while count.load(Ordering::Acquire) < target {
+        thread::yield_now();
+    }
+}
+
+fn spawn_1000(c: &mut Criterion) {
+    let mut group = c.benchmark_group("spawn_1000");
+    group.throughput(Throughput::Elements(TASKS));
+
+    let pool = ThreadPool::new(THREADS).unwrap();
+    group.bench_function("spindle spawn + JoinHandle::join", |b| {
+        b.iter(|| {
+            let handles: Vec<_> = (0..TASKS)
+                .map(|i| pool.spawn(move || black_box(i)).unwrap())
+                .collect();
+            handles.into_iter().for_each(|h| {
+                h.join().unwrap();
+            });
+        })
+    });
+    group.bench_function("spindle execute + counter", |b| {
+        let done = Arc::new(AtomicUsize::new(0));
+        b.iter(|| {
+            done.store(0, Ordering::Relaxed);
+            for _ in 0..TASKS {
+                let done = Arc::clone(&done);
+                pool.execute(move || {
+                    done.fetch_add(1, Ordering::Release);
+                })
+                .unwrap();
+            }
+            await_count(&done, TASKS as usize);
+        })
+    });
+    drop(pool);
+
+    let rayon = rayon::ThreadPoolBuilder::new()
+        .num_threads(THREADS)
+        .build()
+        .unwrap();
+    group.bench_function("rayon scope + spawn", |b| {
+        b.iter(|| {
+            rayon.scope(|s| {
+                for i in 0..TASKS {
+                    s.spawn(move |_| {
+                        black_box(i);
+                    });
+                }
+            })
+        })
+    });
+    drop(rayon);
+
+    let tp = threadpool::ThreadPool::new(THREADS);
+    group.bench_function("threadpool execute + join", |b| {
+        b.iter(|| {
+            for i in 0..TASKS {
+                tp.execute(move || {
+                    black_box(i);
+                });
+            }
+            tp.join();
+        })
+    });
+    drop(tp);
+
+    let naive = NaivePool::new(THREADS);
+    group.bench_function("naive Mutex<Receiver> + counter", |b| {
+        let done = Arc::new(AtomicUsize::new(0));
+        b.iter(|| {
+            done.store(0, Ordering::Relaxed);
+            for _ in 0..TASKS {
+                let done = Arc::clone(&done);
+                naive.execute(move || {
+                    done.fetch_add(1, Ordering::Release);
+                });
+            }
+            await_count(&done, TASKS as usize);
+        })
+    });
+    group.finish();
+}
+
+fn fib_seq(n: u64) -> u64 {
+    if n < 2 {
+        n
+    } else {
+        fib_seq(n - 1) + fib_seq(n - 2)
+    }
+}
+
+fn fib_spindle(pool: &ThreadPool, n: u64, cutoff: u64) -> u64 {
+    if n < cutoff.max(2) {
+        return fib_seq(n);
+    }
+    let (a, b) = pool.join(
+        || fib_spindle(pool, n - 1, cutoff),
+        || fib_spindle(pool, n - 2, cutoff),
+    );
+    a + b
+}
+
+fn fib_rayon(n: u64, cutoff: u64) -> u64 {
+    if n < cutoff.max(2) {
+        return fib_seq(n);
+    }
+    let (a, b) = rayon::join(|| fib_rayon(n - 1, cutoff), || fib_rayon(n - 2, cutoff));
+    a + b
+}
+
+fn fib_join(c: &mut Criterion) {
+    let mut group = c.benchmark_group("fib_join");
+    let pool = ThreadPool::new(THREADS).unwrap();
+    let rayon = rayon::ThreadPoolBuilder::new()
+        .num_threads(THREADS)
+        .build()
+        .unwrap();
+    for (name, n, cutoff) in [
+        ("fib(30), cutoff 20", 30, 20),
+        ("fib(25), no cutoff", 25, 0),
+    ] {
+        group.bench_function(format!("spindle join, {name}"), |b| {
+            b.iter(|| pool.install(|| fib_spindle(&pool, black_box(n), cutoff)))
+        });
+        group.bench_function(format!("rayon join, {name}"), |b| {
+            b.iter(|| rayon.install(|| fib_rayon(black_box(n), cutoff)))
+        });
+    }
+    group.finish();
+}
+
+fn config() -> Criterion {
+    // Short times so `cargo xtask bench` finishes in minutes.
+    Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(10)
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = spawn_1000, fib_join
+}
+criterion_main!(benches);
