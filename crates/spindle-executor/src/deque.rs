@@ -2,15 +2,15 @@
 //!
 //! loom cannot see crossbeam-deque's synchronisation (its atomics are not loom's), so a job
 //! handed from one thread to another through it would look unsynchronised to loom's
-//! causality checks. Under `--cfg spindle_loom` the injector and each worker's deque are
-//! `spindle_queue::Queue`s instead (loom-instrumented, FIFO where the real worker deque is
+//! causality checks. Under `--cfg spindle_loom` each worker's deque is a
+//! `spindle_queue::Queue` instead (loom-instrumented, FIFO where the real worker deque is
 //! LIFO, which the sleep protocol does not depend on), behind the same small API.
 
 #[cfg(not(spindle_loom))]
-pub(crate) use crossbeam_deque::{Injector, Steal, Stealer, Worker};
+pub(crate) use crossbeam_deque::{Steal, Stealer, Worker};
 
 #[cfg(spindle_loom)]
-pub(crate) use self::loom_deque::{Injector, Stealer, Worker};
+pub(crate) use self::loom_deque::{Stealer, Worker};
 #[cfg(spindle_loom)]
 pub(crate) use crossbeam_deque::Steal;
 
@@ -19,24 +19,6 @@ mod loom_deque {
     use crossbeam_deque::Steal;
     use loom::sync::Arc;
     use spindle_queue::Queue;
-
-    pub(crate) struct Injector<T>(Queue<T>);
-
-    impl<T> Injector<T> {
-        pub(crate) fn new() -> Self {
-            Injector(Queue::new())
-        }
-
-        pub(crate) fn push(&self, value: T) {
-            if self.0.push(value).is_err() {
-                unreachable!("the stand-in injector is never closed");
-            }
-        }
-
-        pub(crate) fn steal_batch_and_pop(&self, _into: &Worker<T>) -> Steal<T> {
-            self.0.pop().map_or(Steal::Empty, Steal::Success)
-        }
-    }
 
     pub(crate) struct Worker<T>(Arc<Queue<T>>);
 

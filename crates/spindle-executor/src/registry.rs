@@ -3,8 +3,8 @@
 //! # Scheduling
 //!
 //! Each worker owns a crossbeam-deque `Worker` (LIFO for its own pushes, so nested work stays
-//! cache-hot) and looks for work in this order: its own deque, then the shared `Injector`
-//! (taking a batch), then the other workers' `Stealer`s starting from a different peer each
+//! cache-hot) and looks for work in this order: its own deque, then the shared injector (a
+//! spindle-queue `Queue`), then the other workers' `Stealer`s starting from a different peer each
 //! time, so thieves spread out. Finding nothing, it waits on the pool's [`EventCount`]: it
 //! re-checks up to `spin_limit` times (spin hints, then yields), then announces itself, looks
 //! once more and parks. An idle pool burns no CPU.
@@ -31,9 +31,9 @@
 use std::any::Any;
 use std::sync::Arc;
 
-use crate::deque::{Injector, Steal, Stealer, Worker};
+use crate::deque::{Steal, Stealer, Worker};
 use crossbeam_utils::CachePadded;
-use spindle_queue::EventCount;
+use spindle_queue::{EventCount, Queue};
 
 use crate::job::JobRef;
 use crate::primitive::{AtomicBool, AtomicUsize, Ordering, worker_local, yield_now};
@@ -49,7 +49,10 @@ pub(crate) type PanicHandler = dyn Fn(Box<dyn Any + Send>) + Send + Sync;
 
 /// What every worker and every handle to the pool share.
 pub(crate) struct Registry {
-    injector: Injector<JobRef>,
+    /// Jobs from outside the pool: spindle-queue's `Queue`, which recycles its segments, so
+    /// injecting allocates nothing once warm (crossbeam's `Injector` allocates a block every
+    /// 63 pushes).
+    injector: Queue<JobRef>,
     stealers: Box<[Stealer<JobRef>]>,
     counters: Box<[CachePadded<Counters>]>,
     /// Idle workers wait here.
@@ -87,7 +90,7 @@ impl Registry {
     ) -> (Arc<Registry>, Vec<Worker<JobRef>>) {
         let deques: Vec<_> = (0..threads).map(|_| Worker::new_lifo()).collect();
         let registry = Registry {
-            injector: Injector::new(),
+            injector: Queue::new(),
             stealers: deques.iter().map(Worker::stealer).collect(),
             counters: (0..threads)
                 .map(|_| CachePadded::new(Counters::default()))
@@ -131,13 +134,20 @@ impl Registry {
             worker.push(make_job(f));
             return Ok(());
         }
-        self.through_gate(f, |f| self.injector.push(make_job(f)))
+        self.through_gate(f, |f| self.inject_unchecked(make_job(f)))
     }
 
     /// Puts `job` in the injector from outside the pool, or hands it back if the pool is
     /// shutting down.
     pub(crate) fn inject(&self, job: JobRef) -> Result<(), JobRef> {
-        self.through_gate(job, |job| self.injector.push(job))
+        self.through_gate(job, |job| self.inject_unchecked(job))
+    }
+
+    /// Pushes onto the injector, which is never closed (the gate refuses jobs instead).
+    fn inject_unchecked(&self, job: JobRef) {
+        if self.injector.push(job).is_err() {
+            unreachable!("the injector is never closed");
+        }
     }
 
     /// Runs `push(value)` unless shutdown has begun (then hands `value` back), and wakes one
@@ -148,7 +158,8 @@ impl Registry {
             self.gate.fetch_sub(SUBMITTER, Ordering::Release);
             return Err(value);
         }
-        // The injector's push is a SeqCst CAS: the write sleeping workers' searches read.
+        // The injector's push is a SeqCst CAS and its emptiness check a SeqCst load: the write
+        // and the read of the event count's contract.
         push(value);
         self.sleep.notify_one();
         // Release: the push happens before `shutdown` sees this submitter gone.
@@ -229,12 +240,8 @@ impl WorkerThread {
         if let Some(job) = self.deque.pop() {
             return Some(job);
         }
-        loop {
-            match self.registry.injector.steal_batch_and_pop(&self.deque) {
-                Steal::Success(job) => return Some(job),
-                Steal::Empty => break,
-                Steal::Retry => {}
-            }
+        if let Some(job) = self.registry.injector.pop() {
+            return Some(job);
         }
         let peers = self.registry.stealers.len();
         if peers > 1 {
