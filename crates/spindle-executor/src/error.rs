@@ -157,3 +157,34 @@ impl fmt::Display for TaskPanic {
 }
 
 impl std::error::Error for TaskPanic {}
+
+/// [`ThreadPool::map_into`](crate::ThreadPool::map_into) was given an output slice of another
+/// length than its input.
+///
+/// # Examples
+///
+/// ```
+/// let pool = spindle_executor::ThreadPool::new(2)?;
+/// let err = pool.map_into(&[1, 2, 3], &mut [0; 2], |x| x * 2).unwrap_err();
+/// assert_eq!((err.input, err.output), (3, 2));
+/// # Ok::<(), spindle_executor::BuildError>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LengthMismatch {
+    /// The input's length.
+    pub input: usize,
+    /// The output's length.
+    pub output: usize,
+}
+
+impl fmt::Display for LengthMismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "input has {} elements but output has {}",
+            self.input, self.output
+        )
+    }
+}
+
+impl std::error::Error for LengthMismatch {}

@@ -6,8 +6,9 @@
 //!
 //! # Invariants
 //!
-//! - **J1 (run once).** Every `JobRef` made is executed exactly once, by whoever takes it from
-//!   a deque or the injector; its `execute` function then owns the pointed-to data.
+//! - **J1 (run once).** Every `JobRef` pushed is executed exactly once, by whoever takes it from
+//!   a deque or the injector, or taken back unrun by the worker that pushed it (a `join`'s
+//!   second half, a batch helper), which then runs or drops it itself.
 //! - **J2 (alive until run).** The data outlives the `JobRef`: heap jobs are leaked until run;
 //!   stack jobs belong to a caller that waits for them before returning.
 

@@ -32,6 +32,7 @@
 #![deny(missing_docs)]
 #![warn(unsafe_op_in_unsafe_fn)]
 
+mod batch;
 mod deque;
 mod error;
 mod job;
@@ -43,7 +44,7 @@ mod registry;
 mod spawn;
 mod stats;
 
-pub use error::{BuildError, ExecuteError, TaskPanic};
+pub use error::{BuildError, ExecuteError, LengthMismatch, TaskPanic};
 pub use pool::{Builder, DEFAULT_SPIN_LIMIT, ThreadPool};
 pub use spawn::JoinHandle;
 pub use stats::{PoolStats, WorkerStats};

@@ -2,7 +2,8 @@
 
 use std::sync::{Arc, Mutex};
 
-use crate::error::{BuildError, ExecuteError};
+use crate::batch::{self, SharedSlice};
+use crate::error::{BuildError, ExecuteError, LengthMismatch};
 use crate::job::HeapJob;
 use crate::join;
 use crate::primitive::{ThreadHandle, spawn_thread};
@@ -408,6 +409,112 @@ impl ThreadPool {
             return f();
         }
         join::install_from_outside(&self.registry, f)
+    }
+
+    /// Calls `f(i)` for every `i` in `0..len`, spread over the pool's workers, and returns when
+    /// all calls have returned. The calling thread works on the batch too. Indices are handed
+    /// out in chunks from a shared cursor, largest first, so uneven work still balances.
+    /// Allocates nothing once the pool is warm.
+    ///
+    /// # Panics
+    ///
+    /// If a call panics, the remaining indices are skipped and the first panic is resumed
+    /// here once every participant has stopped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// let pool = spindle_executor::ThreadPool::new(2)?;
+    /// let sum = AtomicU64::new(0);
+    /// pool.for_each_index(1000, |i| { sum.fetch_add(i as u64, Ordering::Relaxed); });
+    /// assert_eq!(sum.into_inner(), 499_500);
+    /// # Ok::<(), spindle_executor::BuildError>(())
+    /// ```
+    pub fn for_each_index<F>(&self, len: usize, f: F)
+    where
+        F: Fn(usize) + Sync,
+    {
+        if len == 0 {
+            return;
+        }
+        let f = &f;
+        self.install(|| match WorkerThread::current_in(&self.registry) {
+            Some(worker) => batch::for_each_index_on_worker(worker, len, f),
+            // Shut down: the batch runs here.
+            None => (0..len).for_each(f),
+        });
+    }
+
+    /// Calls `f(i, &mut items[i])` for every element, spread over the pool as in
+    /// [`for_each_index`](ThreadPool::for_each_index): results go straight into the caller's
+    /// slice, with no `'static` bound and no allocation.
+    ///
+    /// # Panics
+    ///
+    /// As [`for_each_index`](ThreadPool::for_each_index).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = spindle_executor::ThreadPool::new(2)?;
+    /// let mut out = vec![0u64; 100];
+    /// pool.for_each_mut(&mut out, |i, slot| *slot = (i * i) as u64 + 1);
+    /// assert_eq!(out[9], 82);
+    /// # Ok::<(), spindle_executor::BuildError>(())
+    /// ```
+    pub fn for_each_mut<T, F>(&self, items: &mut [T], f: F)
+    where
+        T: Send,
+        F: Fn(usize, &mut T) + Sync,
+    {
+        let shared = SharedSlice::new(items);
+        self.for_each_index(shared.len(), |i| {
+            // SAFETY: `i < len`, and the batch hands each index to one call only (T1).
+            f(i, unsafe { shared.get(i) });
+        });
+    }
+
+    /// Writes `f(&input[i])` into `output[i]` for every `i`, spread over the pool as in
+    /// [`for_each_index`](ThreadPool::for_each_index).
+    ///
+    /// # Errors
+    ///
+    /// [`LengthMismatch`] if the slices differ in length; nothing is written then.
+    ///
+    /// # Panics
+    ///
+    /// As [`for_each_index`](ThreadPool::for_each_index).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = spindle_executor::ThreadPool::new(2)?;
+    /// let input: Vec<u32> = (0..1000).collect();
+    /// let mut output = vec![0u32; 1000];
+    /// pool.map_into(&input, &mut output, |x| x * x + 1).unwrap();
+    /// assert_eq!(output[10], 101);
+    /// # Ok::<(), spindle_executor::BuildError>(())
+    /// ```
+    pub fn map_into<I, O, F>(
+        &self,
+        input: &[I],
+        output: &mut [O],
+        f: F,
+    ) -> Result<(), LengthMismatch>
+    where
+        I: Sync,
+        O: Send,
+        F: Fn(&I) -> O + Sync,
+    {
+        if input.len() != output.len() {
+            return Err(LengthMismatch {
+                input: input.len(),
+                output: output.len(),
+            });
+        }
+        self.for_each_mut(output, |i, out| *out = f(&input[i]));
+        Ok(())
     }
 
     /// Counters of every worker: jobs run, stolen, parks, panics.

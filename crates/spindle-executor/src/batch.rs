@@ -1,0 +1,189 @@
+//! Batches: one function over an index range, with results written into the caller's memory.
+//!
+//! The batch's descriptor lives on the caller's stack. The caller (moved onto a worker first,
+//! if it is outside the pool) pushes one helper job per other worker onto its own deque, all
+//! pointing at that descriptor, then works on the batch itself. Every participant claims
+//! chunks from a shared cursor (guided self-scheduling: a chunk is a share of what is left,
+//! so chunks shrink towards the end and an uneven batch still balances). When the range is
+//! exhausted, the caller takes back the helpers nobody stole and waits for the ones that are
+//! running. Nothing is allocated.
+//!
+//! # Invariants
+//!
+//! - **T1 (each index once).** The cursor only grows, by CAS; a participant runs exactly the
+//!   indices of the chunks its CASes claimed, so every index in `0..len` is claimed once.
+//! - **T2 (frame outlives helpers).** The caller leaves only when `helpers` reaches zero: each
+//!   helper job decrements it as its last access, or the caller takes the job back unrun and
+//!   decrements it itself. So the descriptor outlives every access to it (also K1).
+
+use core::cell::UnsafeCell;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+
+use crossbeam_utils::CachePadded;
+
+use crate::job::{Job, JobRef};
+use crate::primitive::{AtomicBool, AtomicUsize, Ordering};
+use crate::registry::WorkerThread;
+
+/// Chunks smaller than this are not worth a CAS each.
+const MIN_CHUNK: usize = 1;
+
+/// A batch in progress, on its caller's stack.
+struct Batch<'f, F> {
+    f: &'f F,
+    len: usize,
+    /// Next unclaimed index (T1).
+    cursor: CachePadded<AtomicUsize>,
+    /// Participants chunks are divided among.
+    participants: usize,
+    /// Helper jobs not yet finished or taken back (T2).
+    helpers: CachePadded<AtomicUsize>,
+    owner: usize,
+    /// Set by the first participant whose call panicked; `payload` is then theirs to write.
+    panicked: AtomicBool,
+    payload: UnsafeCell<Option<Box<dyn std::any::Any + Send>>>,
+}
+
+impl<F: Fn(usize) + Sync> Batch<'_, F> {
+    /// Claims the next chunk, or `None` when the range is done.
+    fn claim(&self) -> Option<core::ops::Range<usize>> {
+        let mut start = self.cursor.load(Ordering::Relaxed);
+        loop {
+            if start >= self.len {
+                return None;
+            }
+            let left = self.len - start;
+            let chunk = (left / (2 * self.participants)).max(MIN_CHUNK);
+            let end = start + chunk;
+            // Relaxed: the cursor hands out disjoint ranges (T1); results are published by the
+            // completion of the participant that wrote them.
+            match self.cursor.compare_exchange_weak(
+                start,
+                end,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return Some(start..end),
+                Err(now) => start = now,
+            }
+        }
+    }
+
+    /// Runs chunks until none are left; a panic stops the batch and keeps the first payload.
+    fn participate(&self) {
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            while let Some(range) = self.claim() {
+                range.for_each(self.f);
+            }
+        }));
+        if let Err(payload) = outcome {
+            // Stop everyone: no more chunks.
+            self.cursor.store(self.len, Ordering::Relaxed);
+            if !self.panicked.swap(true, Ordering::AcqRel) {
+                // SAFETY: only the participant that flipped `panicked` writes the payload, and
+                // the owner reads it only after every participant has finished (T2).
+                unsafe { *self.payload.get() = Some(payload) };
+            }
+        }
+    }
+}
+
+/// A helper's view of a batch: one `JobRef` per helper, all to the same descriptor.
+impl<F: Fn(usize) + Sync> Job for Batch<'_, F> {
+    unsafe fn execute(this: *const Self) {
+        // SAFETY: the descriptor is alive until `helpers` is decremented below (T2).
+        let batch = unsafe { &*this };
+        batch.participate();
+        let owner = batch.owner;
+        // SeqCst: the write the owner's wait condition reads; our last access (T2).
+        if batch.helpers.fetch_sub(1, Ordering::SeqCst) == 1 {
+            if let Some(worker) = WorkerThread::current() {
+                worker.registry().wake_worker(owner);
+            }
+        }
+    }
+}
+
+/// Calls `f(i)` for every `i` in `0..len`, spread over the pool; `worker` is the caller's.
+pub(crate) fn for_each_index_on_worker<F: Fn(usize) + Sync>(
+    worker: &WorkerThread,
+    len: usize,
+    f: &F,
+) {
+    let threads = worker.registry().num_threads();
+    let helpers = (threads - 1).min(len.saturating_sub(1));
+    let batch = Batch {
+        f,
+        len,
+        cursor: CachePadded::new(AtomicUsize::new(0)),
+        participants: helpers + 1,
+        helpers: CachePadded::new(AtomicUsize::new(helpers)),
+        owner: worker.index(),
+        panicked: AtomicBool::new(false),
+        payload: UnsafeCell::new(None),
+    };
+    // SAFETY: every helper job runs or is taken back before we leave (T2); `F: Sync`, so
+    // helpers may call it from other threads.
+    let job = unsafe { JobRef::new(&batch) };
+    for _ in 0..helpers {
+        worker.push(job);
+    }
+    batch.participate();
+    // Take back helpers nobody stole; run anything else we find; wait for the rest.
+    while batch.helpers.load(Ordering::SeqCst) != 0 {
+        match worker.pop() {
+            Some(popped) if popped.same_as(&job) => {
+                batch.helpers.fetch_sub(1, Ordering::SeqCst);
+            }
+            Some(other) => worker.execute(other),
+            None => worker.wait_until(|| batch.helpers.load(Ordering::SeqCst) == 0),
+        }
+    }
+    if batch.panicked.load(Ordering::Acquire) {
+        // SAFETY: every participant has finished (T2).
+        if let Some(payload) = unsafe { (*batch.payload.get()).take() } {
+            resume_unwind(payload);
+        }
+    }
+}
+
+/// A pointer to a slice's first element that participants share; each writes only the
+/// elements whose indices it claimed (T1).
+pub(crate) struct SharedSlice<'a, T> {
+    base: *mut T,
+    len: usize,
+    _borrow: core::marker::PhantomData<&'a mut [T]>,
+}
+
+// SAFETY: elements move to (or are written by) exactly one participant each (T1), so `T: Send`
+// suffices; the pointer itself is only offset, never used to alias.
+unsafe impl<T: Send> Sync for SharedSlice<'_, T> {}
+// SAFETY: as above.
+unsafe impl<T: Send> Send for SharedSlice<'_, T> {}
+
+impl<'a, T> SharedSlice<'a, T> {
+    pub(crate) fn new(slice: &'a mut [T]) -> Self {
+        SharedSlice {
+            base: slice.as_mut_ptr(),
+            len: slice.len(),
+            _borrow: core::marker::PhantomData,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The element at `i`.
+    ///
+    /// # Safety
+    ///
+    /// `i < len`, and no other reference to element `i` exists while the result lives: true
+    /// for the index a participant claimed (T1), used once.
+    #[allow(clippy::mut_from_ref)] // disjoint elements, per the contract above
+    pub(crate) unsafe fn get(&self, i: usize) -> &mut T {
+        debug_assert!(i < self.len);
+        // SAFETY: in bounds and unaliased, per the caller.
+        unsafe { &mut *self.base.add(i) }
+    }
+}

@@ -1,0 +1,159 @@
+//! Batches: every index once, results in the caller's memory, panics after all stopped.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::thread;
+use std::time::Duration;
+
+use spindle_executor::{LengthMismatch, ThreadPool};
+
+#[test]
+fn every_index_is_called_exactly_once_for_many_lengths() {
+    let pool = ThreadPool::new(3).unwrap();
+    let big = if cfg!(miri) { 50 } else { 100_003 };
+    for len in [0, 1, 2, 3, 7, 64, 1000, big] {
+        let seen: Vec<AtomicU8> = (0..len).map(|_| AtomicU8::new(0)).collect();
+        pool.for_each_index(len, |i| {
+            seen[i].fetch_add(1, Ordering::Relaxed);
+        });
+        assert!(
+            seen.iter().all(|s| s.load(Ordering::Relaxed) == 1),
+            "len {len}"
+        );
+    }
+}
+
+#[test]
+fn results_land_in_the_callers_slices() {
+    let pool = ThreadPool::new(2).unwrap();
+    let n = if cfg!(miri) { 40 } else { 100_000 };
+    let input: Vec<u64> = (0..n).collect();
+    let mut output = vec![0u64; n as usize];
+    pool.map_into(&input, &mut output, |x| x * x + 1).unwrap();
+    assert!(
+        output
+            .iter()
+            .enumerate()
+            .all(|(i, &y)| y == (i * i) as u64 + 1)
+    );
+
+    let mut words = vec![String::new(); 50];
+    pool.for_each_mut(&mut words, |i, w| w.push_str(&i.to_string()));
+    assert_eq!(words[42], "42");
+}
+
+#[test]
+fn mismatched_lengths_are_a_typed_error_and_nothing_is_written() {
+    let pool = ThreadPool::new(2).unwrap();
+    let mut output = [7; 2];
+    let err = pool.map_into(&[1, 2, 3], &mut output, |x| *x).unwrap_err();
+    assert_eq!(
+        err,
+        LengthMismatch {
+            input: 3,
+            output: 2
+        }
+    );
+    assert_eq!(output, [7, 7]);
+}
+
+#[test]
+fn uneven_work_is_shared_between_workers() {
+    // The first tenth of the indices is slow; chunking from a shared cursor lets the idle
+    // participant take over the rest.
+    if cfg!(miri) {
+        return; // timing-based; Miri's clock and speed make it meaningless
+    }
+    let pool = ThreadPool::new(2).unwrap();
+    let by_thread = Arc::new([
+        AtomicUsize::new(0),
+        AtomicUsize::new(0),
+        AtomicUsize::new(0),
+    ]);
+    pool.install(|| {
+        let me = thread::current().id();
+        pool.for_each_index(200, |i| {
+            if i < 20 {
+                thread::sleep(Duration::from_millis(2));
+            }
+            let slot = if thread::current().id() == me { 0 } else { 1 };
+            by_thread[slot].fetch_add(1, Ordering::Relaxed);
+        });
+    });
+    let (own, other) = (
+        by_thread[0].load(Ordering::Relaxed),
+        by_thread[1].load(Ordering::Relaxed),
+    );
+    assert_eq!(own + other, 200);
+    assert!(
+        own > 0 && other > 0,
+        "one participant did everything: {own} / {other}"
+    );
+}
+
+#[test]
+fn a_panic_stops_the_batch_and_reaches_the_caller_after_all_stopped() {
+    let pool = ThreadPool::new(2).unwrap();
+    let running = AtomicUsize::new(0);
+    let calls = AtomicUsize::new(0);
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        pool.for_each_index(10_000, |i| {
+            running.fetch_add(1, Ordering::SeqCst);
+            calls.fetch_add(1, Ordering::Relaxed);
+            if i == 17 {
+                running.fetch_sub(1, Ordering::SeqCst);
+                panic!("index 17");
+            }
+            running.fetch_sub(1, Ordering::SeqCst);
+        })
+    }));
+    assert_eq!(
+        result.unwrap_err().downcast_ref::<&str>(),
+        Some(&"index 17")
+    );
+    // Nobody is still inside `f` once the panic reached us.
+    assert_eq!(running.load(Ordering::SeqCst), 0);
+    assert!(
+        calls.load(Ordering::Relaxed) < 10_000,
+        "the batch was not stopped"
+    );
+    // The pool still works, with all its workers.
+    pool.for_each_index(10, |_| ());
+    assert_eq!(pool.stats().workers.len(), 2);
+}
+
+#[test]
+fn batches_nest_inside_tasks_and_joins() {
+    let pool = Arc::new(ThreadPool::new(2).unwrap());
+    let inner = Arc::clone(&pool);
+    let total = pool
+        .spawn(move || {
+            let (a, b) = inner.join(
+                || {
+                    let mut v = vec![0usize; 300];
+                    inner.for_each_mut(&mut v, |i, x| *x = i);
+                    v.iter().sum::<usize>()
+                },
+                || {
+                    let mut v = vec![0usize; 200];
+                    inner.for_each_mut(&mut v, |i, x| *x = 2 * i);
+                    v.iter().sum::<usize>()
+                },
+            );
+            a + b
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    assert_eq!(total, 299 * 300 / 2 + 199 * 200);
+}
+
+#[test]
+fn after_shutdown_a_batch_runs_on_the_caller() {
+    let pool = ThreadPool::new(2).unwrap();
+    pool.shutdown();
+    let mut out = vec![0; 10];
+    pool.for_each_mut(&mut out, |i, x| *x = i + 1);
+    assert_eq!(out, (1..=10).collect::<Vec<_>>());
+}
