@@ -2,6 +2,9 @@
 //! in one run, all with 2 worker threads (the machine's cores).
 //!
 //! - `spawn_1000`: 1000 trivial tasks submitted from outside and all awaited, ns per task;
+//! - `batch_100k`: `x*x+1` for a 100k-element index range written into a caller `Vec`, ns per
+//!   element: spindle `for_each_mut` and `map_into`, rayon `par_iter_mut`, and zero-pool's
+//!   `run` over 64 chunk descriptors (its result-via-raw-pointer pattern);
 //! - `fib_join`: `fib(30)` through `join` with a sequential cutoff below 20, and `fib(25)` with
 //!   no cutoff (pure join overhead), ns per call of the whole computation.
 
@@ -145,6 +148,77 @@ fn spawn_1000(c: &mut Criterion) {
     group.finish();
 }
 
+const BATCH: usize = 100_000;
+
+/// zero-pool's task parameters: one chunk of the output, by raw pointer (its documented style).
+struct ChunkParams {
+    start: usize,
+    len: usize,
+    out: *mut u64,
+}
+
+fn zero_pool_chunk(p: &ChunkParams) {
+    for k in 0..p.len {
+        let x = (p.start + k) as u64;
+        // SAFETY: each chunk covers its own part of the output, which outlives `run`.
+        unsafe { *p.out.add(k) = x * x + 1 };
+    }
+}
+
+fn batch_100k(c: &mut Criterion) {
+    use rayon::prelude::*;
+
+    let mut group = c.benchmark_group("batch_100k");
+    group.throughput(Throughput::Elements(BATCH as u64));
+    let mut out = vec![0u64; BATCH];
+    let input: Vec<u64> = (0..BATCH as u64).collect();
+
+    let pool = ThreadPool::new(THREADS).unwrap();
+    group.bench_function("spindle for_each_mut", |b| {
+        b.iter(|| pool.for_each_mut(&mut out, |i, y| *y = (i * i) as u64 + 1))
+    });
+    group.bench_function("spindle map_into", |b| {
+        b.iter(|| pool.map_into(&input, &mut out, |x| x * x + 1).unwrap())
+    });
+    drop(pool);
+
+    let rayon = rayon::ThreadPoolBuilder::new()
+        .num_threads(THREADS)
+        .build()
+        .unwrap();
+    group.bench_function("rayon par_iter_mut", |b| {
+        b.iter(|| {
+            rayon.install(|| {
+                out.par_iter_mut()
+                    .enumerate()
+                    .for_each(|(i, y)| *y = (i * i) as u64 + 1)
+            })
+        })
+    });
+    drop(rayon);
+
+    let zp = zero_pool::ZeroPool::with_workers(std::num::NonZeroUsize::new(THREADS).unwrap());
+    group.bench_function("zero-pool run, 64 chunks", |b| {
+        b.iter(|| {
+            let chunk = BATCH.div_ceil(64);
+            let base = out.as_mut_ptr();
+            let params: Vec<ChunkParams> = (0..BATCH)
+                .step_by(chunk)
+                .map(|start| ChunkParams {
+                    start,
+                    len: chunk.min(BATCH - start),
+                    // SAFETY: `start < BATCH`, inside `out`.
+                    out: unsafe { base.add(start) },
+                })
+                .collect();
+            zp.run(zero_pool_chunk, &params);
+        })
+    });
+    drop(zp);
+    assert_eq!(out[7], 50);
+    group.finish();
+}
+
 fn fib_seq(n: u64) -> u64 {
     if n < 2 {
         n
@@ -204,6 +278,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = spawn_1000, fib_join
+    targets = spawn_1000, batch_100k, fib_join
 }
 criterion_main!(benches);
