@@ -44,7 +44,7 @@ struct Batch<'f, F> {
     payload: UnsafeCell<Option<Box<dyn std::any::Any + Send>>>,
 }
 
-impl<F: Fn(usize) + Sync> Batch<'_, F> {
+impl<F: Fn(core::ops::Range<usize>) + Sync> Batch<'_, F> {
     /// Claims the next chunk, or `None` when the range is done.
     fn claim(&self) -> Option<core::ops::Range<usize>> {
         let mut start = self.cursor.load(Ordering::Relaxed);
@@ -73,7 +73,7 @@ impl<F: Fn(usize) + Sync> Batch<'_, F> {
     fn participate(&self) {
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             while let Some(range) = self.claim() {
-                range.for_each(self.f);
+                (self.f)(range);
             }
         }));
         if let Err(payload) = outcome {
@@ -89,7 +89,7 @@ impl<F: Fn(usize) + Sync> Batch<'_, F> {
 }
 
 /// A helper's view of a batch: one `JobRef` per helper, all to the same descriptor.
-impl<F: Fn(usize) + Sync> Job for Batch<'_, F> {
+impl<F: Fn(core::ops::Range<usize>) + Sync> Job for Batch<'_, F> {
     unsafe fn execute(this: *const Self) {
         // SAFETY: the descriptor is alive until `helpers` is decremented below (T2).
         let batch = unsafe { &*this };
@@ -104,8 +104,10 @@ impl<F: Fn(usize) + Sync> Job for Batch<'_, F> {
     }
 }
 
-/// Calls `f(i)` for every `i` in `0..len`, spread over the pool; `worker` is the caller's.
-pub(crate) fn for_each_index_on_worker<F: Fn(usize) + Sync>(
+/// Calls `f` on chunks that together cover `0..len` once, spread over the pool; `worker` is the
+/// caller's. Chunk-sized calls let the caller's loop over a chunk compile to a tight,
+/// vectorisable loop.
+pub(crate) fn for_each_chunk_on_worker<F: Fn(core::ops::Range<usize>) + Sync>(
     worker: &WorkerThread,
     len: usize,
     f: &F,
@@ -174,16 +176,16 @@ impl<'a, T> SharedSlice<'a, T> {
         self.len
     }
 
-    /// The element at `i`.
+    /// The elements in `range`.
     ///
     /// # Safety
     ///
-    /// `i < len`, and no other reference to element `i` exists while the result lives: true
-    /// for the index a participant claimed (T1), used once.
-    #[allow(clippy::mut_from_ref)] // disjoint elements, per the contract above
-    pub(crate) unsafe fn get(&self, i: usize) -> &mut T {
-        debug_assert!(i < self.len);
+    /// `range` is within `0..len`, and no other reference to its elements exists while the
+    /// result lives: true for a chunk a participant claimed (T1), used once.
+    #[allow(clippy::mut_from_ref)] // disjoint chunks, per the contract above
+    pub(crate) unsafe fn chunk(&self, range: core::ops::Range<usize>) -> &mut [T] {
+        debug_assert!(range.start <= range.end && range.end <= self.len);
         // SAFETY: in bounds and unaliased, per the caller.
-        unsafe { &mut *self.base.add(i) }
+        unsafe { core::slice::from_raw_parts_mut(self.base.add(range.start), range.len()) }
     }
 }

@@ -435,14 +435,22 @@ impl ThreadPool {
     where
         F: Fn(usize) + Sync,
     {
+        self.for_each_chunk(len, |range| range.for_each(&f));
+    }
+
+    /// The batch engine: `f` on disjoint chunks covering `0..len`.
+    fn for_each_chunk<F>(&self, len: usize, f: F)
+    where
+        F: Fn(core::ops::Range<usize>) + Sync,
+    {
         if len == 0 {
             return;
         }
         let f = &f;
         self.install(|| match WorkerThread::current_in(&self.registry) {
-            Some(worker) => batch::for_each_index_on_worker(worker, len, f),
+            Some(worker) => batch::for_each_chunk_on_worker(worker, len, f),
             // Shut down: the batch runs here.
-            None => (0..len).for_each(f),
+            None => f(0..len),
         });
     }
 
@@ -469,9 +477,13 @@ impl ThreadPool {
         F: Fn(usize, &mut T) + Sync,
     {
         let shared = SharedSlice::new(items);
-        self.for_each_index(shared.len(), |i| {
-            // SAFETY: `i < len`, and the batch hands each index to one call only (T1).
-            f(i, unsafe { shared.get(i) });
+        self.for_each_chunk(shared.len(), |range| {
+            let start = range.start;
+            // SAFETY: the batch hands each chunk of `0..len` to one call only (T1).
+            let chunk = unsafe { shared.chunk(range) };
+            for (k, item) in chunk.iter_mut().enumerate() {
+                f(start + k, item);
+            }
         });
     }
 
@@ -513,7 +525,15 @@ impl ThreadPool {
                 output: output.len(),
             });
         }
-        self.for_each_mut(output, |i, out| *out = f(&input[i]));
+        let shared = SharedSlice::new(output);
+        self.for_each_chunk(shared.len(), |range| {
+            let inputs = &input[range.clone()];
+            // SAFETY: the batch hands each chunk of `0..len` to one call only (T1).
+            let outputs = unsafe { shared.chunk(range) };
+            for (out, x) in outputs.iter_mut().zip(inputs) {
+                *out = f(x);
+            }
+        });
         Ok(())
     }
 
