@@ -75,6 +75,17 @@ fn spawn_1000(c: &mut Criterion) {
     group.throughput(Throughput::Elements(TASKS));
 
     let pool = ThreadPool::new(THREADS).unwrap();
+    group.bench_function("spindle scope + spawn", |b| {
+        b.iter(|| {
+            pool.scope(|s| {
+                for i in 0..TASKS {
+                    s.spawn(move |_| {
+                        black_box(i);
+                    });
+                }
+            })
+        })
+    });
     group.bench_function("spindle spawn + JoinHandle::join", |b| {
         b.iter(|| {
             let handles: Vec<_> = (0..TASKS)

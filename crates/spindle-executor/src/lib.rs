@@ -41,10 +41,12 @@ mod latch;
 mod pool;
 mod primitive;
 mod registry;
+mod scope;
 mod spawn;
 mod stats;
 
 pub use error::{BuildError, ExecuteError, LengthMismatch, TaskPanic};
 pub use pool::{Builder, DEFAULT_SPIN_LIMIT, ThreadPool};
+pub use scope::Scope;
 pub use spawn::JoinHandle;
 pub use stats::{PoolStats, WorkerStats};

@@ -8,6 +8,7 @@ use crate::job::HeapJob;
 use crate::join;
 use crate::primitive::{ThreadHandle, spawn_thread};
 use crate::registry::{PanicHandler, Registry, WorkerThread};
+use crate::scope::{self, Scope};
 use crate::spawn::{self, JoinHandle};
 use crate::stats::PoolStats;
 
@@ -409,6 +410,41 @@ impl ThreadPool {
             return f();
         }
         join::install_from_outside(&self.registry, f)
+    }
+
+    /// Runs `body` with a [`Scope`] whose tasks may borrow from the caller's stack, and
+    /// returns once `body` and every task spawned in the scope (at any depth) have finished.
+    /// Spawning stores small closures in slots inside the scope, so it allocates nothing; large
+    /// closures are boxed. The body runs on a worker (moved there if called from outside);
+    /// after [`shutdown`](ThreadPool::shutdown), body and tasks run on the calling thread.
+    ///
+    /// # Panics
+    ///
+    /// A panic in `body` or in any task is resumed here once all of them have finished
+    /// (`body`'s first, else the first task's).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = spindle_executor::ThreadPool::new(2)?;
+    /// let mut squares = vec![0u64; 8];
+    /// pool.scope(|s| {
+    ///     for (i, slot) in squares.iter_mut().enumerate() {
+    ///         s.spawn(move |_| *slot = (i * i) as u64);
+    ///     }
+    /// });
+    /// assert_eq!(squares[7], 49);
+    /// # Ok::<(), spindle_executor::BuildError>(())
+    /// ```
+    pub fn scope<'scope, F, R>(&self, body: F) -> R
+    where
+        F: FnOnce(&Scope<'scope>) -> R + Send,
+        R: Send,
+    {
+        self.install(|| match WorkerThread::current_in(&self.registry) {
+            Some(worker) => scope::scope_on_worker(worker, body),
+            None => scope::scope_here(body),
+        })
     }
 
     /// Calls `f(i)` for every `i` in `0..len`, spread over the pool's workers, and returns when

@@ -1,4 +1,4 @@
-//! Batches, joins and `install` allocate nothing once the pool is warm: a counting global
+//! Batches, joins, scopes of small tasks and `install` allocate nothing once the pool is warm: a counting global
 //! allocator proves it. This binary holds one test, so every allocation counted while the
 //! flag is up (on any thread, the pool's workers included) is the pool's.
 
@@ -62,10 +62,19 @@ fn round(pool: &ThreadPool, input: &[u64], output: &mut [u64]) {
     pool.for_each_index(input.len(), |i| assert!(i < input.len()));
     assert_eq!(fib(pool, 12), 144);
     assert_eq!(pool.install(|| 3), 3);
+    let count = AtomicUsize::new(0);
+    pool.scope(|s| {
+        for _ in 0..1000 {
+            s.spawn(|_| {
+                count.fetch_add(1, Ordering::Relaxed);
+            });
+        }
+    });
+    assert_eq!(count.into_inner(), 1000);
 }
 
 #[test]
-fn batches_joins_and_install_allocate_nothing_once_warm() {
+fn batches_joins_scopes_and_install_allocate_nothing_once_warm() {
     let rounds = if cfg!(miri) { 3 } else { 200 };
     let n = if cfg!(miri) { 64 } else { 10_000 };
     let pool = ThreadPool::new(2).unwrap();
