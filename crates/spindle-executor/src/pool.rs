@@ -573,11 +573,13 @@ impl ThreadPool {
         Ok(())
     }
 
-    /// Counters of every worker: jobs run, stolen, parks, panics.
+    /// Counters of every worker: jobs run, stolen, parks, panics. A worker counts a job just
+    /// after running it, so a snapshot taken while jobs finish may lag by a few.
     ///
     /// ```
     /// let pool = spindle_executor::ThreadPool::new(1)?;
     /// pool.spawn(|| ()).unwrap().join().unwrap();
+    /// pool.shutdown(); // counters are final once the workers have stopped
     /// assert_eq!(pool.stats().total().executed, 1);
     /// # Ok::<(), spindle_executor::BuildError>(())
     /// ```

@@ -53,6 +53,7 @@ impl Counters {
 /// ```
 /// let pool = spindle_executor::ThreadPool::new(2)?;
 /// pool.spawn(|| ()).unwrap().join().unwrap();
+/// pool.shutdown(); // counters are final once the workers have stopped
 /// let executed: u64 = pool.stats().workers.iter().map(|w| w.executed).sum();
 /// assert_eq!(executed, 1);
 /// # Ok::<(), spindle_executor::BuildError>(())
