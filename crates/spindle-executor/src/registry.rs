@@ -43,6 +43,8 @@ use crate::stats::Counters;
 const CLOSING: usize = 1;
 /// One submitter in flight, in `Registry::gate`.
 const SUBMITTER: usize = 2;
+/// Jobs' worth of injector segments allocated when the pool is built.
+const INJECTOR_PREALLOCATED: usize = 64;
 
 /// Called with the payload of every panic that escapes an `execute`d job.
 pub(crate) type PanicHandler = dyn Fn(Box<dyn Any + Send>) + Send + Sync;
@@ -90,7 +92,8 @@ impl Registry {
     ) -> (Arc<Registry>, Vec<Worker<JobRef>>) {
         let deques: Vec<_> = (0..threads).map(|_| Worker::new_lifo()).collect();
         let registry = Registry {
-            injector: Queue::new(),
+            // Preallocated: injecting allocates nothing even before the first segments recycle.
+            injector: Queue::with_capacity(INJECTOR_PREALLOCATED),
             stealers: deques.iter().map(Worker::stealer).collect(),
             counters: (0..threads)
                 .map(|_| CachePadded::new(Counters::default()))

@@ -28,7 +28,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use crossbeam_utils::CachePadded;
 
 use crate::job::{Job, JobRef};
-use crate::primitive::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use crate::primitive::{AtomicBool, AtomicU64, AtomicUsize, Ordering, yield_now};
 use crate::registry::WorkerThread;
 
 /// Bytes of closure state an inline slot holds.
@@ -183,16 +183,22 @@ impl<'scope> Scope<'scope> {
             && align_of::<ScopeJob<'scope, F>>() <= align_of::<Slot>();
         if fits {
             let mut free = self.free.load(Ordering::Relaxed);
-            while free == 0 {
+            let mut patience = SLOTS;
+            while free == 0 && patience > 0 {
                 // All slots taken: run one queued job here (most likely one of ours, which frees
-                // its slot as it starts) instead of allocating; box only if there is none.
+                // its slot as it starts) instead of allocating. With none queued here, thieves
+                // hold our tasks and free their slots as they start them: give them a moment.
+                // Box only if that does not help.
                 let Some(worker) = WorkerThread::current() else {
                     break;
                 };
-                let Some(queued) = worker.pop() else {
-                    break;
-                };
-                worker.execute(queued);
+                match worker.pop() {
+                    Some(queued) => worker.execute(queued),
+                    None => {
+                        patience -= 1;
+                        yield_now();
+                    }
+                }
                 free = self.free.load(Ordering::Relaxed);
             }
             while free != 0 {
