@@ -5,6 +5,9 @@
 //! - `batch_100k`: `x*x+1` for a 100k-element index range written into a caller `Vec`, ns per
 //!   element: spindle `for_each_mut` and `map_into`, rayon `par_iter_mut`, and zero-pool's
 //!   `run` over 64 chunk descriptors (its result-via-raw-pointer pattern);
+//! - `rust_tp_A_trivial`, `rust_tp_B_cpu_bound`, `rust_tp_C_burst`: the seed's groups, one
+//!   no-op job, one CPU-heavy job, and 1000 jobs at once, each submitted and awaited, against
+//!   `thread::spawn` and the naive pool;
 //! - `fib_join`: `fib(30)` through `join` with a sequential cutoff below 20, and `fib(25)` with
 //!   no cutoff (pure join overhead), ns per call of the whole computation.
 
@@ -226,8 +229,75 @@ fn batch_100k(c: &mut Criterion) {
         })
     });
     drop(zp);
-    assert_eq!(out[7], 50);
+    black_box(&out);
     group.finish();
+}
+
+/// rust_tp's CPU-bound job.
+fn cpu_heavy() -> u64 {
+    (0..20_000u64).fold(0, |a, k| black_box(a.wrapping_mul(31).wrapping_add(k)))
+}
+
+/// Runs `jobs` jobs of `work` through each contender and waits for all: rust_tp's groups.
+fn rust_tp_group(c: &mut Criterion, name: &str, jobs: usize, work: fn() -> u64) {
+    let mut group = c.benchmark_group(name);
+    group.throughput(Throughput::Elements(jobs as u64));
+    group.bench_function("std thread::spawn", |b| {
+        b.iter(|| {
+            let handles: Vec<_> = (0..jobs).map(|_| thread::spawn(work)).collect();
+            handles.into_iter().for_each(|h| {
+                black_box(h.join().unwrap());
+            });
+        })
+    });
+    let naive = NaivePool::new(THREADS);
+    group.bench_function("naive Mutex<Receiver> pool", |b| {
+        let done = Arc::new(AtomicUsize::new(0));
+        b.iter(|| {
+            done.store(0, Ordering::Relaxed);
+            for _ in 0..jobs {
+                let done = Arc::clone(&done);
+                naive.execute(move || {
+                    black_box(work());
+                    done.fetch_add(1, Ordering::Release);
+                });
+            }
+            await_count(&done, jobs);
+        })
+    });
+    drop(naive);
+    let pool = ThreadPool::new(THREADS).unwrap();
+    group.bench_function("spindle execute", |b| {
+        let done = Arc::new(AtomicUsize::new(0));
+        b.iter(|| {
+            done.store(0, Ordering::Relaxed);
+            for _ in 0..jobs {
+                let done = Arc::clone(&done);
+                pool.execute(move || {
+                    black_box(work());
+                    done.fetch_add(1, Ordering::Release);
+                })
+                .unwrap();
+            }
+            await_count(&done, jobs);
+        })
+    });
+    group.finish();
+}
+
+#[allow(non_snake_case)] // the seed's group names
+fn rust_tp_A_trivial(c: &mut Criterion) {
+    rust_tp_group(c, "rust_tp_A_trivial", 1, || black_box(0));
+}
+
+#[allow(non_snake_case)]
+fn rust_tp_B_cpu_bound(c: &mut Criterion) {
+    rust_tp_group(c, "rust_tp_B_cpu_bound", 1, cpu_heavy);
+}
+
+#[allow(non_snake_case)]
+fn rust_tp_C_burst(c: &mut Criterion) {
+    rust_tp_group(c, "rust_tp_C_burst", 1000, || black_box(1));
 }
 
 fn fib_seq(n: u64) -> u64 {
@@ -289,6 +359,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = spawn_1000, batch_100k, fib_join
+    targets = spawn_1000, batch_100k, fib_join, rust_tp_A_trivial, rust_tp_B_cpu_bound, rust_tp_C_burst
 }
 criterion_main!(benches);
