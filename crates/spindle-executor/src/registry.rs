@@ -43,8 +43,9 @@ use crate::stats::Counters;
 const CLOSING: usize = 1;
 /// One submitter in flight, in `Registry::gate`.
 const SUBMITTER: usize = 2;
-/// Jobs' worth of injector segments allocated when the pool is built.
-const INJECTOR_PREALLOCATED: usize = 64;
+/// Jobs' worth of injector segments allocated when the pool is built (none under loom, where
+/// segments hold two jobs and every preallocated one would cost the models branches).
+const INJECTOR_PREALLOCATED: usize = if cfg!(spindle_loom) { 0 } else { 64 };
 
 /// Called with the payload of every panic that escapes an `execute`d job.
 pub(crate) type PanicHandler = dyn Fn(Box<dyn Any + Send>) + Send + Sync;
