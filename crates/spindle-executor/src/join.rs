@@ -1,8 +1,10 @@
 //! Fork-join: [`ThreadPool::join`](crate::ThreadPool::join) and
 //! [`ThreadPool::install`](crate::ThreadPool::install), with jobs on the caller's stack.
 //!
-//! `join(a, b)` on a worker pushes `b` (a [`StackJob`] on this frame) onto the worker's own
-//! deque, runs `a`, then pops: if `b` is still there it runs inline, as a plain call; if a thief
+//! `join(a, b)` on a worker first asks whether any worker is idle (one relaxed load): if none
+//! is, no one could steal `b`, and both halves run as plain calls, so a join in a busy pool
+//! costs about a branch (the idea of spice's heartbeat scheduling, by a cheaper test). Else it
+//! pushes `b` (a [`StackJob`] on this frame) onto the worker's own deque, runs `a`, then pops: if `b` is still there it runs inline, as a plain call; if a thief
 //! took it, the worker runs other jobs until `b`'s latch is set. Nothing is allocated. From
 //! outside the pool, the call is moved into the pool first (`install`) and the caller blocks.
 //!
@@ -95,6 +97,11 @@ where
     RA: Send,
     RB: Send,
 {
+    if !worker.registry().has_idle_workers() {
+        // Every worker is busy: nobody would steal `b`, so skip the deque push and pop (and
+        // the pop's fence). An idle worker shows up at the next join down the recursion.
+        return join_here(a, b);
+    }
     let job_b = StackJob::new(b, WorkerLatch::new(worker.index()));
     // SAFETY: we do not leave this frame before `job_b` has run: inline below, or its latch
     // is awaited (K1).

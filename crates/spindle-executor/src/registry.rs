@@ -67,6 +67,9 @@ pub(crate) struct Registry {
     gate: CachePadded<AtomicUsize>,
     /// Every admitted job is queued; workers may leave once they find no work.
     terminated: AtomicBool,
+    /// Workers looking for work right now (spinning or parked), a hint for `join`: with none,
+    /// nobody could steal its second half, so it runs both halves as plain calls.
+    idle: CachePadded<AtomicUsize>,
     panic_handler: Option<Box<PanicHandler>>,
 }
 
@@ -105,6 +108,7 @@ impl Registry {
                 .collect(),
             gate: CachePadded::new(AtomicUsize::new(0)),
             terminated: AtomicBool::new(false),
+            idle: CachePadded::new(AtomicUsize::new(0)),
             panic_handler,
         };
         (Arc::new(registry), deques)
@@ -183,6 +187,22 @@ impl Registry {
         // SeqCst: the write the workers' wait condition reads (the event count's contract).
         self.terminated.store(true, Ordering::SeqCst);
         self.sleep.notify_all();
+    }
+
+    /// Whether some worker is looking for work: a hint (relaxed), read by every `join`.
+    #[inline]
+    pub(crate) fn has_idle_workers(&self) -> bool {
+        self.idle.load(Ordering::Relaxed) != 0
+    }
+
+    /// Runs `wait` counted as an idle worker. The count changes only when a worker runs out of
+    /// work and when it finds some again, never per job.
+    fn while_idle<T>(&self, wait: impl FnOnce() -> T) -> T {
+        // Relaxed: a hint; a stale value costs at most one missed or needless push.
+        self.idle.fetch_add(1, Ordering::Relaxed);
+        let result = wait();
+        self.idle.fetch_sub(1, Ordering::Relaxed);
+        result
     }
 
     /// Wakes worker `index` if it waits in [`WorkerThread::wait_until`]: called after
@@ -307,11 +327,13 @@ impl WorkerThread {
                 continue;
             }
             let sleep = &self.registry.worker_sleep[self.index];
-            let (job, parks) = sleep.wait_until_counting_parks(|| {
-                if condition() {
-                    return Some(None);
-                }
-                self.find_work().map(Some)
+            let (job, parks) = self.registry.while_idle(|| {
+                sleep.wait_until_counting_parks(|| {
+                    if condition() {
+                        return Some(None);
+                    }
+                    self.find_work().map(Some)
+                })
             });
             self.counters().parked.add(u64::from(parks));
             if let Some(job) = job {
@@ -336,15 +358,17 @@ impl WorkerThread {
                 continue;
             }
             let registry = &worker.registry;
-            let (next, parks) = registry.sleep.wait_until_counting_parks(|| {
-                // Read `terminated` before searching: if it was set, every admitted job was
-                // queued before this search began (module docs).
-                let terminated = registry.terminated.load(Ordering::SeqCst);
-                match worker.find_work() {
-                    Some(job) => Some(Some(job)),
-                    None if terminated => Some(None),
-                    None => None,
-                }
+            let (next, parks) = registry.while_idle(|| {
+                registry.sleep.wait_until_counting_parks(|| {
+                    // Read `terminated` before searching: if it was set, every admitted job
+                    // was queued before this search began (module docs).
+                    let terminated = registry.terminated.load(Ordering::SeqCst);
+                    match worker.find_work() {
+                        Some(job) => Some(Some(job)),
+                        None if terminated => Some(None),
+                        None => None,
+                    }
+                })
             });
             worker.counters().parked.add(u64::from(parks));
             match next {
