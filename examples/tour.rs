@@ -194,6 +194,7 @@ fn executor_tour() {
     let pool = ThreadPool::builder().build().expect("at least one thread");
     println!("ThreadPool with {} workers", pool.num_threads());
 
+    fib_seq(black_box(32)); // warm-up, untimed
     let t = Instant::now();
     let seq = fib_seq(black_box(32));
     let seq_time = t.elapsed();
