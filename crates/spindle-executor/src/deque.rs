@@ -45,7 +45,8 @@ mod loom_deque {
     pub(crate) struct Stealer<T>(Arc<Queue<T>>);
 
     impl<T> Stealer<T> {
-        pub(crate) fn steal(&self) -> Steal<T> {
+        /// One job: batches make no difference to the sleep protocol the models check.
+        pub(crate) fn steal_batch_and_pop(&self, _into: &Worker<T>) -> Steal<T> {
             self.0.pop().map_or(Steal::Empty, Steal::Success)
         }
     }

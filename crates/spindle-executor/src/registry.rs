@@ -278,7 +278,9 @@ impl WorkerThread {
                     if victim == self.index {
                         continue;
                     }
-                    match self.registry.stealers[victim].steal() {
+                    // Half of the victim's deque at once: a thief that takes one tiny task at
+                    // a time pays a cache-line round trip per task.
+                    match self.registry.stealers[victim].steal_batch_and_pop(&self.deque) {
                         Steal::Success(job) => {
                             self.counters().stolen.bump();
                             return Some(job);
