@@ -8,6 +8,9 @@
 //! - `rust_tp_A_trivial`, `rust_tp_B_cpu_bound`, `rust_tp_C_burst`: the seed's groups, one
 //!   no-op job, one CPU-heavy job, and 1000 jobs at once, each submitted and awaited, against
 //!   `thread::spawn` and the naive pool;
+//! - `rounds` (printed): scope+spawn of 1000 tasks and `fib(25)` without cutoff, spindle and
+//!   rayon alternating for 21 rounds, with the median per-round ratio: criterion's windows
+//!   swing 2-3x on this 2-core machine, the per-round ratio much less;
 //! - `fib_join`: `fib(30)` through `join` with a sequential cutoff below 20, and `fib(25)` with
 //!   no cutoff (pure join overhead), ns per call of the whole computation.
 
@@ -348,6 +351,102 @@ fn fib_join(c: &mut Criterion) {
     group.finish();
 }
 
+/// Times `f` (run `reps` times) and returns seconds per run.
+fn time_per_run(reps: u32, mut f: impl FnMut()) -> f64 {
+    let start = std::time::Instant::now();
+    for _ in 0..reps {
+        f();
+    }
+    start.elapsed().as_secs_f64() / f64::from(reps)
+}
+
+/// Alternates `ours` and `theirs` for `rounds` rounds; prints medians and the median ratio.
+fn interleaved(
+    name: &str,
+    rounds: usize,
+    mut ours: impl FnMut() -> f64,
+    mut theirs: impl FnMut() -> f64,
+) {
+    let (mut a, mut b, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..rounds {
+        let (x, y) = if round % 2 == 0 {
+            let x = ours();
+            (x, theirs())
+        } else {
+            let y = theirs();
+            (ours(), y)
+        };
+        a.push(x);
+        b.push(y);
+        ratio.push(x / y);
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    println!(
+        "{name:<34} spindle {:>9.1} µs | rayon {:>9.1} µs | median ratio {:.2}x",
+        median(a) * 1e6,
+        median(b) * 1e6,
+        median(ratio)
+    );
+}
+
+fn rounds(_: &mut Criterion) {
+    // Each round builds its pool and drops it after timing: with both pools alive, one pool's
+    // idle spinning workers take the other's cores (4 threads on 2 cores).
+    let spindle = |run: fn(&ThreadPool)| {
+        move || {
+            let pool = ThreadPool::new(THREADS).unwrap();
+            run(&pool); // warm
+            time_per_run(50, || run(&pool))
+        }
+    };
+    let rayon = |run: fn(&rayon::ThreadPool)| {
+        move || {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(THREADS)
+                .build()
+                .unwrap();
+            run(&pool);
+            time_per_run(50, || run(&pool))
+        }
+    };
+    println!("\ninterleaved rounds (21 each, fresh pools):");
+    interleaved(
+        "scope + 1000 spawns",
+        21,
+        spindle(|pool| {
+            pool.scope(|s| {
+                for i in 0..TASKS {
+                    s.spawn(move |_| {
+                        black_box(i);
+                    });
+                }
+            })
+        }),
+        rayon(|pool| {
+            pool.scope(|s| {
+                for i in 0..TASKS {
+                    s.spawn(move |_| {
+                        black_box(i);
+                    });
+                }
+            })
+        }),
+    );
+    interleaved(
+        "fib(25) by join, no cutoff",
+        21,
+        spindle(|pool| {
+            black_box(pool.install(|| fib_spindle(pool, 25, 0)));
+        }),
+        rayon(|pool| {
+            black_box(pool.install(|| fib_rayon(25, 0)));
+        }),
+    );
+}
+
 fn config() -> Criterion {
     // Short times so `cargo xtask bench` finishes in minutes.
     Criterion::default()
@@ -359,6 +458,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = spawn_1000, batch_100k, fib_join, rust_tp_A_trivial, rust_tp_B_cpu_bound, rust_tp_C_burst
+    targets = spawn_1000, batch_100k, fib_join, rust_tp_A_trivial, rust_tp_B_cpu_bound, rust_tp_C_burst, rounds
 }
 criterion_main!(benches);
