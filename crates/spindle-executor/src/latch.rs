@@ -68,9 +68,16 @@ pub(crate) struct OutsideLatch {
     event: Arc<EventCount>,
 }
 
+// The event count outside threads block on while the pool runs their job. Reference counted
+// so a setter can still notify it after its waiter has returned (L1). Under loom it must be a
+// loom thread-local: a std one would carry loom objects from one model execution into the
+// next.
+#[cfg(not(spindle_loom))]
 std::thread_local! {
-    /// The event count outside threads block on while the pool runs their job. Reference
-    /// counted so a setter can still notify it after its waiter has returned (L1).
+    static OUTSIDE_EVENT: Arc<EventCount> = Arc::new(EventCount::new());
+}
+#[cfg(spindle_loom)]
+loom::thread_local! {
     static OUTSIDE_EVENT: Arc<EventCount> = Arc::new(EventCount::new());
 }
 

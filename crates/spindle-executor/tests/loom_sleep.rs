@@ -49,3 +49,19 @@ fn shutdown_racing_a_submitter_runs_or_hands_back_the_job() {
         assert_eq!(ran.load(SeqCst) + usize::from(handed_back), 1);
     });
 }
+
+#[test]
+fn a_worker_waiting_for_its_stolen_half_is_woken_when_the_thief_finishes() {
+    // Two workers: the outer join runs on one; its second half may be stolen by the other,
+    // and the first must then be woken by the thief's latch. One preemption keeps the model
+    // small enough (with two it exceeds loom's branch budget).
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(1);
+    builder.max_branches = 20_000;
+    builder.check(|| {
+        let pool = pool(2);
+        let (a, b) = pool.join(|| 1, || 2);
+        assert_eq!((a, b), (1, 2));
+        pool.shutdown();
+    });
+}
