@@ -24,6 +24,9 @@ use std::time::Duration;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use spindle::executor::ThreadPool;
 
+#[path = "support/rounds.rs"]
+mod rounds;
+
 const THREADS: usize = 2;
 const TASKS: u64 = 1000;
 
@@ -360,38 +363,6 @@ fn time_per_run(reps: u32, mut f: impl FnMut()) -> f64 {
     start.elapsed().as_secs_f64() / f64::from(reps)
 }
 
-/// Alternates `ours` and `theirs` for `rounds` rounds; prints medians and the median ratio.
-fn interleaved(
-    name: &str,
-    rounds: usize,
-    mut ours: impl FnMut() -> f64,
-    mut theirs: impl FnMut() -> f64,
-) {
-    let (mut a, mut b, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
-    for round in 0..rounds {
-        let (x, y) = if round % 2 == 0 {
-            let x = ours();
-            (x, theirs())
-        } else {
-            let y = theirs();
-            (ours(), y)
-        };
-        a.push(x);
-        b.push(y);
-        ratio.push(x / y);
-    }
-    let median = |mut v: Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
-    println!(
-        "{name:<34} spindle {:>9.1} µs | rayon {:>9.1} µs | median ratio {:.2}x",
-        median(a) * 1e6,
-        median(b) * 1e6,
-        median(ratio)
-    );
-}
-
 fn rounds(_: &mut Criterion) {
     // Each round builds its pool and drops it after timing: with both pools alive, one pool's
     // idle spinning workers take the other's cores (4 threads on 2 cores).
@@ -412,38 +383,58 @@ fn rounds(_: &mut Criterion) {
             time_per_run(50, || run(&pool))
         }
     };
-    println!("\ninterleaved rounds (21 each, fresh pools):");
-    interleaved(
-        "scope + 1000 spawns",
+    let micros = |mut run: Box<dyn FnMut() -> f64>| -> Box<dyn FnMut() -> f64> {
+        Box::new(move || run() * 1e6)
+    };
+    rounds::interleaved(
+        "scope + 1000 spawns, fresh pools",
+        "µs",
+        vec![
+            (
+                "rayon",
+                micros(Box::new(rayon(|pool| {
+                    pool.scope(|s| {
+                        for i in 0..TASKS {
+                            s.spawn(move |_| {
+                                black_box(i);
+                            });
+                        }
+                    })
+                }))),
+            ),
+            (
+                "spindle",
+                micros(Box::new(spindle(|pool| {
+                    pool.scope(|s| {
+                        for i in 0..TASKS {
+                            s.spawn(move |_| {
+                                black_box(i);
+                            });
+                        }
+                    })
+                }))),
+            ),
+        ],
         21,
-        spindle(|pool| {
-            pool.scope(|s| {
-                for i in 0..TASKS {
-                    s.spawn(move |_| {
-                        black_box(i);
-                    });
-                }
-            })
-        }),
-        rayon(|pool| {
-            pool.scope(|s| {
-                for i in 0..TASKS {
-                    s.spawn(move |_| {
-                        black_box(i);
-                    });
-                }
-            })
-        }),
     );
-    interleaved(
-        "fib(25) by join, no cutoff",
+    rounds::interleaved(
+        "fib(25) by join, no cutoff, fresh pools",
+        "µs",
+        vec![
+            (
+                "rayon",
+                micros(Box::new(rayon(|pool| {
+                    black_box(pool.install(|| fib_rayon(25, 0)));
+                }))),
+            ),
+            (
+                "spindle",
+                micros(Box::new(spindle(|pool| {
+                    black_box(pool.install(|| fib_spindle(pool, 25, 0)));
+                }))),
+            ),
+        ],
         21,
-        spindle(|pool| {
-            black_box(pool.install(|| fib_spindle(pool, 25, 0)));
-        }),
-        rayon(|pool| {
-            black_box(pool.install(|| fib_rayon(25, 0)));
-        }),
     );
 }
 
@@ -458,6 +449,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = spawn_1000, batch_100k, fib_join, rust_tp_A_trivial, rust_tp_B_cpu_bound, rust_tp_C_burst, rounds
+    targets = spawn_1000, batch_100k, fib_join, rust_tp_A_trivial, rust_tp_B_cpu_bound, rust_tp_C_burst, self::rounds
 }
 criterion_main!(benches);

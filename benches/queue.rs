@@ -27,6 +27,9 @@ use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
 use crossbeam_utils::Backoff;
 
+#[path = "support/rounds.rs"]
+mod rounds;
+
 #[path = "queue/blocking.rs"]
 mod blocking;
 
@@ -273,86 +276,82 @@ fn bounded_2p2c(c: &mut Criterion) {
     group.finish();
 }
 
-/// One 2p2c run of a contender, freshly built.
-type Round = fn() -> Duration;
-
-/// Runs every contender once per round, rotating the order, and prints medians and the median
-/// per-round ratio to `contenders[0]` (the crossbeam baseline).
-fn interleaved(workload: &str, contenders: &[(&str, Round)], rounds: usize) {
-    let n = contenders.len();
-    let mut times = vec![Vec::with_capacity(rounds); n];
-    for round in 0..rounds {
-        for i in (0..n).map(|k| (k + round) % n) {
-            times[i].push(contenders[i].1().as_secs_f64() * 1e9 / ITEMS as f64);
-        }
-    }
-    let median = |mut v: Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
-    println!(
-        "\n{workload}, {rounds} interleaved rounds: median ns/item | median ratio to {}",
-        contenders[0].0
-    );
-    for (i, (name, _)) in contenders.iter().enumerate() {
-        let ratios = (0..rounds).map(|r| times[i][r] / times[0][r]).collect();
-        println!(
-            "  {name:<30} {:>7.2} | {:.2}x",
-            median(times[i].clone()),
-            median(ratios)
-        );
-    }
+/// One 2p2c run of a contender, freshly built, in ns per item.
+fn per_item(run: fn() -> Duration) -> Box<dyn FnMut() -> f64> {
+    Box::new(move || run().as_secs_f64() * 1e9 / ITEMS as f64)
 }
 
 fn rounds(_: &mut Criterion) {
     const ROUNDS: usize = 15;
-    interleaved(
+    rounds::interleaved(
         "unbounded_2p2c",
-        &[
-            ("crossbeam SegQueue", || {
-                move_items(&Arc::new(crossbeam_queue::SegQueue::new()), 2, 2)
-            }),
-            ("spindle Queue", || {
-                move_items(&Arc::new(spindle_queue::Queue::new()), 2, 2)
-            }),
-            ("concurrent-queue unbounded", || {
-                move_items(
-                    &Arc::new(concurrent_queue::ConcurrentQueue::unbounded()),
-                    2,
-                    2,
-                )
-            }),
-            ("crossbeam-channel unbounded", || {
-                let (tx, rx) = crossbeam_channel::unbounded();
-                move_items(&Arc::new(Channel(tx, rx)), 2, 2)
-            }),
+        "ns/item",
+        vec![
+            (
+                "crossbeam SegQueue",
+                per_item(|| move_items(&Arc::new(crossbeam_queue::SegQueue::new()), 2, 2)),
+            ),
+            (
+                "spindle Queue",
+                per_item(|| move_items(&Arc::new(spindle_queue::Queue::new()), 2, 2)),
+            ),
+            (
+                "concurrent-queue unbounded",
+                per_item(|| {
+                    move_items(
+                        &Arc::new(concurrent_queue::ConcurrentQueue::unbounded()),
+                        2,
+                        2,
+                    )
+                }),
+            ),
+            (
+                "crossbeam-channel unbounded",
+                per_item(|| {
+                    let (tx, rx) = crossbeam_channel::unbounded();
+                    move_items(&Arc::new(Channel(tx, rx)), 2, 2)
+                }),
+            ),
         ],
         ROUNDS,
     );
-    interleaved(
+    rounds::interleaved(
         "bounded_2p2c",
-        &[
-            ("crossbeam ArrayQueue", || {
-                move_items(&Arc::new(crossbeam_queue::ArrayQueue::new(CAPACITY)), 2, 2)
-            }),
-            ("spindle BoundedQueue", || {
-                move_items(
-                    &Arc::new(spindle_queue::BoundedQueue::new(CAPACITY).unwrap()),
-                    2,
-                    2,
-                )
-            }),
-            ("concurrent-queue bounded", || {
-                move_items(
-                    &Arc::new(concurrent_queue::ConcurrentQueue::bounded(CAPACITY)),
-                    2,
-                    2,
-                )
-            }),
-            ("crossbeam-channel bounded", || {
-                let (tx, rx) = crossbeam_channel::bounded(CAPACITY);
-                move_items(&Arc::new(Channel(tx, rx)), 2, 2)
-            }),
+        "ns/item",
+        vec![
+            (
+                "crossbeam ArrayQueue",
+                per_item(|| {
+                    move_items(&Arc::new(crossbeam_queue::ArrayQueue::new(CAPACITY)), 2, 2)
+                }),
+            ),
+            (
+                "spindle BoundedQueue",
+                per_item(|| {
+                    move_items(
+                        &Arc::new(spindle_queue::BoundedQueue::new(CAPACITY).unwrap()),
+                        2,
+                        2,
+                    )
+                }),
+            ),
+            (
+                "concurrent-queue bounded",
+                per_item(|| {
+                    move_items(
+                        &Arc::new(concurrent_queue::ConcurrentQueue::bounded(CAPACITY)),
+                        2,
+                        2,
+                    )
+                }),
+            ),
+            (
+                "crossbeam-channel bounded",
+                per_item(|| {
+                    let (tx, rx) = crossbeam_channel::bounded(CAPACITY);
+                    move_items(&Arc::new(Channel(tx, rx)), 2, 2)
+                }),
+            ),
         ],
         ROUNDS,
     );
@@ -373,6 +372,6 @@ criterion_group! {
     targets = single_thread, unbounded_2p2c, bounded_2p2c,
         blocking::blocking_bounded_2p2c, blocking::blocking_bounded_4p4c,
         blocking::blocking_unbounded_2p2c, blocking::blocking_unbounded_4p4c,
-        blocking::cpu_summary, rounds
+        blocking::cpu_summary, self::rounds
 }
 criterion_main!(benches);

@@ -34,43 +34,50 @@ static CPU: Mutex<Vec<(String, String, f64)>> = Mutex::new(Vec::new());
 
 /// Closes a spindle queue when the last producer holding one of these is dropped, as dropping
 /// the last `Sender` disconnects a channel.
-struct LastProducerCloses<Q: Closable> {
+struct LastProducerCloses<Q: Blocking> {
     queue: Arc<Q>,
     left: Arc<AtomicUsize>,
 }
 
-trait Closable: Send + Sync + 'static {
+/// A spindle queue as the blocking workloads drive it.
+trait Blocking: Send + Sync + 'static {
+    /// Pushes, waiting while full.
+    fn send(&self, value: u64);
+    /// Pops, waiting while empty; `None` once closed and drained.
+    fn recv(&self) -> Option<u64>;
     fn close(&self);
 }
 
-impl Closable for BoundedQueue<u64> {
+impl Blocking for BoundedQueue<u64> {
+    fn send(&self, value: u64) {
+        self.push_blocking(value).unwrap();
+    }
+    fn recv(&self) -> Option<u64> {
+        self.pop_blocking().ok()
+    }
     fn close(&self) {
         BoundedQueue::close(self);
     }
 }
 
-impl Closable for Queue<u64> {
+impl Blocking for Queue<u64> {
+    fn send(&self, value: u64) {
+        self.push(value).unwrap();
+    }
+    fn recv(&self) -> Option<u64> {
+        self.pop_blocking().ok()
+    }
     fn close(&self) {
         Queue::close(self);
     }
 }
 
-impl<Q: Closable> Drop for LastProducerCloses<Q> {
+impl<Q: Blocking> Drop for LastProducerCloses<Q> {
     fn drop(&mut self) {
         if self.left.fetch_sub(1, Ordering::AcqRel) == 1 {
             self.queue.close();
         }
     }
-}
-
-fn closers<Q: Closable>(queue: &Arc<Q>, producers: usize) -> Vec<LastProducerCloses<Q>> {
-    let left = Arc::new(AtomicUsize::new(producers));
-    (0..producers)
-        .map(|_| LastProducerCloses {
-            queue: Arc::clone(queue),
-            left: Arc::clone(&left),
-        })
-        .collect()
 }
 
 type Producer = Box<dyn FnMut(u64) + Send>;
@@ -122,34 +129,34 @@ fn move_items(producers: Vec<Producer>, consumers: Vec<Consumer>) -> (Duration, 
 /// Builds fresh producer and consumer ends for one run.
 type Setup = fn(usize, usize) -> (Vec<Producer>, Vec<Consumer>);
 
-fn spindle_bounded(p: usize, c: usize) -> (Vec<Producer>, Vec<Consumer>) {
-    let q = Arc::new(BoundedQueue::new(CAPACITY).unwrap());
-    let producers = closers(&q, p)
-        .into_iter()
-        .map(|closer| -> Producer { Box::new(move |v| closer.queue.push_blocking(v).unwrap()) })
+/// `p` producers and `c` consumers on one spindle queue; the last producer done closes it.
+fn spindle_ends<Q: Blocking>(queue: Q, p: usize, c: usize) -> (Vec<Producer>, Vec<Consumer>) {
+    let queue = Arc::new(queue);
+    let left = Arc::new(AtomicUsize::new(p));
+    let producers = (0..p)
+        .map(|_| -> Producer {
+            let closer = LastProducerCloses {
+                queue: Arc::clone(&queue),
+                left: Arc::clone(&left),
+            };
+            Box::new(move |v| closer.queue.send(v))
+        })
         .collect();
     let consumers = (0..c)
         .map(|_| -> Consumer {
-            let q = Arc::clone(&q);
-            Box::new(move || q.pop_blocking().ok())
+            let queue = Arc::clone(&queue);
+            Box::new(move || queue.recv())
         })
         .collect();
     (producers, consumers)
 }
 
+fn spindle_bounded(p: usize, c: usize) -> (Vec<Producer>, Vec<Consumer>) {
+    spindle_ends(BoundedQueue::new(CAPACITY).unwrap(), p, c)
+}
+
 fn spindle_unbounded(p: usize, c: usize) -> (Vec<Producer>, Vec<Consumer>) {
-    let q = Arc::new(Queue::new());
-    let producers = closers(&q, p)
-        .into_iter()
-        .map(|closer| -> Producer { Box::new(move |v| closer.queue.push(v).unwrap()) })
-        .collect();
-    let consumers = (0..c)
-        .map(|_| -> Consumer {
-            let q = Arc::clone(&q);
-            Box::new(move || q.pop_blocking().ok())
-        })
-        .collect();
-    (producers, consumers)
+    spindle_ends(Queue::new(), p, c)
 }
 
 fn crossbeam_ends(
