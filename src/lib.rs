@@ -6,6 +6,7 @@
 //! |---|---|---|---|
 //! | [`queue`] | `spindle-queue` | `queue` (default) | lock-free MPMC FIFO queues, unbounded and bounded, blocking or not |
 //! | [`executor`] | `spindle-executor` | `executor` (default) | a work-stealing thread pool |
+//! | [`actor`] | `spindle-actor` | `actor` (default) | a single-threaded actor runtime on a flat call queue |
 //!
 //! # Examples
 //!
@@ -24,3 +25,7 @@ pub use spindle_queue as queue;
 #[cfg(feature = "executor")]
 #[doc(inline)]
 pub use spindle_executor as executor;
+
+#[cfg(feature = "actor")]
+#[doc(inline)]
+pub use spindle_actor as actor;

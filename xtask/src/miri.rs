@@ -11,12 +11,15 @@ use crate::run::{status, workspace_root};
 /// Crates whose code holds `unsafe` blocks, with the Miri flags each runs under.
 ///
 /// spindle-queue uses nothing but std: strict provenance and the default Stacked Borrows.
+/// spindle-actor depends on spindle-queue only (its flat call queue and timer slots are its
+/// own unsafe code): strict provenance too.
 /// spindle-executor sits on crossbeam-deque, whose crossbeam-epoch casts integers to pointers,
 /// breaks a Stacked Borrows rule inside its collector, and leaves its global garbage
 /// uncollected at exit; crossbeam runs its own Miri CI with Tree Borrows and ignored leaks, so
 /// the executor's tests run the same way (our own code still gets every other check).
 const UNSAFE_CRATES: &[(&str, &str)] = &[
     ("spindle-queue", "-Zmiri-strict-provenance"),
+    ("spindle-actor", "-Zmiri-strict-provenance"),
     (
         "spindle-executor",
         "-Zmiri-tree-borrows -Zmiri-ignore-leaks",

@@ -1,0 +1,368 @@
+//! The flat call queue: `FnOnce(&mut C)` closures stored back to back in one reused buffer.
+//!
+//! Each entry is `[thunk][closure bytes][padding]`. The thunk is a plain `unsafe fn`
+//! monomorphised for the closure's type when it is pushed; it knows the closure's size and
+//! alignment statically, so it can read the closure out, advance the cursor past the entry, and
+//! then run or drop it. Nothing inspects a trait object's vtable (Stakker's flat queue reads
+//! rustc's vtable layout, which is unspecified and which Miri cannot check).
+//!
+//! Layout rules, which keep every closure at a fixed offset (8 bytes) from its thunk:
+//! - the buffer is 16-byte aligned and every entry starts on an 8-byte boundary;
+//! - a closure aligned to 16 needs its thunk at an offset ≡ 8 (mod 16): when the write position
+//!   is not, a one-word padding entry (a thunk that only advances the cursor) goes first;
+//! - closures larger than [`MAX_INLINE`] bytes or aligned to more than 16 are boxed, and the box
+//!   is what the queue stores, so a few huge closures do not make the buffer grow.
+//!
+//! The buffer grows by doubling and is never shrunk; the runtime keeps two and swaps them
+//! (one being run while calls are pushed onto the other), so in steady state nothing allocates.
+//!
+//! # Invariants
+//! - **F1** `buf[..len]` is a sequence of valid entries: at each entry start is a thunk written
+//!   by [`FlatQueue::push`] for a closure type `F`, followed at offset [`HEADER`] by a live,
+//!   properly aligned `F`, and the entry occupies [`entry_size::<F>()`] bytes.
+//! - **F2** `cap` is the size of the allocation behind `buf` (0 means no allocation), which is
+//!   aligned to [`ALIGN`].
+//! - **F3** An entry is consumed (read out or dropped) at most once: the thunk is only called
+//!   by [`FlatQueue::run_all`] or [`Drop`], each of which then forgets the entries it walked by
+//!   setting `len` to 0.
+
+use std::alloc::{self, Layout};
+use std::mem;
+use std::ptr::NonNull;
+
+/// Alignment of the buffer, and the largest closure alignment stored inline.
+const ALIGN: usize = 16;
+/// Bytes of an entry's header: the thunk.
+const HEADER: usize = mem::size_of::<usize>();
+/// Largest closure stored inline; larger ones are boxed.
+pub(crate) const MAX_INLINE: usize = 256;
+
+/// A thunk: reads the closure at `entry + HEADER`, advances `*cursor` past the entry, then runs
+/// the closure with `cx` (or drops it when `cx` is `None`).
+type Thunk<C> = unsafe fn(entry: *mut u8, cursor: &mut usize, cx: Option<&mut C>);
+
+/// What an entry holds, in trait-object terms.
+type Call<C> = dyn FnOnce(&mut C);
+
+/// Bytes an entry with a closure of type `F` occupies (header, closure, padding to 8).
+const fn entry_size<F>() -> usize {
+    (HEADER + mem::size_of::<F>()).next_multiple_of(HEADER)
+}
+
+/// A queue of `FnOnce(&mut C)` closures stored inline in one growable buffer.
+pub(crate) struct FlatQueue<C> {
+    buf: NonNull<u8>,
+    len: usize,
+    cap: usize,
+    /// Owns closures that take `&mut C` (for drop check and auto traits).
+    _calls: std::marker::PhantomData<Box<Call<C>>>,
+}
+
+impl<C> FlatQueue<C> {
+    /// An empty queue with room for `bytes` of entries (rounded up to a power of two).
+    pub(crate) fn with_capacity(bytes: usize) -> Self {
+        let mut queue = Self {
+            buf: NonNull::dangling(),
+            len: 0,
+            cap: 0,
+            _calls: Default::default(),
+        };
+        if bytes > 0 {
+            queue.grow(bytes);
+        }
+        queue
+    }
+
+    /// True when no call is queued.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Bytes the buffer can hold before it grows.
+    #[cfg(test)]
+    pub(crate) fn capacity(&self) -> usize {
+        self.cap
+    }
+
+    /// Appends a closure.
+    #[inline]
+    pub(crate) fn push<F: FnOnce(&mut C) + 'static>(&mut self, f: F) {
+        if mem::size_of::<F>() > MAX_INLINE || mem::align_of::<F>() > ALIGN {
+            let boxed = Box::new(f);
+            self.push_inline(move |cx: &mut C| boxed(cx));
+        } else {
+            self.push_inline(f);
+        }
+    }
+
+    /// Appends a closure that fits inline (size and alignment checked by `push`).
+    #[inline(always)]
+    fn push_inline<F: FnOnce(&mut C) + 'static>(&mut self, f: F) {
+        debug_assert!(mem::size_of::<F>() <= MAX_INLINE && mem::align_of::<F>() <= ALIGN);
+        if mem::align_of::<F>() > HEADER && (self.len + HEADER) % ALIGN != 0 {
+            self.push_entry(padding::<C> as Thunk<C>, HEADER, |_| {});
+        }
+        let size = entry_size::<F>();
+        self.push_entry(run_or_drop::<C, F> as Thunk<C>, size, |closure| {
+            // SAFETY: `push_entry` hands out the entry's closure slot: `size - HEADER` bytes at
+            // offset HEADER, inside the allocation (F2), aligned for F by the padding rule above.
+            unsafe { closure.cast::<F>().write(f) }
+        });
+    }
+
+    /// Reserves `size` bytes, writes `thunk`, lets `write` fill the rest, and commits.
+    #[inline(always)]
+    fn push_entry(&mut self, thunk: Thunk<C>, size: usize, write: impl FnOnce(*mut u8)) {
+        if self.cap - self.len < size {
+            self.grow(self.len + size);
+        }
+        // SAFETY: `len + size <= cap` now, so the entry lies inside the allocation (F2); `len`
+        // is a multiple of 8 and the buffer is 16-aligned, so the thunk slot is aligned.
+        unsafe {
+            let entry = self.buf.as_ptr().add(self.len);
+            entry.cast::<Thunk<C>>().write(thunk);
+            write(entry.add(HEADER));
+        }
+        self.len += size;
+    }
+
+    /// Makes room for at least `needed` bytes, doubling.
+    #[cold]
+    fn grow(&mut self, needed: usize) {
+        let new_cap = needed.next_power_of_two().max(256);
+        let layout = Layout::from_size_align(new_cap, ALIGN).expect("queue capacity overflow");
+        let ptr = if self.cap == 0 {
+            // SAFETY: `layout` has a non-zero size (at least 256).
+            unsafe { alloc::alloc(layout) }
+        } else {
+            let old = Layout::from_size_align(self.cap, ALIGN).expect("valid before");
+            // SAFETY: `buf` was allocated with `old` (F2); the new size is non-zero and rounding
+            // it up to ALIGN does not overflow (checked by `from_size_align` above). Entries are
+            // moved bytewise, which is how Rust moves any value.
+            unsafe { alloc::realloc(self.buf.as_ptr(), old, new_cap) }
+        };
+        self.buf = NonNull::new(ptr).unwrap_or_else(|| alloc::handle_alloc_error(layout));
+        self.cap = new_cap;
+    }
+
+    /// Drops every queued closure unrun, in order (capacity kept).
+    pub(crate) fn clear(&mut self) {
+        let len = mem::replace(&mut self.len, 0);
+        drop(Remaining::<C> {
+            buf: self.buf.as_ptr(),
+            cursor: 0,
+            len,
+            _c: Default::default(),
+        });
+    }
+
+    /// Runs every queued closure in order with `cx`, leaving the queue empty (capacity kept).
+    ///
+    /// Closures must not panic: the runtime wraps what could. If one does anyway, the entries
+    /// after it are dropped unrun before the panic continues, so nothing is leaked or run twice.
+    pub(crate) fn run_all(&mut self, cx: &mut C) {
+        let len = mem::replace(&mut self.len, 0);
+        let mut rest = Remaining::<C> {
+            buf: self.buf.as_ptr(),
+            cursor: 0,
+            len,
+            _c: Default::default(),
+        };
+        while rest.cursor < rest.len {
+            // SAFETY: `cursor` is at an entry start inside `buf[..len]` (F1: the previous thunk
+            // advanced it exactly past its entry); `len` was zeroed above, so this walk is the
+            // only consumer of these entries (F3).
+            unsafe {
+                let entry = rest.buf.add(rest.cursor);
+                let thunk = entry.cast::<Thunk<C>>().read();
+                thunk(entry, &mut rest.cursor, Some(cx));
+            }
+        }
+    }
+}
+
+/// The entries of a buffer not yet consumed; dropping it drops them (on unwind from `run_all`).
+struct Remaining<C> {
+    buf: *mut u8,
+    cursor: usize,
+    len: usize,
+    _c: std::marker::PhantomData<fn(&mut C)>,
+}
+
+impl<C> Drop for Remaining<C> {
+    fn drop(&mut self) {
+        while self.cursor < self.len {
+            // SAFETY: as in `run_all`: `cursor` is at an unconsumed entry start (F1, F3).
+            unsafe {
+                let entry = self.buf.add(self.cursor);
+                let thunk = entry.cast::<Thunk<C>>().read();
+                thunk(entry, &mut self.cursor, None);
+            }
+        }
+    }
+}
+
+impl<C> Drop for FlatQueue<C> {
+    fn drop(&mut self) {
+        self.clear();
+        if self.cap > 0 {
+            let layout = Layout::from_size_align(self.cap, ALIGN).expect("valid when allocated");
+            // SAFETY: `buf` was allocated with this layout (F2) and is not used after this.
+            unsafe { alloc::dealloc(self.buf.as_ptr(), layout) };
+        }
+    }
+}
+
+/// The thunk of a closure of type `F`.
+///
+/// # Safety
+/// `entry` must be the start of an unconsumed entry written by `push::<F>` (F1), and the
+/// caller must not consume it again (F3).
+unsafe fn run_or_drop<C, F: FnOnce(&mut C)>(
+    entry: *mut u8,
+    cursor: &mut usize,
+    cx: Option<&mut C>,
+) {
+    // SAFETY: by F1 a live, aligned F sits at `entry + HEADER`; reading it moves it out, and
+    // the caller never reads this entry again (F3).
+    let f = unsafe { entry.add(HEADER).cast::<F>().read() };
+    // Advance before running, so an unwinding closure leaves the cursor past its own entry.
+    *cursor += entry_size::<F>();
+    match cx {
+        Some(cx) => f(cx),
+        None => drop(f),
+    }
+}
+
+/// The thunk of a padding entry: one word, no closure.
+///
+/// # Safety
+/// Always safe to call; `unsafe` only to match [`Thunk`].
+unsafe fn padding<C>(_entry: *mut u8, cursor: &mut usize, _cx: Option<&mut C>) {
+    *cursor += HEADER;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    use std::rc::Rc;
+
+    /// Counts its drops.
+    struct Tracked(Rc<Cell<usize>>);
+    impl Drop for Tracked {
+        fn drop(&mut self) {
+            self.0.set(self.0.get() + 1);
+        }
+    }
+
+    #[test]
+    fn runs_in_fifo_order_with_mixed_sizes_and_alignments() {
+        #[repr(align(16))]
+        #[derive(Clone, Copy)]
+        struct Wide(u128);
+        #[repr(align(64))]
+        #[derive(Clone, Copy)]
+        struct Over(u8);
+        let mut q = FlatQueue::<Vec<u128>>::with_capacity(0);
+        for round in 0..3u128 {
+            q.push(move |log: &mut Vec<u128>| log.push(round * 10));
+            let wide = Wide(round * 10 + 1);
+            q.push(move |log: &mut Vec<u128>| log.push(wide.0));
+            let big = [round as u8; 1000];
+            q.push(move |log: &mut Vec<u128>| {
+                log.push(round * 10 + 2 + u128::from(big[999] - round as u8))
+            });
+            let over = Over(3);
+            q.push(move |log: &mut Vec<u128>| log.push(round * 10 + u128::from(over.0)));
+            q.push(|_: &mut Vec<u128>| {});
+        }
+        let mut log = Vec::new();
+        q.run_all(&mut log);
+        assert!(q.is_empty());
+        assert_eq!(log, [0, 1, 2, 3, 10, 11, 12, 13, 20, 21, 22, 23]);
+    }
+
+    #[test]
+    fn calls_pushed_while_running_go_to_the_other_queue() {
+        // The runtime's pattern: run one buffer while pushing onto another.
+        let mut running = FlatQueue::<FlatQueue<u32>>::with_capacity(64);
+        let mut next = FlatQueue::<u32>::with_capacity(64);
+        running.push(|next: &mut FlatQueue<u32>| next.push(|n: &mut u32| *n += 1));
+        running.run_all(&mut next);
+        let mut n = 0;
+        next.run_all(&mut n);
+        assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn capacity_is_reused() {
+        let mut q = FlatQueue::<u64>::with_capacity(1024);
+        let cap = q.capacity();
+        let mut total = 0;
+        for _ in 0..100 {
+            for i in 0..20u64 {
+                q.push(move |t: &mut u64| *t += i);
+            }
+            q.run_all(&mut total);
+        }
+        assert_eq!(q.capacity(), cap);
+        assert_eq!(total, 100 * 190);
+    }
+
+    #[test]
+    fn grows_past_its_capacity_keeping_entries() {
+        let mut q = FlatQueue::<Vec<usize>>::with_capacity(0);
+        let n = if cfg!(miri) { 300 } else { 10_000 };
+        for i in 0..n {
+            let pad = [i; 3];
+            q.push(move |log: &mut Vec<usize>| log.push(pad[2]));
+        }
+        let mut log = Vec::new();
+        q.run_all(&mut log);
+        assert_eq!(log, (0..n).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn unrun_closures_are_dropped_once() {
+        let drops = Rc::new(Cell::new(0));
+        {
+            let mut q = FlatQueue::<()>::with_capacity(0);
+            for _ in 0..10 {
+                let t = Tracked(drops.clone());
+                q.push(move |_: &mut ()| drop(t));
+            }
+            let big = (Tracked(drops.clone()), [0u8; 512]);
+            q.push(move |_: &mut ()| drop(big));
+        }
+        assert_eq!(drops.get(), 11);
+    }
+
+    #[test]
+    fn a_panic_mid_run_drops_the_rest_once_and_leaves_the_queue_usable() {
+        let drops = Rc::new(Cell::new(0));
+        let ran = Rc::new(Cell::new(0));
+        let mut q = FlatQueue::<()>::with_capacity(0);
+        for i in 0..6 {
+            let t = Tracked(drops.clone());
+            let ran = ran.clone();
+            q.push(move |_: &mut ()| {
+                let _t = t;
+                ran.set(ran.get() + 1);
+                assert!(i != 2, "boom");
+            });
+        }
+        let result = catch_unwind(AssertUnwindSafe(|| q.run_all(&mut ())));
+        assert!(result.is_err());
+        assert_eq!(ran.get(), 3);
+        assert_eq!(
+            drops.get(),
+            6,
+            "three ran, the panicking one unwound, three dropped unrun"
+        );
+        assert!(q.is_empty());
+        q.push(move |_: &mut ()| ran.set(100));
+        q.run_all(&mut ());
+    }
+}

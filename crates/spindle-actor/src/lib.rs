@@ -1,0 +1,91 @@
+//! A single-threaded actor runtime in the style of Stakker: an actor's calls are closures
+//! queued in one flat, reused buffer and run straight out of it, with no allocation and no
+//! synchronization per call.
+//!
+//! ```
+//! use spindle_actor::{Cx, Ret, Runtime};
+//! use std::time::{Duration, Instant};
+//!
+//! struct Thermostat { target: f64, readings: Vec<f64> }
+//!
+//! impl Thermostat {
+//!     fn reading(&mut self, cx: &mut Cx<'_, Self>, celsius: f64) {
+//!         self.readings.push(celsius);
+//!         if self.readings.len() == 3 {
+//!             cx.stop();
+//!         }
+//!     }
+//!     fn too_cold(&mut self, _: &mut Cx<'_, Self>, reply: Ret<bool>) {
+//!         let last = self.readings.last().copied().unwrap_or(self.target);
+//!         reply.ret(last < self.target);
+//!     }
+//! }
+//!
+//! let t0 = Instant::now();
+//! let mut rt = Runtime::builder().start(t0).build();
+//! let thermostat = rt.spawn(|_| Thermostat { target: 20.0, readings: Vec::new() });
+//! thermostat.call(|this, cx| this.reading(cx, 18.5));
+//!
+//! let answer = std::rc::Rc::new(std::cell::Cell::new(None));
+//! let sink = answer.clone();
+//! thermostat.call(move |this, cx| this.too_cold(cx, Ret::new(move |cold| sink.set(cold))));
+//! rt.run(t0);
+//! assert_eq!(answer.get(), Some(true));
+//! ```
+//!
+//! # Design and trade-offs
+//!
+//! - **Flat call queue.** A call is a closure `FnOnce(&mut A, &mut Cx<A>)`. It is written into
+//!   a byte buffer behind one word: a function pointer monomorphised for the closure's type,
+//!   which reads the closure back out and runs (or drops) it. No vtable layout is assumed, so
+//!   the queue runs under Miri; closures over 256 bytes or aligned over 16 are boxed. The
+//!   runtime keeps two buffers and swaps them (one runs while calls land in the other), so a
+//!   warmed-up runtime allocates nothing per call. Calls run in the order they were made.
+//! - **One thread, no locks.** Handles are `Rc`s and state is reached through `Cell`s; nothing
+//!   on the call path is atomic. Several runtimes can share a thread; none is `Send`. For more
+//!   cores, run one runtime per core and shard work between them.
+//! - **Lifecycle.** An actor is created in *Prep* (calls wait), becomes *Ready* when its init
+//!   returns its state, and ends as a *Zombie* with a [`StopCause`] reported to whoever created
+//!   it: stopped, failed, panicked, killed, or dropped by its last [`ActorOwn`]. A zombie's
+//!   queued calls are dropped unrun, so every [`Ret`] they carry delivers `None`.
+//! - **Panics stay in their actor.** Each call runs under `catch_unwind`; a panic makes that
+//!   actor a zombie with [`StopCause::Panicked`] and the runtime and other actors carry on.
+//! - **Time is passed in.** [`Runtime::run`] takes `now`, so tests drive timers with a
+//!   virtual clock. Timers are a 4-ary heap over a slab of inline closures (no allocation per
+//!   timer once warm), with lazy cancellation by [`TimerKey`].
+//! - **Shared state without `RefCell`.** A [`Share`] is borrowed through the runtime's
+//!   [`Core`], so conflicting borrows are compile errors, not run-time panics.
+//! - **Other threads** reach an actor through a [`Remote`] (one boxed closure and one push onto
+//!   a lock-free spindle-queue [`Queue`](spindle_queue::Queue) per call) or wake the runtime
+//!   through a [`Waker`]. A runtime sleeping in [`Runtime::run_until`] parks on that queue's
+//!   [`EventCount`](spindle_queue::EventCount), the waiting primitive all of Spindle shares:
+//!   the sender pays for an unpark only if the runtime actually sleeps. Calls racing the
+//!   runtime's shutdown run, are dropped by it, or come back to the sender as [`ShutDown`]
+//!   (model-checked in `tests/loom_remote.rs`).
+//!
+//! What it costs: a `Fwd` or `Ret` allocates once when made (a `Ret` per request, as in
+//! Stakker); a `Remote` call allocates its box. Local calls, timers and idle calls do not.
+
+#![deny(missing_docs)]
+#![warn(unsafe_op_in_unsafe_fn)]
+
+mod actor;
+mod cause;
+mod core;
+mod flat;
+mod fwd;
+mod primitive;
+mod remote;
+mod runtime;
+mod share;
+mod small_call;
+mod timers;
+
+pub use actor::{Actor, ActorOwn, Cx};
+pub use cause::StopCause;
+pub use core::Core;
+pub use fwd::{Fwd, Ret};
+pub use remote::{Remote, ShutDown, Waker};
+pub use runtime::{Builder, Runtime, Stalled};
+pub use share::Share;
+pub use timers::TimerKey;

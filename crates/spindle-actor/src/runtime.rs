@@ -1,0 +1,423 @@
+//! `Runtime`: owns a core and runs it: due timers, queued calls, letters from other threads, idle
+//! calls.
+
+use std::error::Error;
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+use std::panic::resume_unwind;
+use std::time::Instant;
+
+use crate::actor::{Actor, Cx};
+use crate::core::Core;
+use crate::flat::FlatQueue;
+use crate::remote::{self, Letter};
+
+/// Bytes each of the two call buffers starts with.
+const DEFAULT_QUEUE_BYTES: usize = 16 * 1024;
+/// Letters from other threads handled per pass before local calls get a turn.
+const LETTERS_PER_PASS: usize = 1024;
+
+/// A single-threaded actor runtime: a flat call queue, timers, an idle queue, and an inbox for
+/// other threads. Several may live on one thread; none is `Send`.
+///
+/// Drive it with [`run`](Runtime::run) from your own loop (time is passed in, so tests can
+/// use a virtual clock), or let [`run_until`](Runtime::run_until) sleep between timers and
+/// wakes. It dereferences to [`Core`], for spawning actors and setting timers.
+///
+/// # Examples
+///
+/// ```
+/// use spindle_actor::{Cx, Ret, Runtime};
+///
+/// struct Doubler;
+/// impl Doubler {
+///     fn double(&mut self, _: &mut Cx<'_, Self>, n: u32, reply: Ret<u32>) {
+///         reply.ret(n * 2);
+///     }
+/// }
+///
+/// let mut rt = Runtime::new();
+/// let doubler = rt.spawn(|_| Doubler);
+/// let answer = std::rc::Rc::new(std::cell::Cell::new(None));
+/// let sink = answer.clone();
+/// doubler.call(move |this, cx| this.double(cx, 21, spindle_actor::Ret::new(move |v| sink.set(v))));
+/// rt.run(std::time::Instant::now());
+/// assert_eq!(answer.get(), Some(42));
+/// ```
+pub struct Runtime {
+    core: Core,
+    /// The buffer being run, exchanged with the queue calls are pushed onto.
+    spare: FlatQueue<Core>,
+}
+
+/// Configures a [`Runtime`].
+///
+/// ```
+/// let rt = spindle_actor::Runtime::builder()
+///     .start(std::time::Instant::now())
+///     .queue_bytes(64 * 1024)
+///     .timer_capacity(1000)
+///     .build();
+/// # drop(rt);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Builder {
+    start: Option<Instant>,
+    queue_bytes: usize,
+    timers: usize,
+}
+
+impl Builder {
+    /// The runtime's clock starts here (default: `Instant::now()` at `build`). Pass the start
+    /// of a virtual clock in tests.
+    ///
+    /// ```
+    /// let t0 = std::time::Instant::now();
+    /// assert_eq!(spindle_actor::Runtime::builder().start(t0).build().now(), t0);
+    /// ```
+    pub fn start(mut self, start: Instant) -> Self {
+        self.start = Some(start);
+        self
+    }
+
+    /// Bytes preallocated for each of the two call buffers (default 16 KiB). They grow by
+    /// doubling when a burst needs more, and keep their size after.
+    ///
+    /// ```
+    /// let rt = spindle_actor::Runtime::builder().queue_bytes(1 << 20).build();
+    /// # drop(rt);
+    /// ```
+    pub fn queue_bytes(mut self, bytes: usize) -> Self {
+        self.queue_bytes = bytes;
+        self
+    }
+
+    /// Timers preallocated for (default 0: the store grows on first use and keeps its size).
+    ///
+    /// ```
+    /// let rt = spindle_actor::Runtime::builder().timer_capacity(10_000).build();
+    /// # drop(rt);
+    /// ```
+    pub fn timer_capacity(mut self, timers: usize) -> Self {
+        self.timers = timers;
+        self
+    }
+
+    /// Builds the runtime.
+    ///
+    /// ```
+    /// let rt = spindle_actor::Runtime::builder().build();
+    /// # drop(rt);
+    /// ```
+    pub fn build(self) -> Runtime {
+        let start = self.start.unwrap_or_else(Instant::now);
+        Runtime {
+            core: Core::new(start, self.queue_bytes, self.timers),
+            spare: FlatQueue::with_capacity(self.queue_bytes),
+        }
+    }
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Self {
+            start: None,
+            queue_bytes: DEFAULT_QUEUE_BYTES,
+            timers: 0,
+        }
+    }
+}
+
+/// [`Runtime::run_until`] gave up: its condition is false and nothing can change that.
+///
+/// No call is queued, no timer is set, and no [`Remote`](crate::Remote) or
+/// [`Waker`](crate::Waker) exists through which another thread could send one.
+///
+/// ```
+/// let mut rt = spindle_actor::Runtime::new();
+/// assert_eq!(rt.run_until(|_| false), Err(spindle_actor::Stalled));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stalled;
+
+impl fmt::Display for Stalled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("runtime stalled: nothing queued, no timer, no handle another thread could wake it with")
+    }
+}
+
+impl Error for Stalled {}
+
+impl Runtime {
+    /// A runtime whose clock starts now, with default buffers.
+    ///
+    /// ```
+    /// let rt = spindle_actor::Runtime::new();
+    /// assert!(rt.is_idle());
+    /// ```
+    pub fn new() -> Self {
+        Builder::default().build()
+    }
+
+    /// A [`Builder`] to set the clock's start and preallocations.
+    ///
+    /// ```
+    /// let rt = spindle_actor::Runtime::builder().build();
+    /// # drop(rt);
+    /// ```
+    pub fn builder() -> Builder {
+        Builder::default()
+    }
+
+    /// Runs until idle at time `now`: due timers, queued calls and everything they queue,
+    /// letters from other threads, then idle calls one by one (each followed by what it
+    /// caused). Every call sees `now` as the time.
+    ///
+    /// A panicking actor call stops only that actor. If a plain closure (from
+    /// [`Core::defer`], [`Core::after`], [`Core::idle`]) panics, the run still completes and
+    /// then the first such panic is resumed here.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let t0 = Instant::now();
+    /// let mut rt = spindle_actor::Runtime::builder().start(t0).build();
+    /// let ticks = rt.spawn(|_| 0u32);
+    /// ticks.call(|n, cx| { *n += 1; cx.after(Duration::from_secs(1), |n, _| *n += 1); });
+    /// rt.run(t0);
+    /// assert_eq!(rt.query(&ticks, |n, _| *n), Some(1));
+    /// rt.run(t0 + Duration::from_secs(1));
+    /// assert_eq!(rt.query(&ticks, |n, _| *n), Some(2));
+    /// ```
+    pub fn run(&mut self, now: Instant) {
+        self.core.set_now(now);
+        loop {
+            self.fire_due_timers();
+            let letters = self.read_letters();
+            if self.run_queued() || letters {
+                continue;
+            }
+            match self.core.idle.pop_front() {
+                Some(call) => call.run(&mut self.core),
+                None => break,
+            }
+        }
+        if let Some(payload) = self.core.panic.take() {
+            resume_unwind(payload);
+        }
+    }
+
+    fn fire_due_timers(&mut self) {
+        let now = self.core.now_ns();
+        while let Some(call) = self.core.timers.pop_due(now) {
+            call.run(&mut self.core);
+        }
+    }
+
+    /// Handles waiting letters (a bounded number); true if there were any.
+    fn read_letters(&mut self) -> bool {
+        let mut read = 0;
+        while read < LETTERS_PER_PASS {
+            let Some(letter) = self.core.shared.inbox.letters.pop() else {
+                break;
+            };
+            remote::handle(letter, &mut self.core);
+            read += 1;
+        }
+        read > 0
+    }
+
+    /// Runs the calls queued so far (not those they queue); true if there were any.
+    #[inline]
+    fn run_queued(&mut self) -> bool {
+        self.core.shared.swap_queue(&mut self.spare);
+        if self.spare.is_empty() {
+            return false;
+        }
+        self.spare.run_all(&mut self.core);
+        true
+    }
+
+    /// When the runtime next has something to do: `now` if calls are queued, the earliest
+    /// timer otherwise, `None` if neither (a letter from another thread may still come).
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let t0 = Instant::now();
+    /// let mut rt = spindle_actor::Runtime::builder().start(t0).build();
+    /// assert_eq!(rt.next_wake(), None);
+    /// rt.after(Duration::from_secs(3), |_| {});
+    /// assert_eq!(rt.next_wake(), Some(t0 + Duration::from_secs(3)));
+    /// rt.defer(|_| {});
+    /// assert_eq!(rt.next_wake(), Some(t0));
+    /// ```
+    pub fn next_wake(&mut self) -> Option<Instant> {
+        if !self.core.shared.queue_is_empty()
+            || !self.core.idle.is_empty()
+            || !self.core.shared.inbox.letters.is_empty()
+        {
+            return Some(self.core.now());
+        }
+        let deadline = self.core.timers.next_deadline()?;
+        Some(self.core.instant_of(deadline))
+    }
+
+    /// True when nothing is queued and no timer is set (see [`next_wake`](Runtime::next_wake)).
+    ///
+    /// ```
+    /// let mut rt = spindle_actor::Runtime::new();
+    /// assert!(rt.is_idle());
+    /// rt.defer(|_| {});
+    /// assert!(!rt.is_idle());
+    /// ```
+    pub fn is_idle(&self) -> bool {
+        self.core.shared.queue_is_empty()
+            && self.core.idle.is_empty()
+            && self.core.shared.inbox.letters.is_empty()
+            && self.core.timers.is_empty()
+    }
+
+    /// The main loop: runs with the real clock until `done` returns true, sleeping until the
+    /// next timer or a letter from another thread whenever there is nothing to do. `done` is
+    /// checked after every run.
+    ///
+    /// The sleep is on the inbox queue's [`EventCount`](spindle_queue::EventCount): a short
+    /// spin, then the thread parks; a [`Remote`](crate::Remote) call or a
+    /// [`Waker`](crate::Waker) unparks it.
+    ///
+    /// # Errors
+    ///
+    /// [`Stalled`] if `done` is false and nothing could change it: nothing queued, no timer,
+    /// and no `Remote` or `Waker` left.
+    ///
+    /// ```
+    /// let mut rt = spindle_actor::Runtime::new();
+    /// let worker = rt.spawn(|_| 0u64);
+    /// let remote = worker.remote();
+    /// let sender = std::thread::spawn(move || {
+    ///     for _ in 0..1000 {
+    ///         remote.call(|n, _| *n += 1).unwrap();
+    ///     }
+    /// });
+    /// rt.run_until(|core| worker.query(core, |n, _| *n) == Some(1000)).unwrap();
+    /// sender.join().unwrap();
+    /// ```
+    pub fn run_until(&mut self, mut done: impl FnMut(&mut Core) -> bool) -> Result<(), Stalled> {
+        loop {
+            self.run(Instant::now());
+            if done(&mut self.core) {
+                return Ok(());
+            }
+            let letter = match self.core.timers.next_deadline() {
+                Some(deadline) => {
+                    let now = Instant::now();
+                    let when = self.core.instant_of(deadline);
+                    if when <= now {
+                        continue;
+                    }
+                    self.core.shared.inbox.letters.pop_timeout(when - now).ok()
+                }
+                None if !self.core.shared.queue_is_empty() || !self.core.idle.is_empty() => None,
+                None if !self.core.shared.inbox.has_handles()
+                    && self.core.shared.inbox.letters.is_empty() =>
+                {
+                    return Err(Stalled);
+                }
+                None => self.core.shared.inbox.letters.pop_blocking().ok(),
+            };
+            if let Some(letter) = letter {
+                remote::handle(letter, &mut self.core);
+            }
+        }
+    }
+
+    /// Runs `f` on an actor's state right now, outside the queue, and returns its result:
+    /// `None` if the actor is not ready (not yet initialised, or stopped) or belongs to
+    /// another runtime. A panic in `f` stops the actor, as in a call, and gives `None`.
+    ///
+    /// ```
+    /// let mut rt = spindle_actor::Runtime::new();
+    /// let a = rt.spawn(|_| 7u8);
+    /// assert_eq!(rt.query(&a, |n, _| *n), None); // init not run yet
+    /// rt.run(std::time::Instant::now());
+    /// assert_eq!(rt.query(&a, |n, _| *n), Some(7));
+    /// ```
+    pub fn query<A: 'static, R>(
+        &mut self,
+        actor: &Actor<A>,
+        f: impl FnOnce(&mut A, &mut Cx<'_, A>) -> R,
+    ) -> Option<R> {
+        actor.query(&mut self.core, f)
+    }
+}
+
+impl Default for Runtime {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Deref for Runtime {
+    type Target = Core;
+    fn deref(&self) -> &Core {
+        &self.core
+    }
+}
+
+impl DerefMut for Runtime {
+    fn deref_mut(&mut self) -> &mut Core {
+        &mut self.core
+    }
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime")
+            .field("now", &self.core.now())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Runtime {
+    /// Closes the inbox (later remote calls come back to their senders as [`ShutDown`]
+    /// errors), then drops, unrun, every letter, queued call, timer and idle call. Dropping a
+    /// call drops its `Ret`s, which would deliver `None`: those deliveries are dropped too.
+    ///
+    /// [`ShutDown`]: crate::ShutDown
+    fn drop(&mut self) {
+        let shared = std::rc::Rc::clone(&self.core.shared);
+        shared.inbox.letters.close();
+        // Drops may queue more (a dropped `Ret` queues its `None`): repeat until all is quiet.
+        loop {
+            let mut dropped = false;
+            while let Some(letter) = shared.inbox.letters.pop() {
+                dropped = true;
+                if let Letter::Call(call) = letter {
+                    drop(call);
+                }
+            }
+            shared.swap_queue(&mut self.spare);
+            if !self.spare.is_empty() {
+                dropped = true;
+                self.spare.clear();
+            }
+            while let Some(call) = self.core.timers.pop_due(u64::MAX) {
+                dropped = true;
+                drop(call);
+            }
+            if let Some(call) = self.core.idle.pop_front() {
+                dropped = true;
+                drop(call);
+            }
+            if !dropped {
+                break;
+            }
+        }
+        shared.close();
+        let entries = shared.with_registry(|r| r.take_all());
+        drop(entries);
+        // What the registry held may have queued more; the queue is closed, so nothing new
+        // lands, but drop what did before the close.
+        shared.swap_queue(&mut self.spare);
+        self.spare.clear();
+    }
+}

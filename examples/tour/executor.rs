@@ -1,0 +1,112 @@
+//! The executor part of the tour: fork-join, a batch into the caller's memory, tasks with
+//! results, and a panic that comes back as a value.
+
+use std::hint::black_box;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use spindle::executor::ThreadPool;
+
+fn fib_seq(n: u64) -> u64 {
+    if n < 2 {
+        n
+    } else {
+        fib_seq(n - 1) + fib_seq(n - 2)
+    }
+}
+
+fn fib_join(pool: &ThreadPool, n: u64) -> u64 {
+    if n < 20 {
+        return fib_seq(n);
+    }
+    let (a, b) = pool.join(|| fib_join(pool, n - 1), || fib_join(pool, n - 2));
+    a + b
+}
+
+/// The executor at work: fork-join, a batch into the caller's memory, tasks with results, and a
+/// panic that comes back as a value. Each timed against the plain sequential (or
+/// thread-per-task) way, in this run.
+pub(crate) fn tour() {
+    println!("\n== spindle::executor ==");
+    let pool = ThreadPool::builder().build().expect("at least one thread");
+    println!("ThreadPool with {} workers", pool.num_threads());
+
+    fib_seq(black_box(32)); // warm-up, untimed
+    let t = Instant::now();
+    let seq = fib_seq(black_box(32));
+    let seq_time = t.elapsed();
+    let t = Instant::now();
+    let par = pool.install(|| fib_join(&pool, black_box(32)));
+    let par_time = t.elapsed();
+    assert_eq!(seq, par);
+
+    let input: Vec<u64> = (0..4_000_000).collect();
+    let mut output = vec![0u64; input.len()];
+    // Compute-bound per element (a plain x*x+1 is memory-bound: two cores share one bus).
+    let work = |x: &u64| (0..16u64).fold(*x, |a, k| a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ k);
+    let sequential = |output: &mut [u64]| {
+        for (o, x) in output.iter_mut().zip(&input) {
+            *o = work(x);
+        }
+    };
+    sequential(&mut output); // first touch of the pages, untimed
+    let t = Instant::now();
+    sequential(black_box(&mut output));
+    let map_seq = t.elapsed();
+    let t = Instant::now();
+    pool.map_into(&input, black_box(&mut output), work)
+        .expect("same lengths");
+    let map_par = t.elapsed();
+    assert_eq!(output[1000], work(&1000));
+
+    let t = Instant::now();
+    let handles: Vec<_> = (0..1000u64)
+        .map(|i| pool.spawn(move || i * 2).expect("pool running"))
+        .collect();
+    let sum: u64 = handles
+        .into_iter()
+        .map(|h| h.join().expect("no panic"))
+        .sum();
+    let spawn_time = t.elapsed();
+    assert_eq!(sum, 999_000);
+    let t = Instant::now();
+    let threads: Vec<_> = (0..1000u64).map(|i| thread::spawn(move || i * 2)).collect();
+    let sum: u64 = threads
+        .into_iter()
+        .map(|h| h.join().expect("no panic"))
+        .sum();
+    let thread_time = t.elapsed();
+    assert_eq!(sum, 999_000);
+
+    // The default hook would print the expected panic as if something were wrong.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let panic = pool
+        .spawn(|| -> u8 { panic!("a task failed (expected: the tour shows it comes back)") })
+        .expect("pool running")
+        .join()
+        .expect_err("the panic comes back as an error");
+    std::panic::set_hook(hook);
+    println!("a panicking task came back as: {panic}");
+
+    println!(
+        "\n{:<44} {:>12} {:>12} {:>8}",
+        "workload (this run)", "spindle", "baseline", "speedup"
+    );
+    let row = |name: &str, ours: Duration, base: Duration| {
+        println!(
+            "{name:<44} {:>12.2?} {:>12.2?} {:>7.2}x",
+            ours,
+            base,
+            base.as_secs_f64() / ours.as_secs_f64()
+        );
+    };
+    row("fib(32) via join vs sequential", par_time, seq_time);
+    row("map_into 4M hashes vs sequential loop", map_par, map_seq);
+    row(
+        "1000 spawned tasks vs 1000 std threads",
+        spawn_time,
+        thread_time,
+    );
+    println!("stats: {:?}", pool.stats().total());
+}
