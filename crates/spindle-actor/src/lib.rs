@@ -66,6 +66,38 @@
 //! What it costs: a `Fwd` or `Ret` allocates once when made (a `Ret` per request, as in
 //! Stakker); a `Remote` call allocates its box. Local calls, timers and idle calls do not.
 
+//!
+//! # What does not compile
+//!
+//! Actors and runtimes stay on their thread; only [`Remote`] and [`Waker`] cross:
+//!
+//! ```compile_fail
+//! fn send<T: Send>(_: T) {}
+//! let mut rt = spindle_actor::Runtime::new();
+//! let actor = rt.spawn(|_| ());
+//! send(actor.actor().clone()); // Actor is not Send
+//! ```
+//!
+//! ```compile_fail
+//! fn send<T: Send>(_: T) {}
+//! send(spindle_actor::Runtime::new()); // nor is a Runtime
+//! ```
+//!
+//! ```compile_fail
+//! let mut rt = spindle_actor::Runtime::new();
+//! let actor = rt.spawn(|_| 0u32);
+//! let local = std::rc::Rc::new(1u32);
+//! actor.remote().call(move |n, _| *n += *local); // a remote call's closure must be Send
+//! ```
+//!
+//! ```compile_fail
+//! let mut rt = spindle_actor::Runtime::new();
+//! let share = spindle_actor::Share::new(&rt, 0u32);
+//! let a = share.rw(&mut rt);
+//! let b = share.rw(&mut rt); // two writable borrows of a Share: a compile error, not a panic
+//! *a += *b;
+//! ```
+
 #![deny(missing_docs)]
 #![warn(unsafe_op_in_unsafe_fn)]
 

@@ -65,7 +65,7 @@ fn run_until_sleeps_until_the_next_timer() {
         let mut rt = Runtime::new();
         let fired = std::rc::Rc::new(std::cell::Cell::new(None));
         let f = fired.clone();
-        let start = Instant::now();
+        let start = rt.now(); // timers count from the runtime's clock: its last run, or its start
         rt.after(Duration::from_millis(30), move |core| {
             f.set(Some(core.now()))
         });
