@@ -325,6 +325,13 @@ impl Shared {
         unsafe { std::ptr::swap(self.queue.get(), other) }
     }
 
+    /// Moves the queued calls into `spare` (empty), exchanging buffers; false if none.
+    #[inline]
+    pub(crate) fn take_queue(&self, spare: &mut FlatQueue<Core>) -> bool {
+        // SAFETY: S1: moves owned values, calls no user code.
+        unsafe { (*self.queue.get()).move_into(spare) }
+    }
+
     pub(crate) fn queue_is_empty(&self) -> bool {
         // SAFETY: S1: a read of the length.
         unsafe { (*self.queue.get()).is_empty() }

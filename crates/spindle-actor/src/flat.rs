@@ -145,6 +145,22 @@ impl<C> FlatQueue<C> {
         self.cap = new_cap;
     }
 
+    /// Moves this queue's entries into `empty` by exchanging buffers, field by field so that
+    /// `len` travels as a scalar; false, moving nothing, if there are none.
+    #[inline]
+    pub(crate) fn move_into(&mut self, empty: &mut Self) -> bool {
+        debug_assert!(empty.is_empty());
+        let len = self.len;
+        if len == 0 {
+            return false;
+        }
+        mem::swap(&mut self.buf, &mut empty.buf);
+        mem::swap(&mut self.cap, &mut empty.cap);
+        self.len = 0;
+        empty.len = len;
+        true
+    }
+
     /// Drops every queued closure unrun, in order (capacity kept).
     pub(crate) fn clear(&mut self) {
         let len = mem::replace(&mut self.len, 0);
