@@ -7,6 +7,7 @@
 //! | [`queue`] | `spindle-queue` | `queue` (default) | lock-free MPMC FIFO queues, unbounded and bounded, blocking or not |
 //! | [`executor`] | `spindle-executor` | `executor` (default) | a work-stealing thread pool |
 //! | [`actor`] | `spindle-actor` | `actor` (default) | a single-threaded actor runtime on a flat call queue |
+//! | [`pool`] | `spindle-pool` | `pool` (default) | a typed pool of stateful items pinned to threads and addressed by id |
 //!
 //! # Examples
 //!
@@ -29,3 +30,7 @@ pub use spindle_executor as executor;
 #[cfg(feature = "actor")]
 #[doc(inline)]
 pub use spindle_actor as actor;
+
+#[cfg(feature = "pool")]
+#[doc(inline)]
+pub use spindle_pool as pool;

@@ -4,6 +4,7 @@
 
 mod actor;
 mod executor;
+mod pool;
 mod queue;
 
 fn main() {
@@ -14,4 +15,5 @@ fn main() {
     queue::tour();
     executor::tour();
     actor::tour();
+    pool::tour();
 }

@@ -1,0 +1,2 @@
+//! The actor benches (being written).
+fn main() {}

@@ -1,0 +1,168 @@
+//! A pool item written by hand (no macro), shared by the runtime tests.
+#![allow(dead_code, unreachable_pub)]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use spindle_pool::{
+    IdTargeted, IntoReply, Message, NewPoolItemError, PoolItem, Reply, RequestWithResponse,
+    ThreadShutdownResponse,
+};
+
+/// Runs `f` on a thread and fails the test if it takes longer than `limit`.
+pub fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    let worker = std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(v) => {
+            worker.join().unwrap();
+            v
+        }
+        Err(_) if worker.is_finished() => std::panic::resume_unwind(worker.join().unwrap_err()),
+        Err(_) => panic!("did not finish within {limit:?}"),
+    }
+}
+
+/// An item with non-Send state, a constructor that can fail or panic, and a shutdown hook.
+#[derive(Debug)]
+pub struct Cell {
+    pub id: u64,
+    pub values: Rc<RefCell<Vec<i64>>>,
+}
+
+impl IdTargeted for Cell {
+    fn id(&self) -> u64 {
+        self.id
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellInit(pub u64);
+impl IdTargeted for CellInit {
+    fn id(&self) -> u64 {
+        self.0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CellApi {
+    Push(u64, i64),
+    Sum(u64),
+    Panic(u64),
+    Thread(u64),
+}
+impl IdTargeted for CellApi {
+    fn id(&self) -> u64 {
+        match self {
+            CellApi::Push(id, _) | CellApi::Sum(id) | CellApi::Panic(id) | CellApi::Thread(id) => {
+                *id
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CellResponse {
+    Len(usize),
+    Sum(i64),
+    Thread(String),
+}
+
+impl PoolItem for Cell {
+    type Init = CellInit;
+    type Api = CellApi;
+    type ApiResponse = CellResponse;
+
+    fn new_pool_item(init: CellInit) -> Result<Self, NewPoolItemError> {
+        match init.0 {
+            666 => panic!("constructor panicked"),
+            999 => Err("refused".into()),
+            id => Ok(Cell {
+                id,
+                values: Rc::default(),
+            }),
+        }
+    }
+
+    fn process_message(&mut self, request: CellApi) -> CellResponse {
+        match request {
+            CellApi::Push(_, v) => {
+                self.values.borrow_mut().push(v);
+                CellResponse::Len(self.values.borrow().len())
+            }
+            CellApi::Sum(_) => CellResponse::Sum(self.values.borrow().iter().sum()),
+            CellApi::Panic(_) => panic!("item {} panicked", self.id),
+            CellApi::Thread(_) => {
+                CellResponse::Thread(std::thread::current().name().unwrap_or("").to_owned())
+            }
+        }
+    }
+
+    fn shutdown_pool(&mut self) -> Vec<ThreadShutdownResponse> {
+        assert!(self.id != 13, "unlucky shutdown hook");
+        vec![ThreadShutdownResponse::new(1000 + self.id, vec![])]
+    }
+
+    fn name() -> &'static str {
+        "Cell"
+    }
+}
+
+/// A request type per API variant, as the macro would generate.
+macro_rules! request {
+    ($req:ident($($field:ident: $t:ty),*) => $variant:ident, $resp:ident: $rv:ident($rt:ty)) => {
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct $req(pub u64 $(, pub $t)*);
+        impl IdTargeted for $req {
+            fn id(&self) -> u64 {
+                self.0
+            }
+        }
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct $resp {
+            pub id: u64,
+            pub result: $rt,
+        }
+        impl IntoReply<Cell> for $resp {
+            fn into_reply(self) -> Reply<Cell> {
+                Reply::Call(CellResponse::$rv(self.result))
+            }
+        }
+        impl RequestWithResponse<Cell> for $req {
+            type Response = $resp;
+            #[allow(unused_variables)]
+            fn into_message(self) -> Message<Cell> {
+                let $req(id $(, $field)*) = self;
+                Message::Call(CellApi::$variant(id $(, $field)*))
+            }
+            fn from_reply(reply: Reply<Cell>) -> $resp {
+                match reply {
+                    Reply::Call(CellResponse::$rv(result)) => $resp { id: 0, result },
+                    _ => panic!("wrong reply"),
+                }
+            }
+        }
+    };
+}
+
+request!(PushRequest(value: i64) => Push, PushResponse: Len(usize));
+request!(SumRequest() => Sum, SumResponse: Sum(i64));
+request!(PanicRequest() => Panic, PanicResponse: Len(usize));
+request!(ThreadRequest() => Thread, ThreadResponse: Thread(String));
+
+impl RequestWithResponse<Cell> for CellInit {
+    type Response = spindle_pool::AddResponse;
+    fn into_message(self) -> Message<Cell> {
+        Message::Add(self)
+    }
+    fn from_reply(reply: Reply<Cell>) -> spindle_pool::AddResponse {
+        match reply {
+            Reply::Added(a) => a,
+            _ => panic!("wrong reply"),
+        }
+    }
+}

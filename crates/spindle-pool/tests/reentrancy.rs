@@ -1,0 +1,80 @@
+//! Items calling their own pool: refused with a typed error instead of deadlocking, and a
+//! shutdown from inside the pool closes it without waiting for itself.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use spindle_pool::{IdTargeted, PoolError, ThreadPool, pool_item};
+
+static POOL: OnceLock<ThreadPool<Node>> = OnceLock::new();
+
+/// A node that can reach its own pool.
+#[derive(Debug)]
+pub struct Node {
+    id: u64,
+}
+
+impl IdTargeted for Node {
+    fn id(&self) -> u64 {
+        self.id
+    }
+}
+
+#[pool_item]
+impl Node {
+    /// A node.
+    pub fn new(id: u64) -> Self {
+        Node { id }
+    }
+
+    /// Asks the next node for its name, through the pool (refused: it would wait for itself).
+    #[messaging(AskNeighbourRequest, AskNeighbourResponse)]
+    pub fn ask_neighbour(&self) -> Result<u64, PoolError> {
+        let pool = POOL.get().expect("pool set");
+        pool.send_and_receive_once(NameRequest(self.id + 1))
+            .map(|r| r.result)
+    }
+
+    /// The node's id.
+    #[messaging(NameRequest, NameResponse)]
+    pub fn name(&self) -> u64 {
+        self.id
+    }
+
+    /// Shuts the pool down from inside it.
+    #[messaging(ShutDownFromInsideRequest, ShutDownFromInsideResponse)]
+    pub fn shut_down_from_inside(&self) -> usize {
+        POOL.get().expect("pool set").shutdown().len()
+    }
+}
+
+#[test]
+fn an_item_calling_its_own_pool_gets_an_error_and_shutdown_from_inside_returns() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let pool = POOL.get_or_init(|| ThreadPool::new(2));
+        pool.send_and_receive((0..2).map(NodeInit))
+            .unwrap()
+            .for_each(drop);
+        let asked = pool
+            .send_and_receive_once(AskNeighbourRequest(0))
+            .unwrap()
+            .result;
+        assert_eq!(asked, Err(PoolError::FromPoolThread));
+        let reports = pool
+            .send_and_receive_once(ShutDownFromInsideRequest(1))
+            .unwrap()
+            .result;
+        assert_eq!(
+            reports, 0,
+            "no reports: it does not wait for its own thread"
+        );
+        assert_eq!(
+            pool.send_and_receive_once(NameRequest(0)).unwrap_err(),
+            PoolError::ShutDown
+        );
+        tx.send(()).unwrap();
+    });
+    rx.recv_timeout(Duration::from_secs(20))
+        .expect("no deadlock");
+}
