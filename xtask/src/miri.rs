@@ -11,8 +11,9 @@ use crate::run::{status, workspace_root};
 /// Crates whose code holds `unsafe` blocks, with the Miri flags each runs under.
 ///
 /// spindle-queue uses nothing but std: strict provenance and the default Stacked Borrows.
-/// spindle-actor depends on spindle-queue only (its flat call queue and timer slots are its
-/// own unsafe code): strict provenance too.
+/// spindle-actor and spindle-pool depend on spindle-queue only; their own unsafe code (the
+/// actor's flat call queue and timer slots, the pool's batches on the caller's stack) runs
+/// under strict provenance too.
 /// spindle-executor sits on crossbeam-deque, whose crossbeam-epoch casts integers to pointers,
 /// breaks a Stacked Borrows rule inside its collector, and leaves its global garbage
 /// uncollected at exit; crossbeam runs its own Miri CI with Tree Borrows and ignored leaks, so
@@ -20,6 +21,7 @@ use crate::run::{status, workspace_root};
 const UNSAFE_CRATES: &[(&str, &str)] = &[
     ("spindle-queue", "-Zmiri-strict-provenance"),
     ("spindle-actor", "-Zmiri-strict-provenance"),
+    ("spindle-pool", "-Zmiri-strict-provenance"),
     (
         "spindle-executor",
         "-Zmiri-tree-borrows -Zmiri-ignore-leaks",

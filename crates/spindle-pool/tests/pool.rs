@@ -7,7 +7,12 @@ use std::time::Duration;
 use common::*;
 use spindle_pool::{BuildError, PoolError, RemovePoolItemRequest, ThreadPool};
 
-const LIMIT: Duration = Duration::from_secs(20);
+const LIMIT: Duration = Duration::from_secs(if cfg!(miri) { 600 } else { 20 });
+
+/// Test sizes, scaled down under Miri.
+fn scaled(n: usize) -> usize {
+    if cfg!(miri) { n / 100 + 2 } else { n }
+}
 
 #[test]
 fn responses_come_back_in_request_order_across_threads() {
@@ -104,6 +109,26 @@ fn unknown_and_duplicate_ids_are_errors_and_the_thread_keeps_serving() {
                 .unwrap_err(),
             PoolError::UnknownId(6)
         );
+    });
+}
+
+#[test]
+fn a_duplicate_add_does_not_run_the_constructor() {
+    within(LIMIT, || {
+        let pool = ThreadPool::<Cell>::new(2);
+        let id = 5555; // used by no other test in this binary
+        pool.send_and_receive_once(CellInit(id)).unwrap();
+        let outcomes = pool
+            .send_and_receive_each([CellInit(id), CellInit(id)])
+            .unwrap();
+        assert_eq!(
+            outcomes,
+            [
+                Err(PoolError::DuplicateId(id)),
+                Err(PoolError::DuplicateId(id))
+            ]
+        );
+        assert_eq!(constructed(id), 1, "the duplicates' constructor never ran");
     });
 }
 
@@ -228,7 +253,7 @@ fn shutdown_runs_every_items_hook_on_its_thread_and_reports_it() {
 #[test]
 fn requests_racing_shutdown_are_answered_or_refused_never_lost() {
     within(LIMIT, || {
-        for _ in 0..20 {
+        for _ in 0..scaled(20) {
             let pool = std::sync::Arc::new(ThreadPool::<Cell>::new(2));
             pool.send_and_receive((0..4).map(CellInit))
                 .unwrap()
@@ -238,7 +263,7 @@ fn requests_racing_shutdown_are_answered_or_refused_never_lost() {
                     let pool = pool.clone();
                     std::thread::spawn(move || {
                         let (mut ok, mut refused) = (0, 0);
-                        for i in 0..2000u64 {
+                        for i in 0..scaled(2000) as u64 {
                             match pool.send_and_receive_once(PushRequest((i + t) % 4, 1)) {
                                 Ok(_) => ok += 1,
                                 Err(PoolError::ShutDown) => refused += 1,
@@ -253,7 +278,7 @@ fn requests_racing_shutdown_are_answered_or_refused_never_lost() {
             pool.shutdown();
             for s in senders {
                 let (ok, refused) = s.join().unwrap();
-                assert_eq!(ok + refused, 2000);
+                assert_eq!(ok + refused, scaled(2000));
             }
         }
     });
@@ -270,7 +295,7 @@ fn many_callers_at_once_each_get_their_own_answers() {
             .map(|id| {
                 let pool = pool.clone();
                 std::thread::spawn(move || {
-                    for n in 1..=500 {
+                    for n in 1..=scaled(500) {
                         // Each caller owns one item, so its counts are its own.
                         assert_eq!(
                             pool.send_and_receive_once(PushRequest(id, 1))
@@ -284,7 +309,10 @@ fn many_callers_at_once_each_get_their_own_answers() {
                         .unwrap()
                         .map(|r| r.result)
                         .collect();
-                    assert_eq!(batch, (501..=510).collect::<Vec<_>>());
+                    assert_eq!(
+                        batch,
+                        (scaled(500) + 1..=scaled(500) + 10).collect::<Vec<_>>()
+                    );
                 })
             })
             .collect();

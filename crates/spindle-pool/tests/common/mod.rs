@@ -27,6 +27,15 @@ pub fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send +
     }
 }
 
+/// Constructor calls per id, across the test binary (tests use ids of their own).
+pub static CONSTRUCTED: std::sync::Mutex<std::collections::BTreeMap<u64, usize>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
+
+/// How many times an item with this id was constructed.
+pub fn constructed(id: u64) -> usize {
+    CONSTRUCTED.lock().unwrap().get(&id).copied().unwrap_or(0)
+}
+
 /// An item with non-Send state, a constructor that can fail or panic, and a shutdown hook.
 #[derive(Debug)]
 pub struct Cell {
@@ -78,6 +87,7 @@ impl PoolItem for Cell {
     type ApiResponse = CellResponse;
 
     fn new_pool_item(init: CellInit) -> Result<Self, NewPoolItemError> {
+        *CONSTRUCTED.lock().unwrap().entry(init.0).or_default() += 1;
         match init.0 {
             666 => panic!("constructor panicked"),
             999 => Err("refused".into()),
@@ -104,6 +114,11 @@ impl PoolItem for Cell {
 
     fn shutdown_pool(&mut self) -> Vec<ThreadShutdownResponse> {
         assert!(self.id != 13, "unlucky shutdown hook");
+        let thread = std::thread::current();
+        assert!(
+            thread.name().unwrap_or("").starts_with("Cell-"),
+            "the hook runs on the item's thread"
+        );
         vec![ThreadShutdownResponse::new(1000 + self.id, vec![])]
     }
 
