@@ -1,2 +1,474 @@
-//! The actor benches (being written).
-fn main() {}
+//! spindle-pool against messaging_thread_pool 5.0 and a hand-rolled crossbeam pool, in one run,
+//! all with 2 threads (the machine's cores) holding the same 1000 counter items (ids 0..1000,
+//! created once before any timing, thread `id % 2`).
+//!
+//! Workloads:
+//! - `batch`: one `send_and_receive` of 200 000 trivial requests (`IncRequest(id, 1)`, adding 1
+//!   to the item's `u64` count and returning it; ids round-robin over the 1000 items), every
+//!   response consumed: ns per message (criterion's throughput counts messages). spindle-pool
+//!   answers in request order, messaging_thread_pool in completion order; the baseline puts its
+//!   replies back in request order. Baseline: 2 threads each owning a `HashMap<u64, Item>`, one
+//!   unbounded crossbeam channel per thread carrying one `(slot, request)` message per request,
+//!   one reply channel back to the caller (`pool/baseline.rs`);
+//! - `round_trip`: one `send_and_receive_once(IncRequest(7, 1))`: µs per round trip, the
+//!   caller and the item's thread waking each other once each;
+//! - `rounds` (printed, not a criterion group): `batch` and `round_trip` again, every contender
+//!   once per round in rotating order, 15 rounds, each contender keeping its pool across
+//!   rounds: median ns per message (µs per round trip) and the median per-round ratio to
+//!   spindle-pool (the first contender). The printed ratio is contender/Spindle: above 1 means
+//!   Spindle is faster. On this noisy 2-core machine a contender's criterion samples all fall
+//!   in one stretch of time; the per-round ratio cancels most of the swing;
+//! - `break_even` (printed): when does a 2-thread pool beat one thread? Each request now burns
+//!   W of CPU in the item's method (`SpinRequest(id, iters)`: a dependent multiply-add chain
+//!   through `black_box`, `iters` calibrated at start-up to W; W = 0 is the trivial
+//!   `IncRequest`), for W = 0, 100 ns, 300 ns, 1, 3, 10, 30 and 100 µs. A batch of n requests
+//!   over the 1000 items (n = 200 000, fewer for large W so one batch stays near 100 ms of
+//!   work) is sent with one `send_and_receive`, repeated until ~100 ms have passed; the same
+//!   requests done by the bench thread alone, calling each item's method directly on a
+//!   `Vec` of items (no pool, no messages), are the 1-thread figure. Wall ns per request,
+//!   median of 5 interleaved runs, and the speedup over 1 thread (above 1: the pool wins);
+//!   then, per pool, the smallest W measured where it wins and where the crossing lies,
+//!   interpolating linearly in (pool − 1 thread) ns per request between the grid points.
+//!
+//! The rounds and the break-even table are skipped under `--list`, `--test` and
+//! `--profile-time`. Criterion's plots are off; its estimates are still saved under
+//! `target/criterion`.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+
+#[path = "pool/baseline.rs"]
+mod baseline;
+#[path = "pool/mtp_item.rs"]
+mod mtp;
+#[path = "support/rounds.rs"]
+mod rounds;
+#[path = "pool/spindle_item.rs"]
+mod sp;
+
+/// Threads in every pool.
+const THREADS: usize = 2;
+/// Items in every pool: ids `0..ITEMS`.
+const ITEMS: u64 = 1000;
+/// Requests per `batch` iteration.
+const BATCH: u64 = 200_000;
+/// The item the round trips address.
+const ROUND_TRIP_ID: u64 = 7;
+/// Round trips per contender per interleaved round.
+const ROUND_TRIPS: u64 = 2000;
+/// Interleaved rounds.
+const ROUNDS: usize = 15;
+/// Busy work per request in the break-even table, in ns.
+const WORK_NS: [u64; 8] = [0, 100, 300, 1_000, 3_000, 10_000, 30_000, 100_000];
+/// Wall time each break-even figure runs for, at least (whole batches).
+const BREAK_EVEN_BUDGET: Duration = Duration::from_millis(100);
+/// Interleaved runs per break-even figure (the median is printed).
+const BREAK_EVEN_RUNS: usize = 5;
+
+/// `iters` steps of a dependent multiply-add chain, each through `black_box`: CPU work that
+/// cannot be folded away or vectorised. Calibrated by [`iters_per_ns`].
+#[inline(never)]
+fn burn(iters: u64) -> u64 {
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    for _ in 0..iters {
+        x = black_box(x)
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+    }
+    x
+}
+
+/// How many `burn` iterations run per ns on this thread: the best of several timed runs.
+fn iters_per_ns() -> f64 {
+    const ITERS: u64 = 4_000_000;
+    let best = (0..7)
+        .map(|_| {
+            let start = Instant::now();
+            black_box(burn(black_box(ITERS)));
+            start.elapsed()
+        })
+        .min()
+        .unwrap();
+    ITERS as f64 / best.as_nanos() as f64
+}
+
+/// Checks a stream of results has `n` entries and folds them, so none is optimised away.
+fn fold(results: impl Iterator<Item = u64>, n: u64) -> u64 {
+    let (count, sum) = results.fold((0u64, 0u64), |(c, s), r| (c + 1, s.wrapping_add(r)));
+    assert_eq!(count, n, "every request answered");
+    sum
+}
+
+// ---------------------------------------------------------------------------------------------
+// The contenders, behind one interface.
+
+/// A pool holding items `0..ITEMS` on `THREADS` threads.
+trait Pool {
+    /// One call of `n` requests, ids `i % ITEMS`, all responses consumed: `IncRequest(id, 1)`
+    /// when `iters` is 0, else `SpinRequest(id, iters)`.
+    fn batch(&mut self, n: u64, iters: u64) -> u64;
+
+    /// One `IncRequest(ROUND_TRIP_ID, 1)` round trip.
+    fn round_trip(&mut self) -> u64;
+}
+
+type SpindlePool = spindle::pool::ThreadPool<sp::Counter>;
+type MtpPool = messaging_thread_pool::ThreadPool<mtp::Counter>;
+
+/// spindle-pool with its items, checked: responses come back in request order.
+fn spindle_pool() -> SpindlePool {
+    let pool = SpindlePool::new(THREADS);
+    let added = pool
+        .send_and_receive((0..ITEMS).map(sp::CounterInit))
+        .unwrap();
+    assert!(added.map(|a| a.id()).eq(0..ITEMS));
+    let counts: Vec<u64> = pool
+        .send_and_receive((0..4).map(|i| sp::IncRequest(i % 2, 1)))
+        .unwrap()
+        .map(|r| r.result)
+        .collect();
+    assert_eq!(counts, [1, 1, 2, 2]);
+    pool
+}
+
+impl Pool for SpindlePool {
+    fn batch(&mut self, n: u64, iters: u64) -> u64 {
+        if iters == 0 {
+            let requests = (0..n).map(|i| sp::IncRequest(i % ITEMS, 1));
+            fold(
+                self.send_and_receive(requests).unwrap().map(|r| r.result),
+                n,
+            )
+        } else {
+            let requests = (0..n).map(|i| sp::SpinRequest(i % ITEMS, iters));
+            fold(
+                self.send_and_receive(requests).unwrap().map(|r| r.result),
+                n,
+            )
+        }
+    }
+
+    fn round_trip(&mut self) -> u64 {
+        self.send_and_receive_once(sp::IncRequest(ROUND_TRIP_ID, 1))
+            .unwrap()
+            .result
+    }
+}
+
+/// messaging_thread_pool with its items.
+fn mtp_pool() -> MtpPool {
+    let pool = MtpPool::new(THREADS as u64);
+    let added = pool
+        .send_and_receive((0..ITEMS).map(mtp::CounterInit))
+        .unwrap();
+    assert_eq!(added.filter(|a| a.result().is_ok()).count() as u64, ITEMS);
+    pool
+}
+
+impl Pool for MtpPool {
+    fn batch(&mut self, n: u64, iters: u64) -> u64 {
+        if iters == 0 {
+            let requests = (0..n).map(|i| mtp::IncRequest(i % ITEMS, 1));
+            fold(
+                self.send_and_receive(requests).unwrap().map(|r| r.result),
+                n,
+            )
+        } else {
+            let requests = (0..n).map(|i| mtp::SpinRequest(i % ITEMS, iters));
+            fold(
+                self.send_and_receive(requests).unwrap().map(|r| r.result),
+                n,
+            )
+        }
+    }
+
+    fn round_trip(&mut self) -> u64 {
+        self.send_and_receive_once(mtp::IncRequest(ROUND_TRIP_ID, 1))
+            .unwrap()
+            .result
+    }
+}
+
+/// The crossbeam baseline with its items.
+fn baseline_pool() -> baseline::Pool {
+    baseline::Pool::new(THREADS, ITEMS)
+}
+
+impl Pool for baseline::Pool {
+    fn batch(&mut self, n: u64, iters: u64) -> u64 {
+        use baseline::Request::{Inc, Spin};
+        let results = if iters == 0 {
+            self.send_and_receive((0..n).map(|i| Inc(i % ITEMS, 1)))
+        } else {
+            self.send_and_receive((0..n).map(|i| Spin(i % ITEMS, iters)))
+        };
+        fold(results.into_iter(), n)
+    }
+
+    fn round_trip(&mut self) -> u64 {
+        self.send_and_receive_once(baseline::Request::Inc(ROUND_TRIP_ID, 1))
+    }
+}
+
+/// Makes a contender's pool, items and all.
+type Factory = fn() -> Box<dyn Pool>;
+
+/// The pools, Spindle first, with their labels.
+fn pools() -> [(&'static str, Factory); 3] {
+    [
+        ("spindle-pool", || Box::new(spindle_pool())),
+        ("messaging_thread_pool", || Box::new(mtp_pool())),
+        ("crossbeam baseline", || Box::new(baseline_pool())),
+    ]
+}
+
+/// The 1-thread reference: the same items in a `Vec`, their methods called directly.
+struct Sequential(Vec<sp::Counter>);
+
+impl Sequential {
+    fn new() -> Self {
+        Self((0..ITEMS).map(sp::Counter::new).collect())
+    }
+
+    fn batch(&mut self, n: u64, iters: u64) -> u64 {
+        let items = &mut self.0;
+        let len = items.len() as u64;
+        if iters == 0 {
+            fold((0..n).map(|i| items[(i % len) as usize].inc(1)), n)
+        } else {
+            fold((0..n).map(|i| items[(i % len) as usize].spin(iters)), n)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Criterion groups.
+
+fn config() -> Criterion {
+    // Short times so the whole file runs in about a minute and a half; the interleaved rounds
+    // are what to read for ratios on this noisy 2-core machine. No plots (rendering them took
+    // longer than the measuring).
+    Criterion::default()
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_millis(1500))
+        .sample_size(10)
+        .without_plots()
+}
+
+fn batch(c: &mut Criterion) {
+    let mut group = c.benchmark_group("batch");
+    group.throughput(Throughput::Elements(BATCH));
+    // One messaging_thread_pool batch takes a good part of a second: equal-sized samples.
+    group.sampling_mode(SamplingMode::Flat);
+    group.measurement_time(Duration::from_secs(2));
+    for (label, make) in pools() {
+        // Made just before its run and dropped right after: one pool's threads at a time.
+        let mut pool = make();
+        group.bench_function(label, |b| b.iter(|| pool.batch(BATCH, 0)));
+    }
+    group.finish();
+}
+
+fn round_trip(c: &mut Criterion) {
+    let mut group = c.benchmark_group("round_trip");
+    group.throughput(Throughput::Elements(1));
+    group.sample_size(20);
+    for (label, make) in pools() {
+        let mut pool = make();
+        group.bench_function(label, |b| b.iter(|| pool.round_trip()));
+    }
+    group.finish();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Interleaved rounds.
+
+/// True when criterion only lists, tests or profiles: the printed sections are skipped then.
+fn quick_mode() -> bool {
+    std::env::args()
+        .any(|arg| arg == "--list" || arg == "--test" || arg.starts_with("--profile-time"))
+}
+
+/// `elapsed` over `units` units, in ns per unit divided by `scale` (1e3 for µs).
+fn per_unit(elapsed: Duration, units: u64, scale: f64) -> f64 {
+    elapsed.as_nanos() as f64 / units as f64 / scale
+}
+
+fn interleaved_rounds(_: &mut Criterion) {
+    if quick_mode() {
+        return;
+    }
+    // Every pool made once and kept across both sections (their idle threads sleep).
+    let mut made: Vec<(&str, Box<dyn Pool>)> = pools()
+        .into_iter()
+        .map(|(label, make)| (label, make()))
+        .collect();
+    for (_, pool) in &mut made {
+        black_box(pool.batch(BATCH, 0)); // warm-up
+    }
+    rounds::interleaved(
+        "batch: one send_and_receive of 200 000 trivial requests",
+        "ns/message",
+        made.iter_mut()
+            .map(|(label, pool)| -> rounds::Contender<'_> {
+                (
+                    label,
+                    Box::new(move || {
+                        let start = Instant::now();
+                        black_box(pool.batch(BATCH, 0));
+                        per_unit(start.elapsed(), BATCH, 1.0)
+                    }),
+                )
+            })
+            .collect(),
+        ROUNDS,
+    );
+    for (_, pool) in &mut made {
+        for _ in 0..ROUND_TRIPS / 10 {
+            black_box(pool.round_trip()); // warm-up
+        }
+    }
+    rounds::interleaved(
+        "round_trip: send_and_receive_once, 2000 per round",
+        "µs/round trip",
+        made.iter_mut()
+            .map(|(label, pool)| -> rounds::Contender<'_> {
+                (
+                    label,
+                    Box::new(move || {
+                        let start = Instant::now();
+                        for _ in 0..ROUND_TRIPS {
+                            black_box(pool.round_trip());
+                        }
+                        per_unit(start.elapsed(), ROUND_TRIPS, 1e3)
+                    }),
+                )
+            })
+            .collect(),
+        ROUNDS,
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Break-even.
+
+/// Requests per break-even batch for `work_ns` of work each: about 100 ms of work per batch,
+/// at most `BATCH`.
+fn break_even_batch(work_ns: u64) -> u64 {
+    (BREAK_EVEN_BUDGET.as_nanos() as u64 / work_ns.max(1)).clamp(1000, BATCH)
+}
+
+/// Runs whole batches of `n` requests for at least [`BREAK_EVEN_BUDGET`]: wall ns per request.
+fn timed(mut batch: impl FnMut() -> u64, n: u64) -> f64 {
+    let start = Instant::now();
+    let mut batches = 0;
+    while batches == 0 || start.elapsed() < BREAK_EVEN_BUDGET {
+        black_box(batch());
+        batches += 1;
+    }
+    per_unit(start.elapsed(), batches * n, 1.0)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Formats ns as ns or µs.
+fn duration(ns: f64) -> String {
+    let us = ns / 1e3;
+    if ns < 1_000.0 {
+        format!("{ns:.0} ns")
+    } else if us.fract() == 0.0 {
+        format!("{us:.0} µs")
+    } else {
+        format!("{us:.2} µs")
+    }
+}
+
+fn break_even(_: &mut Criterion) {
+    if quick_mode() {
+        return;
+    }
+    let per_ns = iters_per_ns();
+    let mut sequential = Sequential::new();
+    let mut made: Vec<(&str, Box<dyn Pool>)> = pools()
+        .into_iter()
+        .map(|(label, make)| (label, make()))
+        .collect();
+    println!(
+        "\nbreak_even: n requests over {ITEMS} items on {THREADS} threads, W of work each \
+         (burn: {:.2} iterations/ns)",
+        per_ns
+    );
+    println!(
+        "  wall ns per request, median of {BREAK_EVEN_RUNS} interleaved runs of >= {} ms \
+         | speedup = 1 thread / pool (above 1: the pool wins)",
+        BREAK_EVEN_BUDGET.as_millis()
+    );
+    print!("  {:>8} {:>7} {:>10}", "W", "n", "1 thread");
+    for (label, _) in &made {
+        print!(" | {label:>22} {:>7}", "speedup");
+    }
+    println!();
+    // Per W: the 1-thread figure and each pool's.
+    let mut table: Vec<(u64, f64, Vec<f64>)> = Vec::new();
+    for work_ns in WORK_NS {
+        let iters = (work_ns as f64 * per_ns).round() as u64;
+        let n = break_even_batch(work_ns);
+        // Warm every contender at this size once.
+        black_box(sequential.batch(n, iters));
+        for (_, pool) in &mut made {
+            black_box(pool.batch(n, iters));
+        }
+        let k = made.len() + 1;
+        let mut figures = vec![Vec::with_capacity(BREAK_EVEN_RUNS); k];
+        for run in 0..BREAK_EVEN_RUNS {
+            for i in (0..k).map(|j| (j + run) % k) {
+                let figure = if i == 0 {
+                    timed(|| sequential.batch(n, iters), n)
+                } else {
+                    let pool = &mut made[i - 1].1;
+                    timed(|| pool.batch(n, iters), n)
+                };
+                figures[i].push(figure);
+            }
+        }
+        let mut figures = figures.into_iter().map(median);
+        let one = figures.next().unwrap();
+        let pooled: Vec<f64> = figures.collect();
+        print!("  {:>8} {n:>7} {one:>10.1}", duration(work_ns as f64));
+        for &p in &pooled {
+            print!(" | {p:>22.1} {:>6.2}x", one / p);
+        }
+        println!();
+        table.push((work_ns, one, pooled));
+    }
+    println!("  smallest W where 2 threads beat 1 (crossing interpolated in pool − 1-thread ns):");
+    for (i, (label, _)) in made.iter().enumerate() {
+        let diff: Vec<(u64, f64)> = table.iter().map(|(w, one, p)| (*w, p[i] - one)).collect();
+        match diff.iter().position(|&(_, d)| d < 0.0) {
+            None => println!("    {label:<22} never, up to {}", duration(100_000.0)),
+            Some(0) => println!("    {label:<22} W = 0: wins even on trivial requests"),
+            Some(j) => {
+                let ((w0, d0), (w1, d1)) = (diff[j - 1], diff[j]);
+                let crossing = w0 as f64 + (w1 - w0) as f64 * d0 / (d0 - d1);
+                println!(
+                    "    {label:<22} W = {} (loses at {}; crossing ≈ {})",
+                    duration(w1 as f64),
+                    duration(w0 as f64),
+                    duration(crossing)
+                );
+            }
+        }
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = batch, round_trip, interleaved_rounds, break_even
+}
+criterion_main!(benches);

@@ -1,0 +1,39 @@
+//! The bench item for spindle-pool, through its `#[pool_item]` (which generates `CounterInit`,
+//! `IncRequest`/`IncResponse` and `SpinRequest`/`SpinResponse`). The bench reaches spindle-pool
+//! through the facade, hence `crate = "spindle::pool"`.
+
+use spindle::pool::{IdTargeted, pool_item};
+
+/// A counter; `spin` burns a calibrated amount of CPU first.
+#[derive(Debug)]
+pub(crate) struct Counter {
+    id: u64,
+    n: u64,
+}
+
+impl IdTargeted for Counter {
+    fn id(&self) -> u64 {
+        self.id
+    }
+}
+
+#[pool_item(crate = "spindle::pool")]
+impl Counter {
+    pub(crate) fn new(id: u64) -> Self {
+        Self { id, n: 0 }
+    }
+
+    /// Adds `k` and returns the new count.
+    #[messaging(IncRequest, IncResponse)]
+    pub(crate) fn inc(&mut self, k: u64) -> u64 {
+        self.n += k;
+        self.n
+    }
+
+    /// Runs `iters` iterations of busy work, folds the result in and returns the count.
+    #[messaging(SpinRequest, SpinResponse)]
+    pub(crate) fn spin(&mut self, iters: u64) -> u64 {
+        self.n = self.n.wrapping_add(crate::burn(iters));
+        self.n
+    }
+}
