@@ -1,23 +1,27 @@
-//! What a caller hands a pool thread: a batch of requests on the caller's stack, the space for
-//! the replies, and a latch the caller waits on.
+//! What a caller hands a pool thread: a batch of requests, the room for the replies, and a latch
+//! the caller waits on.
 //!
-//! A call puts one [`Batch`] per thread it addresses on its own stack (no channel, no
-//! allocation per request) and pushes a pointer to each onto that thread's inbox. The thread
-//! drains the requests, pushes the replies into room the caller reserved, and counts the latch
-//! down; the caller sleeps once per call, not once per request.
+//! A call gives each thread it addresses one [`Batch`] (no channel, no allocation per request)
+//! and pushes a pointer to it onto that thread's inbox. The thread answers the whole batch into
+//! the reply buffer and counts the latch down; the caller sleeps once per call, not once per
+//! request. The buffers are reused from call to call ([`Buffers`]), so a warm pool neither
+//! allocates nor faults in fresh pages for a batch. A single request travels inline
+//! ([`Batch::one`]), with no buffer at all.
 //!
 //! # Invariants
 //! - **J1** A `Batch` (and the `Latch` it points to) stays alive and unmoved from the moment its
 //!   pointer is pushed until the thread that took it counts the latch down: the caller waits
 //!   for the latch before it returns, unwinds or touches the batch again, and a pointer whose
 //!   push failed is counted down by the caller itself.
-//! - **J2** Between the push and the count-down only the pool thread touches the batch's vectors;
+//! - **J2** Between the push and the count-down only the pool thread touches the batch;
 //!   after the count-down, only the caller.
-//! - **J3** The latch's count-down is its last access to the batch and the latch: it clones the
-//!   event count first, so notifying never touches memory the caller may have freed.
+//! - **J3** The count-down is the thread's last access to the batch and the latch: it clones
+//!   the event count first, so notifying never touches memory the caller may have freed.
 
+use std::collections::VecDeque;
 use std::marker::PhantomData;
 use std::ptr::NonNull;
+use std::time::{Duration, Instant};
 
 use spindle_queue::EventCount;
 
@@ -25,22 +29,42 @@ use crate::error::PoolError;
 use crate::item::{Message, PoolItem, Reply};
 use crate::primitive::{Arc, AtomicUsize, Ordering, pool_local};
 
-/// The replies of one batch, in the order of its requests.
-pub(crate) type Replies<P> = Vec<Result<Reply<P>, PoolError>>;
+/// One request's outcome as a thread records it. The error is boxed: errors are rare, and a
+/// 40-byte `PoolError` inline would double the size of every reply slot.
+pub(crate) type Outcome<P> = Result<Reply<P>, Box<PoolError>>;
+
+/// How long a waiting caller or an idle pool thread spins before it yields and parks. A round
+/// trip whose other side is still running comes back well inside this; parking and being
+/// woken costs a futex call on each side and a sleeping core's wake-up, several microseconds.
+pub(crate) const SPIN: Duration = Duration::from_micros(20);
 
 /// Requests for one thread, and room for its replies.
 pub(crate) struct Batch<P: PoolItem> {
+    /// A single request, sent inline (a round trip); `requests` is then empty.
+    pub(crate) one: Option<Message<P>>,
+    /// The single request's outcome.
+    pub(crate) one_reply: Option<Outcome<P>>,
     pub(crate) requests: Vec<Message<P>>,
-    pub(crate) replies: Replies<P>,
+    pub(crate) replies: VecDeque<Outcome<P>>,
+    /// How many outcomes are errors.
+    pub(crate) errors: usize,
     latch: NonNull<Latch>,
 }
 
 impl<P: PoolItem> Batch<P> {
-    pub(crate) fn new(requests: Vec<Message<P>>, latch: &Latch) -> Self {
-        let replies = Vec::with_capacity(requests.len());
+    /// A batch of many requests, answered into `replies` (empty, capacity reused).
+    pub(crate) fn many(requests: Vec<Message<P>>, replies: VecDeque<Outcome<P>>, latch: &Latch) -> Self {
+        Self { one: None, one_reply: None, requests, replies, errors: 0, latch: NonNull::from(latch) }
+    }
+
+    /// A batch of one request, carried inline.
+    pub(crate) fn one(request: Message<P>, latch: &Latch) -> Self {
         Self {
-            requests,
-            replies,
+            one: Some(request),
+            one_reply: None,
+            requests: Vec::new(),
+            replies: VecDeque::new(),
+            errors: 0,
             latch: NonNull::from(latch),
         }
     }
@@ -62,18 +86,24 @@ impl<P: PoolItem> Envelope<P> {
     /// The caller keeps `batch` alive, unmoved and untouched until its latch is counted down
     /// (J1, J2).
     pub(crate) unsafe fn new(batch: &mut Batch<P>) -> Self {
-        Self {
-            batch: NonNull::from(batch),
-            _item: PhantomData,
-        }
+        Self { batch: NonNull::from(batch), _item: PhantomData }
     }
 
     /// Answers every request with `answer`, then counts the latch down.
     pub(crate) fn process(self, mut answer: impl FnMut(Message<P>) -> Result<Reply<P>, PoolError>) {
         // SAFETY: J1: the batch is alive until we count down below; J2: only we touch it now.
         let batch = unsafe { &mut *self.batch.as_ptr() };
+        let mut outcome = |request| {
+            let outcome = answer(request).map_err(Box::new);
+            batch.errors += usize::from(outcome.is_err());
+            outcome
+        };
+        if let Some(request) = batch.one.take() {
+            batch.one_reply = Some(outcome(request));
+        }
         for request in batch.requests.drain(..) {
-            batch.replies.push(answer(request));
+            let reply = outcome(request);
+            batch.replies.push_back(reply);
         }
         let latch = batch.latch;
         // SAFETY: J1: the latch outlives the batch's processing; this is our last access (J3).
@@ -101,17 +131,19 @@ pub(crate) struct Latch {
 
 impl Latch {
     pub(crate) fn new(batches: usize) -> Self {
-        Self {
-            remaining: AtomicUsize::new(batches),
-            event: CALLER_EVENT.with(Arc::clone),
-        }
+        Self { remaining: AtomicUsize::new(batches), event: CALLER_EVENT.with(Arc::clone) }
     }
 
-    /// Blocks until every batch has been counted down: spins briefly, then parks.
-    pub(crate) fn wait(&self) {
+    fn done(&self) -> bool {
         // SeqCst: the read the event count's contract asks for (pairs with `count_down`).
-        self.event
-            .wait_until(|| (self.remaining.load(Ordering::SeqCst) == 0).then_some(()));
+        self.remaining.load(Ordering::SeqCst) == 0
+    }
+
+    /// Blocks until every batch has been counted down: spins for [`SPIN`], then parks.
+    pub(crate) fn wait(&self) {
+        if !spin_until(|| self.done()) {
+            self.event.wait_until(|| self.done().then_some(()));
+        }
     }
 
     /// # Safety
@@ -126,5 +158,55 @@ impl Latch {
         if last {
             event.notify_one();
         }
+    }
+}
+
+/// Spins (with the CPU's spin hint) until `ready` or [`SPIN`] has passed; true if ready.
+/// Under loom it checks once: loom explores interleavings, not time.
+pub(crate) fn spin_until(mut ready: impl FnMut() -> bool) -> bool {
+    if cfg!(spindle_loom) {
+        return ready();
+    }
+    let start = Instant::now();
+    loop {
+        for _ in 0..64 {
+            if ready() {
+                return true;
+            }
+            std::hint::spin_loop();
+        }
+        if start.elapsed() >= SPIN {
+            return ready();
+        }
+    }
+}
+
+/// A call's working memory, kept by the pool between calls so a warm pool reuses it: requests
+/// routed per thread, each request's thread (to answer in request order), replies per thread.
+pub(crate) struct Buffers<P: PoolItem> {
+    pub(crate) requests: Vec<Vec<Message<P>>>,
+    pub(crate) replies: Vec<VecDeque<Outcome<P>>>,
+    pub(crate) route: Vec<u32>,
+}
+
+impl<P: PoolItem> Buffers<P> {
+    pub(crate) fn new(threads: usize) -> Self {
+        Self {
+            requests: (0..threads).map(|_| Vec::new()).collect(),
+            replies: (0..threads).map(|_| VecDeque::new()).collect(),
+            route: Vec::new(),
+        }
+    }
+
+    /// Empties the buffers, keeping their memory.
+    pub(crate) fn clear(&mut self) {
+        self.requests.iter_mut().for_each(Vec::clear);
+        self.replies.iter_mut().for_each(VecDeque::clear);
+        self.route.clear();
+    }
+
+    /// The requests the buffers have room for.
+    pub(crate) fn capacity(&self) -> usize {
+        self.route.capacity()
     }
 }

@@ -72,7 +72,7 @@ pub use item::{
     RemovePoolItemResponse, Reply, RequestWithResponse, ThreadShutdownResponse,
 };
 pub use mock::{SenderAndReceiver, SenderAndReceiverMock};
-pub use pool::{Builder, ThreadPool};
+pub use pool::{Builder, Responses, ThreadPool};
 pub use spindle_macros::pool_item;
 
 #[doc(hidden)]

@@ -48,10 +48,10 @@ pub trait SenderAndReceiver<P: PoolItem> {
     /// # Errors
     ///
     /// The first request's error, in request order.
-    fn send_and_receive<T: RequestWithResponse<P>>(
-        &self,
+    fn send_and_receive<'a, T: RequestWithResponse<P>>(
+        &'a self,
         requests: impl IntoIterator<Item = T>,
-    ) -> Result<std::vec::IntoIter<T::Response>, PoolError>;
+    ) -> Result<Box<dyn Iterator<Item = T::Response> + 'a>, PoolError>;
 
     /// Sends one request and returns its response.
     ///
@@ -68,11 +68,11 @@ pub trait SenderAndReceiver<P: PoolItem> {
 }
 
 impl<P: PoolItem> SenderAndReceiver<P> for ThreadPool<P> {
-    fn send_and_receive<T: RequestWithResponse<P>>(
-        &self,
+    fn send_and_receive<'a, T: RequestWithResponse<P>>(
+        &'a self,
         requests: impl IntoIterator<Item = T>,
-    ) -> Result<std::vec::IntoIter<T::Response>, PoolError> {
-        ThreadPool::send_and_receive(self, requests)
+    ) -> Result<Box<dyn Iterator<Item = T::Response> + 'a>, PoolError> {
+        Ok(Box::new(ThreadPool::send_and_receive(self, requests)?))
     }
 
     fn send_and_receive_once<T: RequestWithResponse<P>>(
@@ -215,10 +215,10 @@ impl<P: PoolItem> SenderAndReceiver<P> for SenderAndReceiverMock<P>
 where
     Message<P>: PartialEq + fmt::Debug,
 {
-    fn send_and_receive<T: RequestWithResponse<P>>(
-        &self,
+    fn send_and_receive<'a, T: RequestWithResponse<P>>(
+        &'a self,
         requests: impl IntoIterator<Item = T>,
-    ) -> Result<std::vec::IntoIter<T::Response>, PoolError> {
+    ) -> Result<Box<dyn Iterator<Item = T::Response> + 'a>, PoolError> {
         self.called.store(true, Ordering::SeqCst);
         let mut out = Vec::new();
         for request in requests {
@@ -237,6 +237,6 @@ where
                 .expect("no canned response left");
             out.push(T::from_reply(reply));
         }
-        Ok(out.into_iter())
+        Ok(Box::new(out.into_iter()))
     }
 }

@@ -8,8 +8,8 @@ use std::thread::JoinHandle;
 use spindle_queue::{Closed, Queue};
 
 use crate::error::{BuildError, PoolError};
-use crate::item::{Message, PoolItem, RequestWithResponse, ThreadShutdownResponse};
-use crate::job::{Batch, Envelope, Latch, Replies};
+use crate::item::{PoolItem, RequestWithResponse, ThreadShutdownResponse};
+use crate::job::{Batch, Buffers, Envelope, Latch};
 use crate::primitive::Arc;
 use crate::thread;
 
@@ -52,7 +52,14 @@ use crate::thread;
 pub struct ThreadPool<P: PoolItem> {
     shared: Arc<Shared<P>>,
     threads: Mutex<Vec<JoinHandle<ThreadShutdownResponse>>>,
+    /// Buffers of finished calls, for the next ones.
+    spare: Mutex<Vec<Buffers<P>>>,
 }
+
+/// Sets of call buffers kept for reuse (one per concurrent caller, up to this many).
+const RETAINED_SETS: usize = 4;
+/// Largest call (in requests) whose buffers are kept for reuse.
+const RETAINED_REQUESTS: usize = 1 << 20;
 
 /// What the pool's threads and its callers share: one inbox per thread.
 struct Shared<P: PoolItem> {
@@ -149,6 +156,7 @@ impl<P: PoolItem> Builder<P> {
         let pool = ThreadPool {
             shared,
             threads: Mutex::new(Vec::with_capacity(self.threads)),
+            spare: Mutex::new(Vec::new()),
         };
         let cores = if self.pin {
             core_affinity::get_core_ids().unwrap_or_default()
@@ -256,7 +264,9 @@ impl<P: PoolItem> ThreadPool<P> {
 
     /// Sends every request and returns the responses, in request order.
     ///
-    /// Requests for one item run in order on its thread; the threads work in parallel.
+    /// Requests for one item run in order on its thread; the threads work in parallel. The
+    /// call's buffers are the pool's, reused from call to call: a warm pool allocates nothing
+    /// for a batch beyond the requests and responses themselves.
     ///
     /// # Errors
     ///
@@ -283,13 +293,21 @@ impl<P: PoolItem> ThreadPool<P> {
     pub fn send_and_receive<T: RequestWithResponse<P>>(
         &self,
         requests: impl IntoIterator<Item = T>,
-    ) -> Result<std::vec::IntoIter<T::Response>, PoolError> {
-        let outcomes = self.send_and_receive_each(requests)?;
-        let mut responses = Vec::with_capacity(outcomes.len());
-        for outcome in outcomes {
-            responses.push(outcome?);
+    ) -> Result<Responses<'_, P, T>, PoolError> {
+        let (mut buffers, errors) = self.call(requests)?;
+        if errors > 0 {
+            // The first error in request order; every request was answered.
+            let mut first = PoolError::ShutDown;
+            for &thread in &buffers.route {
+                if let Some(Err(e)) = buffers.replies[thread as usize].pop_front() {
+                    first = *e;
+                    break;
+                }
+            }
+            self.give_back(buffers);
+            return Err(first);
         }
-        Ok(responses.into_iter())
+        Ok(Responses { pool: self, buffers: Some(buffers), next: 0, _request: PhantomData })
     }
 
     /// Sends every request and returns each one's outcome, in request order.
@@ -313,30 +331,97 @@ impl<P: PoolItem> ThreadPool<P> {
         &self,
         requests: impl IntoIterator<Item = T>,
     ) -> Result<Vec<Result<T::Response, PoolError>>, PoolError> {
+        let (mut buffers, _) = self.call(requests)?;
+        let Buffers { route, replies, .. } = &mut buffers;
+        let outcomes = route
+            .iter()
+            .map(|&thread| match replies[thread as usize].pop_front() {
+                Some(Ok(reply)) => Ok(T::from_reply(reply)),
+                Some(Err(e)) => Err(*e),
+                None => Err(PoolError::ShutDown),
+            })
+            .collect();
+        self.give_back(buffers);
+        Ok(outcomes)
+    }
+
+    /// Routes the requests into this call's buffers, sends each thread its batch, waits once,
+    /// and returns the buffers holding the replies, with the number of errors among them.
+    fn call<T: RequestWithResponse<P>>(
+        &self,
+        requests: impl IntoIterator<Item = T>,
+    ) -> Result<(Buffers<P>, usize), PoolError> {
         if thread::serving(self.id()) {
             return Err(PoolError::FromPoolThread);
         }
         let threads = self.thread_count();
         let requests = requests.into_iter();
-        let mut per_thread: Vec<Vec<Message<P>>> = (0..threads).map(|_| Vec::new()).collect();
-        let mut route = Vec::with_capacity(requests.size_hint().0);
+        let mut buffers = self.take_buffers();
+        let expected = requests.size_hint().0;
+        buffers.route.reserve(expected);
+        for per_thread in &mut buffers.requests {
+            per_thread.reserve(expected / threads);
+        }
         for request in requests {
             let thread = P::id_thread_router(request.id(), threads) % threads;
-            per_thread[thread].push(request.into_message());
-            route.push(thread as u32);
+            buffers.requests[thread].push(request.into_message());
+            buffers.route.push(thread as u32);
         }
-        let replies = self.exchange(per_thread);
-        let mut replies: Vec<_> = replies.into_iter().map(Vec::into_iter).collect();
-        Ok(route
-            .into_iter()
-            .map(|thread| match replies[thread as usize].next() {
-                Some(reply) => reply.map(T::from_reply),
-                None => Err(PoolError::ShutDown),
-            })
-            .collect())
+        let errors = self.exchange(&mut buffers);
+        Ok((buffers, errors))
     }
 
-    /// Sends one request and returns its response: one round trip.
+    /// Sends each thread its batch from `buffers`, waits for all, and leaves the replies in
+    /// `buffers.replies`; returns how many are errors (requests refused after shutdown count).
+    fn exchange(&self, buffers: &mut Buffers<P>) -> usize {
+        let busy = buffers.requests.iter().filter(|r| !r.is_empty()).count();
+        let latch = Latch::new(busy);
+        let mut batches: Vec<Option<Batch<P>>> = Vec::with_capacity(buffers.requests.len());
+        for (requests, replies) in buffers.requests.iter_mut().zip(&mut buffers.replies) {
+            batches.push((!requests.is_empty()).then(|| {
+                let replies = std::mem::take(replies);
+                Batch::many(std::mem::take(requests), replies, &latch)
+            }));
+        }
+        for (thread, batch) in batches.iter_mut().enumerate() {
+            if let Some(batch) = batch {
+                self.push(thread, batch);
+            }
+        }
+        latch.wait();
+        let mut errors = 0;
+        for (thread, batch) in batches.into_iter().enumerate() {
+            if let Some(mut batch) = batch {
+                let refused = batch.requests.len(); // still there only if the push failed
+                batch.requests.clear();
+                errors += batch.errors + refused;
+                buffers.requests[thread] = batch.requests;
+                buffers.replies[thread] = batch.replies;
+            }
+        }
+        errors
+    }
+
+    /// This call's buffers: a spare set, or new ones.
+    fn take_buffers(&self) -> Buffers<P> {
+        let spare = self.spare.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        spare.unwrap_or_else(|| Buffers::new(self.thread_count()))
+    }
+
+    /// Keeps a call's buffers for the next call (up to a few sets, none huge).
+    fn give_back(&self, mut buffers: Buffers<P>) {
+        buffers.clear();
+        if buffers.capacity() > RETAINED_REQUESTS {
+            return; // a one-off giant batch: let its memory go
+        }
+        let mut spare = self.spare.lock().unwrap_or_else(|e| e.into_inner());
+        if spare.len() < RETAINED_SETS {
+            spare.push(buffers);
+        }
+    }
+
+    /// Sends one request and returns its response: one round trip, with the request and its
+    /// reply carried inline (no allocation).
     ///
     /// # Errors
     ///
@@ -352,56 +437,28 @@ impl<P: PoolItem> ThreadPool<P> {
     /// assert!(pool.send_and_receive_once(RemovePoolItemRequest(7)).unwrap().item_existed());
     /// assert!(!pool.send_and_receive_once(RemovePoolItemRequest(7)).unwrap().item_existed());
     /// ```
-    pub fn send_and_receive_once<T: RequestWithResponse<P>>(
-        &self,
-        request: T,
-    ) -> Result<T::Response, PoolError> {
+    pub fn send_and_receive_once<T: RequestWithResponse<P>>(&self, request: T) -> Result<T::Response, PoolError> {
         if thread::serving(self.id()) {
             return Err(PoolError::FromPoolThread);
         }
         let threads = self.thread_count();
         let thread = P::id_thread_router(request.id(), threads) % threads;
         let latch = Latch::new(1);
-        // One request, one reply: the vectors hold one element each (their only allocation).
-        let mut batch = Batch::new(vec![request.into_message()], &latch);
-        self.post(thread, &mut batch, &latch);
-        match batch.replies.pop() {
-            Some(reply) => reply.map(T::from_reply),
+        let mut batch = Batch::one(request.into_message(), &latch);
+        self.push(thread, &mut batch);
+        latch.wait();
+        match batch.one_reply {
+            Some(Ok(reply)) => Ok(T::from_reply(reply)),
+            Some(Err(e)) => Err(*e),
             None => Err(PoolError::ShutDown),
         }
     }
 
-    /// Sends each thread its batch, waits for all, and returns each thread's replies.
-    fn exchange(&self, per_thread: Vec<Vec<Message<P>>>) -> Vec<Replies<P>> {
-        let busy = per_thread.iter().filter(|r| !r.is_empty()).count();
-        let latch = Latch::new(busy);
-        let mut batches: Vec<Option<Batch<P>>> = per_thread
-            .into_iter()
-            .map(|requests| (!requests.is_empty()).then(|| Batch::new(requests, &latch)))
-            .collect();
-        for (thread, batch) in batches.iter_mut().enumerate() {
-            if let Some(batch) = batch {
-                self.push(thread, batch);
-            }
-        }
-        latch.wait();
-        batches
-            .into_iter()
-            .map(|b| b.map(|b| b.replies).unwrap_or_default())
-            .collect()
-    }
-
-    /// `push` and wait, for one batch.
-    fn post(&self, thread: usize, batch: &mut Batch<P>, latch: &Latch) {
-        self.push(thread, batch);
-        latch.wait();
-    }
-
     /// Pushes a pointer to `batch` onto thread `thread`'s inbox; if the pool is shut down,
-    /// counts its latch down with no replies (the caller reports `ShutDown`).
+    /// counts its latch down with nothing answered (the caller reports `ShutDown`).
     fn push(&self, thread: usize, batch: &mut Batch<P>) {
         // SAFETY: J1/J2: every caller waits for the latch before touching, moving or freeing
-        // `batch` (`exchange` and `post` wait right after pushing).
+        // `batch` (`exchange` and `send_and_receive_once` wait right after pushing).
         let envelope = unsafe { Envelope::new(batch) };
         if let Err(Closed(envelope)) = self.shared.inboxes[thread].push(envelope) {
             envelope.abandon();
@@ -465,5 +522,50 @@ impl<P: PoolItem> fmt::Debug for ThreadPool<P> {
             .field("item", &P::name())
             .field("threads", &self.thread_count())
             .finish()
+    }
+}
+
+/// The responses of one [`ThreadPool::send_and_receive`] call, in request order. Dropping it
+/// (consumed or not) hands the call's buffers back to the pool for the next call.
+pub struct Responses<'a, P: PoolItem, T: RequestWithResponse<P>> {
+    pool: &'a ThreadPool<P>,
+    buffers: Option<Buffers<P>>,
+    next: usize,
+    _request: PhantomData<fn() -> T>,
+}
+
+impl<P: PoolItem, T: RequestWithResponse<P>> Iterator for Responses<'_, P, T> {
+    type Item = T::Response;
+
+    fn next(&mut self) -> Option<T::Response> {
+        let buffers = self.buffers.as_mut()?;
+        let thread = *buffers.route.get(self.next)? as usize;
+        self.next += 1;
+        // Every outcome is a reply: `send_and_receive` returned the first error instead.
+        match buffers.replies[thread].pop_front()? {
+            Ok(reply) => Some(T::from_reply(reply)),
+            Err(_) => None,
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.buffers.as_ref().map_or(0, |b| b.route.len() - self.next);
+        (left, Some(left))
+    }
+}
+
+impl<P: PoolItem, T: RequestWithResponse<P>> ExactSizeIterator for Responses<'_, P, T> {}
+
+impl<P: PoolItem, T: RequestWithResponse<P>> Drop for Responses<'_, P, T> {
+    fn drop(&mut self) {
+        if let Some(buffers) = self.buffers.take() {
+            self.pool.give_back(buffers);
+        }
+    }
+}
+
+impl<P: PoolItem, T: RequestWithResponse<P>> fmt::Debug for Responses<'_, P, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Responses").field("left", &self.len()).finish()
     }
 }

@@ -13,7 +13,7 @@ use crate::item::{
     AddResponse, IdTargeted, Message, PoolItem, RemovePoolItemResponse, Reply,
     ThreadShutdownResponse,
 };
-use crate::job::Envelope;
+use crate::job::{Envelope, spin_until};
 
 std::thread_local! {
     /// The pool this thread serves (its address), so calls from inside the pool are refused.
@@ -33,8 +33,17 @@ pub(crate) fn run<P: PoolItem>(
 ) -> ThreadShutdownResponse {
     SERVING.with(|s| s.set(pool));
     let mut items: IdMap<P> = IdMap::default();
-    // Drains what was queued before the close, then ends.
-    while let Ok(envelope) = inbox.pop_blocking() {
+    loop {
+        // Spin a little before parking: the next batch of a busy caller is usually on its way.
+        let envelope = match inbox.pop() {
+            Some(envelope) => envelope,
+            None if spin_until(|| !inbox.is_empty()) => continue,
+            // Drains what was queued before the close, then ends.
+            None => match inbox.pop_blocking() {
+                Ok(envelope) => envelope,
+                Err(_) => break,
+            },
+        };
         envelope.process(|message| answer(&mut items, message));
     }
     shut_down(index, items)
