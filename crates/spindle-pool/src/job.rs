@@ -15,19 +15,18 @@
 //!   push failed is counted down by the caller itself.
 //! - **J2** Between the push and the count-down only the pool thread touches the batch;
 //!   after the count-down, only the caller.
-//! - **J3** The count-down is the thread's last access to the batch and the latch: it clones
-//!   the event count first, so notifying never touches memory the caller may have freed.
+//! - **J3** The count-down is the thread's last access to the batch and the latch: it copies
+//!   the event count's reference first, and event counts are never freed (`caller_event`), so
+//!   notifying never touches memory the caller may have freed.
 
 use std::collections::VecDeque;
 use std::marker::PhantomData;
 use std::ptr::NonNull;
 use std::time::{Duration, Instant};
 
-use spindle_queue::EventCount;
-
 use crate::error::PoolError;
 use crate::item::{Message, PoolItem, Reply};
-use crate::primitive::{Arc, AtomicUsize, Ordering, pool_local};
+use crate::primitive::{AtomicUsize, Ordering};
 
 /// One request's outcome as a thread records it. The error is boxed: errors are rare, and a
 /// 40-byte `PoolError` inline would double the size of every reply slot.
@@ -53,8 +52,19 @@ pub(crate) struct Batch<P: PoolItem> {
 
 impl<P: PoolItem> Batch<P> {
     /// A batch of many requests, answered into `replies` (empty, capacity reused).
-    pub(crate) fn many(requests: Vec<Message<P>>, replies: VecDeque<Outcome<P>>, latch: &Latch) -> Self {
-        Self { one: None, one_reply: None, requests, replies, errors: 0, latch: NonNull::from(latch) }
+    pub(crate) fn many(
+        requests: Vec<Message<P>>,
+        replies: VecDeque<Outcome<P>>,
+        latch: &Latch,
+    ) -> Self {
+        Self {
+            one: None,
+            one_reply: None,
+            requests,
+            replies,
+            errors: 0,
+            latch: NonNull::from(latch),
+        }
     }
 
     /// A batch of one request, carried inline.
@@ -86,7 +96,10 @@ impl<P: PoolItem> Envelope<P> {
     /// The caller keeps `batch` alive, unmoved and untouched until its latch is counted down
     /// (J1, J2).
     pub(crate) unsafe fn new(batch: &mut Batch<P>) -> Self {
-        Self { batch: NonNull::from(batch), _item: PhantomData }
+        Self {
+            batch: NonNull::from(batch),
+            _item: PhantomData,
+        }
     }
 
     /// Answers every request with `answer`, then counts the latch down.
@@ -117,21 +130,84 @@ impl<P: PoolItem> Envelope<P> {
     }
 }
 
-// The event count a calling thread sleeps on, shared by all of its calls. Reference counted so a
-// pool thread can notify it after the caller has returned (J3).
-pool_local! {
-    static CALLER_EVENT: Arc<EventCount> = Arc::new(EventCount::new());
+/// The event count a calling thread sleeps on, shared by all of its calls.
+///
+/// A pool thread notifies it after counting the latch down, when the caller may already have
+/// returned (J3), so it must outlive the call without a reference count bounced between the two
+/// threads on every round trip: each calling thread takes one from a global free list and puts
+/// it back when the thread exits. Event counts are never freed, only reused (a late notify on a
+/// reused one is a spurious wake-up, which its waiters tolerate), so there are at most as many
+/// as there were threads calling at once. Under loom, an `Arc` per latch instead: loom objects
+/// cannot outlive a model.
+#[cfg(not(spindle_loom))]
+mod caller_event {
+    use std::sync::Mutex;
+
+    use spindle_queue::EventCount;
+
+    static FREE: Mutex<Vec<&'static EventCount>> = Mutex::new(Vec::new());
+
+    struct Held(&'static EventCount);
+
+    impl Drop for Held {
+        fn drop(&mut self) {
+            FREE.lock().unwrap_or_else(|e| e.into_inner()).push(self.0);
+        }
+    }
+
+    std::thread_local! {
+        static HELD: Held = Held(
+            FREE.lock().unwrap_or_else(|e| e.into_inner()).pop()
+                .unwrap_or_else(|| Box::leak(Box::new(EventCount::new()))),
+        );
+    }
+
+    pub(crate) type EventRef = &'static EventCount;
+
+    pub(crate) fn current() -> EventRef {
+        HELD.with(|held| held.0)
+    }
+
+    /// Another reference to the same event count.
+    pub(crate) fn share(event: &EventRef) -> EventRef {
+        event
+    }
+}
+
+#[cfg(spindle_loom)]
+mod caller_event {
+    use spindle_queue::EventCount;
+
+    use crate::primitive::Arc;
+
+    loom::thread_local! {
+        static EVENT: Arc<EventCount> = Arc::new(EventCount::new());
+    }
+
+    pub(crate) type EventRef = Arc<EventCount>;
+
+    pub(crate) fn current() -> EventRef {
+        EVENT.with(Arc::clone)
+    }
+
+    /// Another reference to the same event count.
+    pub(crate) fn share(event: &EventRef) -> EventRef {
+        Arc::clone(event)
+    }
 }
 
 /// Counts the batches of one call still in flight; the caller waits for zero.
 pub(crate) struct Latch {
     remaining: AtomicUsize,
-    event: Arc<EventCount>,
+    event: caller_event::EventRef,
 }
 
 impl Latch {
     pub(crate) fn new(batches: usize) -> Self {
-        Self { remaining: AtomicUsize::new(batches), event: CALLER_EVENT.with(Arc::clone) }
+        Self {
+            remaining: AtomicUsize::new(batches),
+            event: caller_event::current(),
+        }
     }
 
     fn done(&self) -> bool {
@@ -149,8 +225,9 @@ impl Latch {
     /// # Safety
     /// `this` is alive on entry; the caller does not use it after (J3).
     unsafe fn count_down(this: *const Latch) {
-        // SAFETY: alive on entry; clone first, so the notify below touches only our clone.
-        let event = unsafe { Arc::clone(&(*this).event) };
+        // SAFETY: alive on entry. Copy (or clone, under loom) the event first: it outlives the
+        // latch (see `caller_event`), so the notify below touches no memory of the call.
+        let event = caller_event::share(unsafe { &(*this).event });
         // SeqCst: the write the waiter's condition reads (the event count's contract). After
         // this the caller may return and free the latch (J3).
         // SAFETY: alive on entry, as above.

@@ -307,7 +307,12 @@ impl<P: PoolItem> ThreadPool<P> {
             self.give_back(buffers);
             return Err(first);
         }
-        Ok(Responses { pool: self, buffers: Some(buffers), next: 0, _request: PhantomData })
+        Ok(Responses {
+            pool: self,
+            buffers: Some(buffers),
+            next: 0,
+            _request: PhantomData,
+        })
     }
 
     /// Sends every request and returns each one's outcome, in request order.
@@ -437,7 +442,10 @@ impl<P: PoolItem> ThreadPool<P> {
     /// assert!(pool.send_and_receive_once(RemovePoolItemRequest(7)).unwrap().item_existed());
     /// assert!(!pool.send_and_receive_once(RemovePoolItemRequest(7)).unwrap().item_existed());
     /// ```
-    pub fn send_and_receive_once<T: RequestWithResponse<P>>(&self, request: T) -> Result<T::Response, PoolError> {
+    pub fn send_and_receive_once<T: RequestWithResponse<P>>(
+        &self,
+        request: T,
+    ) -> Result<T::Response, PoolError> {
         if thread::serving(self.id()) {
             return Err(PoolError::FromPoolThread);
         }
@@ -549,7 +557,10 @@ impl<P: PoolItem, T: RequestWithResponse<P>> Iterator for Responses<'_, P, T> {
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let left = self.buffers.as_ref().map_or(0, |b| b.route.len() - self.next);
+        let left = self
+            .buffers
+            .as_ref()
+            .map_or(0, |b| b.route.len() - self.next);
         (left, Some(left))
     }
 }
@@ -566,6 +577,8 @@ impl<P: PoolItem, T: RequestWithResponse<P>> Drop for Responses<'_, P, T> {
 
 impl<P: PoolItem, T: RequestWithResponse<P>> fmt::Debug for Responses<'_, P, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Responses").field("left", &self.len()).finish()
+        f.debug_struct("Responses")
+            .field("left", &self.len())
+            .finish()
     }
 }
