@@ -21,6 +21,9 @@
 //!   reply on a crossbeam `Sender<u64>` held in the actor's state; the client times its own
 //!   round trips: µs per round trip. Baseline: a crossbeam request/reply channel pair between
 //!   the same two plain threads. (Stakker has no counterpart to `Remote` here.)
+//! - `shard_round_trip`: `Shards` with two shards; an actor on shard 0 calls an actor on shard
+//!   1 through a `Remote`, which calls back through the caller's `Remote`: µs per round trip,
+//!   against the same crossbeam request/reply pair.
 //!
 //! - `rounds` (printed, not a criterion group): `call`, `self_chain`, `ping_pong` and `timer`
 //!   again, every contender on a fresh runtime once per round in rotating order, 15 rounds,
@@ -48,6 +51,9 @@ use spindle::actor::{Actor, ActorOwn, Cx, Runtime};
 
 #[path = "support/rounds.rs"]
 mod rounds;
+
+#[path = "actor/shards.rs"]
+mod shards;
 
 /// Calls per `call`, `self_chain` and `ping_pong` iteration.
 const CALLS: u64 = 1000;
@@ -790,6 +796,22 @@ fn remote_throughput(c: &mut Criterion) {
     group.finish();
 }
 
+fn shard_round_trip(c: &mut Criterion) {
+    let mut group = c.benchmark_group("shard_round_trip");
+    group.throughput(Throughput::Elements(1));
+    let mut run = shards::spindle_shard_round_trip();
+    group.bench_function("spindle Shards: actor to actor across shards", |b| {
+        b.iter_custom(&mut run)
+    });
+    drop(run);
+    let mut run = crossbeam_round_trip();
+    group.bench_function("crossbeam request/reply channels", |b| {
+        b.iter_custom(&mut run)
+    });
+    drop(run);
+    group.finish();
+}
+
 fn remote_round_trip(c: &mut Criterion) {
     let mut group = c.benchmark_group("remote_round_trip");
     group.throughput(Throughput::Elements(1));
@@ -949,11 +971,32 @@ fn interleaved_rounds(_: &mut Criterion) {
         ],
         ROUNDS,
     );
+    rounds::interleaved(
+        "shard_round_trip: actor on shard 0 calls actor on shard 1, which calls back",
+        "µs/round trip",
+        vec![
+            timed_contender(
+                "spindle Shards",
+                shards::spindle_shard_round_trip(),
+                500,
+                1,
+                1e3,
+            ),
+            timed_contender(
+                "crossbeam request/reply",
+                crossbeam_round_trip(),
+                500,
+                1,
+                1e3,
+            ),
+        ],
+        ROUNDS,
+    );
 }
 
 criterion_group! {
     name = benches;
     config = config();
-    targets = call, self_chain, timer, remote_throughput, remote_round_trip, interleaved_rounds
+    targets = call, self_chain, timer, remote_throughput, remote_round_trip, shard_round_trip, interleaved_rounds
 }
 criterion_main!(benches);

@@ -106,9 +106,12 @@ mod cause;
 mod core;
 mod flat;
 mod fwd;
+#[cfg(feature = "executor")]
+mod offload;
 mod primitive;
 mod remote;
 mod runtime;
+mod shards;
 mod share;
 mod small_call;
 mod timers;
@@ -117,7 +120,10 @@ pub use actor::{Actor, ActorOwn, Cx};
 pub use cause::StopCause;
 pub use core::Core;
 pub use fwd::{Fwd, Ret};
+#[cfg(feature = "executor")]
+pub use offload::OffloadError;
 pub use remote::{Remote, ShutDown, Waker};
 pub use runtime::{Builder, Runtime, Stalled};
+pub use shards::{ShardError, ShardReport, Shards, ShardsBuilder};
 pub use share::Share;
 pub use timers::TimerKey;

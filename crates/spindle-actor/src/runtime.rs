@@ -14,6 +14,8 @@ use crate::remote::{self, Letter};
 
 /// Bytes each of the two call buffers starts with.
 const DEFAULT_QUEUE_BYTES: usize = 16 * 1024;
+/// How long `run_until` spins for a letter before it sleeps.
+const SPIN_BEFORE_SLEEP: std::time::Duration = std::time::Duration::from_micros(20);
 /// Batches of queued calls run between looks at the timers and the inbox.
 const BATCHES_PER_CHECK: usize = 16;
 /// Letters from other threads handled per pass before local calls get a turn.
@@ -320,6 +322,14 @@ impl Runtime {
             self.run(Instant::now());
             if done(&mut self.core) {
                 return Ok(());
+            }
+            // Spin briefly before sleeping: a reply to a call this runtime just made usually
+            // arrives within microseconds, and a park/unpark pair costs more than that.
+            let inbox = &self.core.shared.inbox;
+            if self.core.shared.queue_is_empty()
+                && spindle_queue::spin_until(SPIN_BEFORE_SLEEP, || !inbox.letters.is_empty())
+            {
+                continue;
             }
             let letter = match self.core.timers.next_deadline() {
                 Some(deadline) => {

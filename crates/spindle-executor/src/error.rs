@@ -91,6 +91,20 @@ impl<F> std::error::Error for ExecuteError<F> {}
 /// ```
 pub struct TaskPanic(Box<dyn Any + Send + 'static>);
 
+impl From<Box<dyn Any + Send + 'static>> for TaskPanic {
+    /// Wraps a panic payload caught elsewhere (by `catch_unwind`), so that code running work on
+    /// the pool by other means reports panics the same way.
+    ///
+    /// ```
+    /// let payload = std::panic::catch_unwind(|| panic!("boom")).unwrap_err();
+    /// let panic = spindle_executor::TaskPanic::from(payload);
+    /// assert_eq!(panic.message(), Some("boom"));
+    /// ```
+    fn from(payload: Box<dyn Any + Send + 'static>) -> Self {
+        Self(payload)
+    }
+}
+
 impl TaskPanic {
     pub(crate) fn new(payload: Box<dyn Any + Send + 'static>) -> Self {
         TaskPanic(payload)

@@ -22,7 +22,7 @@
 use std::collections::VecDeque;
 use std::marker::PhantomData;
 use std::ptr::NonNull;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::error::PoolError;
 use crate::item::{Message, PoolItem, Reply};
@@ -238,24 +238,9 @@ impl Latch {
     }
 }
 
-/// Spins (with the CPU's spin hint) until `ready` or [`SPIN`] has passed; true if ready.
-/// Under loom it checks once: loom explores interleavings, not time.
-pub(crate) fn spin_until(mut ready: impl FnMut() -> bool) -> bool {
-    if cfg!(spindle_loom) {
-        return ready();
-    }
-    let start = Instant::now();
-    loop {
-        for _ in 0..64 {
-            if ready() {
-                return true;
-            }
-            std::hint::spin_loop();
-        }
-        if start.elapsed() >= SPIN {
-            return ready();
-        }
-    }
+/// Spins until `ready` or [`SPIN`] has passed; true if ready.
+pub(crate) fn spin_until(ready: impl FnMut() -> bool) -> bool {
+    spindle_queue::spin_until(SPIN, ready)
 }
 
 /// A call's working memory, kept by the pool between calls so a warm pool reuses it: requests

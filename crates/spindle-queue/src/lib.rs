@@ -79,9 +79,11 @@ mod event;
 mod primitive;
 mod segment;
 mod spares;
+mod spin;
 mod unbounded;
 
 pub use bounded::{BoundedIntoIter, BoundedQueue};
 pub use error::{CapacityError, Closed, PopTimeoutError, PushError, PushTimeoutError};
 pub use event::{DEFAULT_SPIN_LIMIT, EventCount};
+pub use spin::spin_until;
 pub use unbounded::{DEFAULT_RETAINED_CAPACITY, IntoIter, Queue};
