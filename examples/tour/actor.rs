@@ -183,4 +183,178 @@ pub(crate) fn tour() {
         None,
     );
     println!("(`cargo bench --bench actor` compares against Stakker)");
+    crate::summary::record(
+        "actor",
+        "call queued + run",
+        "ns",
+        flat,
+        Some(("Box<dyn FnOnce> queue", boxed)),
+    );
+    crate::summary::record(
+        "actor",
+        "Remote call from 2 other threads",
+        "ns",
+        ns(remote_time, REMOTE_CALLS),
+        None,
+    );
+
+    offload_tour(&mut rt);
+    shards_tour();
+}
+
+/// Work too heavy for the actor's thread: hashed on the executor, answered as calls.
+struct Indexer {
+    digests: Vec<u64>,
+    pings: u32,
+    pings_before_first_digest: Option<u32>,
+    error: Option<String>,
+}
+
+fn heavy_hash(seed: u64) -> u64 {
+    (0..3_000_000u64).fold(seed, |h, k| (h ^ k).wrapping_mul(0x100_0000_01b3))
+}
+
+fn offload_tour(rt: &mut Runtime) {
+    let pool = std::sync::Arc::new(spindle::executor::ThreadPool::new(2).expect("two workers"));
+    let indexer = rt.spawn(|_| Indexer {
+        digests: Vec::new(),
+        pings: 0,
+        pings_before_first_digest: None,
+        error: None,
+    });
+    let p = pool.clone();
+    indexer.call(move |_, cx| {
+        for seed in 0..4 {
+            cx.offload(
+                &p,
+                move || heavy_hash(seed),
+                |this: &mut Indexer, _, digest| {
+                    this.pings_before_first_digest.get_or_insert(this.pings);
+                    this.digests.push(digest.expect("no panic"));
+                },
+            );
+        }
+    });
+    rt.run(Instant::now());
+    for _ in 0..1000 {
+        indexer.call(|this, _| this.pings += 1); // answered while the hashing runs
+    }
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let p = pool.clone();
+    indexer.call(move |_, cx| {
+        cx.offload(
+            &p,
+            || -> u64 { panic!("bad input (expected: the tour shows it comes back)") },
+            |this: &mut Indexer, _, r| {
+                this.error = r.err().map(|e| e.to_string());
+            },
+        );
+    });
+    rt.run_until(|core| {
+        indexer.query(core, |i, _| i.digests.len() == 4 && i.error.is_some()) == Some(true)
+    })
+    .expect("the pool answers");
+    std::panic::set_hook(hook);
+    let (before, error) = rt
+        .query(&indexer, |i, _| {
+            (i.pings_before_first_digest, i.error.clone())
+        })
+        .expect("indexer alive");
+    println!(
+        "\noffload: 4 hashes ran on the executor; the actor answered {before:?} calls before the first came back"
+    );
+    println!(
+        "offload: a panicking job came back as: {}",
+        error.unwrap_or_default()
+    );
+}
+
+/// Answers a ping by calling the pinger back.
+struct Ponger;
+
+struct Pinger {
+    peer: spindle::actor::Remote<Ponger>,
+    me: Option<spindle::actor::Remote<Pinger>>,
+    left: u32,
+    done: std::sync::mpsc::Sender<()>,
+}
+
+impl Pinger {
+    fn ping(&mut self, cx: &mut Cx<'_, Self>) {
+        let me = self.me.get_or_insert_with(|| cx.this().remote()).clone();
+        self.peer
+            .call(move |_: &mut Ponger, _| {
+                let _ = me.call(|p, cx| p.pong(cx));
+            })
+            .expect("shard 1 running");
+    }
+
+    fn pong(&mut self, cx: &mut Cx<'_, Self>) {
+        self.left -= 1;
+        if self.left == 0 {
+            let _ = self.done.send(());
+        } else {
+            self.ping(cx);
+        }
+    }
+}
+
+fn shards_tour() {
+    const TRIPS: u32 = 20_000;
+    let shards = spindle::actor::Shards::new(2).expect("two shards");
+    let ponger = shards.spawn(1, |_| Ponger).expect("shard 1");
+    let (done, finished) = std::sync::mpsc::channel();
+    let pinger = shards
+        .spawn(0, move |_| Pinger {
+            peer: ponger,
+            me: None,
+            left: 0,
+            done,
+        })
+        .expect("shard 0");
+    let trips = |n: u32| {
+        let t = Instant::now();
+        pinger
+            .call(move |p, cx| {
+                p.left = n;
+                p.ping(cx)
+            })
+            .expect("shard 0 running");
+        finished.recv().expect("the pinger finishes");
+        t.elapsed()
+    };
+    trips(1000); // warm-up
+    let shard_time = trips(TRIPS);
+    let reports = shards.shutdown();
+
+    let (request, requests) = std::sync::mpsc::sync_channel::<u32>(1);
+    let (reply, replies) = std::sync::mpsc::sync_channel::<u32>(1);
+    let echo = std::thread::spawn(move || {
+        requests
+            .iter()
+            .for_each(|r| reply.send(r).expect("asker waits"))
+    });
+    let t = Instant::now();
+    for i in 0..TRIPS {
+        request.send(i).expect("echo alive");
+        black_box(replies.recv().expect("echo answers"));
+    }
+    let channel_time = t.elapsed();
+    drop(request);
+    echo.join().expect("echo ends");
+    let us = |d: Duration| d.as_secs_f64() * 1e6 / f64::from(TRIPS);
+    println!(
+        "shards: {TRIPS} round trips between actors on 2 shard threads: {:.2} µs each (std sync_channel pair: {:.2} µs); shutdown stopped {} actors",
+        us(shard_time),
+        us(channel_time),
+        reports.iter().map(|r| r.actors).sum::<usize>()
+    );
+    crate::summary::record(
+        "actor",
+        "cross-shard actor round trip",
+        "µs",
+        us(shard_time),
+        Some(("std channel pair", us(channel_time))),
+    );
 }

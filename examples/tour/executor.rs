@@ -101,6 +101,28 @@ pub(crate) fn tour() {
             base.as_secs_f64() / ours.as_secs_f64()
         );
     };
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    crate::summary::record(
+        "executor",
+        "fib(32) via join",
+        "ms",
+        ms(par_time),
+        Some(("sequential", ms(seq_time))),
+    );
+    crate::summary::record(
+        "executor",
+        "map_into of 4M hashes",
+        "ms",
+        ms(map_par),
+        Some(("sequential loop", ms(map_seq))),
+    );
+    crate::summary::record(
+        "executor",
+        "1000 spawned tasks",
+        "ms",
+        ms(spawn_time),
+        Some(("1000 std threads", ms(thread_time))),
+    );
     row("fib(32) via join vs sequential", par_time, seq_time);
     row("map_into 4M hashes vs sequential loop", map_par, map_seq);
     row(

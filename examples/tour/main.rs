@@ -6,6 +6,7 @@ mod actor;
 mod executor;
 mod pool;
 mod queue;
+mod summary;
 
 fn main() {
     println!(
@@ -16,4 +17,5 @@ fn main() {
     executor::tour();
     actor::tour();
     pool::tour();
+    summary::print();
 }

@@ -125,6 +125,20 @@ pub(crate) fn tour() {
             .collect::<Vec<_>>()
     );
 
+    crate::summary::record(
+        "pool",
+        "batch of 200k requests, per message",
+        "ns",
+        batch.as_nanos() as f64 / MESSAGES as f64,
+        None,
+    );
+    crate::summary::record(
+        "pool",
+        "send_and_receive_once round trip",
+        "µs",
+        micros(trip),
+        None,
+    );
     println!("\n{:<44} {:>12}", "workload (this run)", "cost");
     println!(
         "{:<44} {:>9.1} ns",

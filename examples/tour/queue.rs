@@ -242,6 +242,20 @@ pub(crate) fn tour() {
         std_pipeline,
         Some(std_pipeline),
     );
+    crate::summary::record(
+        "queue",
+        "Queue, 2 producers + 2 consumers",
+        "ns/item",
+        unbounded,
+        Some(("Mutex<VecDeque>", baseline)),
+    );
+    crate::summary::record(
+        "queue",
+        "blocking pipeline (BoundedQueue(64))",
+        "ns/item",
+        pipeline,
+        Some(("std sync_channel", std_pipeline)),
+    );
     println!("\n(ratios below 1.00x are faster than the baseline; `cargo xtask bench` compares");
     println!(" against crossbeam, concurrent-queue, crossbeam-channel and std's channels)");
 }

@@ -158,6 +158,62 @@ fn shutdown_with_calls_in_flight_runs_or_reports_every_one() {
     });
 }
 
+/// Sends `n` counted calls to its peer on the other shard when told to go.
+struct Sender {
+    peer: Option<Remote<u64>>,
+}
+
+#[test]
+fn shutdown_with_cross_shard_calls_in_flight_runs_or_reports_every_one() {
+    within(LIMIT, || {
+        for _ in 0..10 {
+            let shards = Shards::new(2).unwrap();
+            let sinks: Vec<Remote<u64>> =
+                (0..2).map(|i| shards.spawn(i, |_| 0u64).unwrap()).collect();
+            let senders: Vec<Remote<Sender>> = (0..2)
+                .map(|i| {
+                    let peer = sinks[1 - i].clone();
+                    shards
+                        .spawn(i, move |_| Sender { peer: Some(peer) })
+                        .unwrap()
+                })
+                .collect();
+            let ran = Arc::new(AtomicUsize::new(0));
+            let unrun = Arc::new(AtomicUsize::new(0));
+            for sender in &senders {
+                let (ran, unrun) = (ran.clone(), unrun.clone());
+                sender
+                    .call(move |s, _| {
+                        let peer = s.peer.take().unwrap();
+                        for _ in 0..2000 {
+                            let token = Token {
+                                ran: false,
+                                unrun: unrun.clone(),
+                            };
+                            let ran = ran.clone();
+                            let call = move |n: &mut u64, _: &mut Cx<'_, u64>| {
+                                let mut token = token;
+                                token.ran = true;
+                                *n += 1;
+                                ran.fetch_add(1, Ordering::SeqCst);
+                            };
+                            if let Err(back) = peer.call(call) {
+                                drop(back.into_inner());
+                            }
+                        }
+                    })
+                    .unwrap();
+            }
+            shards.shutdown(); // while the shards are sending to each other
+            let total = ran.load(Ordering::SeqCst) + unrun.load(Ordering::SeqCst);
+            assert_eq!(
+                total, 4000,
+                "every cross-shard call ran, was dropped unrun, or came back"
+            );
+        }
+    });
+}
+
 #[test]
 fn bad_shard_requests_are_typed_errors() {
     assert_eq!(Shards::new(0).unwrap_err(), ShardError::ZeroShards);
