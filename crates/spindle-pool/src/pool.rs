@@ -2,15 +2,13 @@
 
 use std::fmt;
 use std::marker::PhantomData;
-use std::sync::Mutex;
-use std::thread::JoinHandle;
 
 use spindle_queue::{Closed, Queue};
 
 use crate::error::{BuildError, PoolError};
 use crate::item::{PoolItem, RequestWithResponse, ThreadShutdownResponse};
 use crate::job::{Batch, Buffers, Envelope, Latch};
-use crate::primitive::Arc;
+use crate::primitive::{Arc, Mutex, ThreadHandle, lock, spawn_thread};
 use crate::thread;
 
 /// A pool of threads, each owning the items whose ids route to it (`id % threads` by default).
@@ -51,7 +49,7 @@ use crate::thread;
 /// ```
 pub struct ThreadPool<P: PoolItem> {
     shared: Arc<Shared<P>>,
-    threads: Mutex<Vec<JoinHandle<ThreadShutdownResponse>>>,
+    threads: Mutex<Vec<ThreadHandle<ThreadShutdownResponse>>>,
     /// Buffers of finished calls, for the next ones.
     spare: Mutex<Vec<Buffers<P>>>,
 }
@@ -167,22 +165,18 @@ impl<P: PoolItem> Builder<P> {
             let shared = Arc::clone(&pool.shared);
             let id = pool.id();
             let core = (!cores.is_empty()).then(|| cores[index % cores.len()]);
-            let mut builder = std::thread::Builder::new().name(format!("{}-{index}", P::name()));
-            if let Some(bytes) = self.stack_size {
-                builder = builder.stack_size(bytes);
-            }
-            let handle = builder
-                .spawn(move || {
+            let handle = spawn_thread(
+                format!("{}-{index}", P::name()),
+                self.stack_size,
+                move || {
                     if let Some(core) = core {
                         core_affinity::set_for_current(core);
                     }
                     thread::run(index, id, &shared.inboxes[index])
-                })
-                .map_err(BuildError::Spawn)?; // dropping `pool` shuts down what started
-            pool.threads
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(handle);
+                },
+            )
+            .map_err(BuildError::Spawn)?; // dropping `pool` shuts down what started
+            lock(&pool.threads).push(handle);
         }
         Ok(pool)
     }
@@ -409,7 +403,7 @@ impl<P: PoolItem> ThreadPool<P> {
 
     /// This call's buffers: a spare set, or new ones.
     fn take_buffers(&self) -> Buffers<P> {
-        let spare = self.spare.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let spare = lock(&self.spare).pop();
         spare.unwrap_or_else(|| Buffers::new(self.thread_count()))
     }
 
@@ -419,7 +413,7 @@ impl<P: PoolItem> ThreadPool<P> {
         if buffers.capacity() > RETAINED_REQUESTS {
             return; // a one-off giant batch: let its memory go
         }
-        let mut spare = self.spare.lock().unwrap_or_else(|e| e.into_inner());
+        let mut spare = lock(&self.spare);
         if spare.len() < RETAINED_SETS {
             spare.push(buffers);
         }
@@ -497,7 +491,7 @@ impl<P: PoolItem> ThreadPool<P> {
         for inbox in &*self.shared.inboxes {
             inbox.close();
         }
-        let handles = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()));
+        let handles = std::mem::take(&mut *lock(&self.threads));
         if thread::serving(self.id()) {
             return Vec::new(); // joining would wait for ourselves; the threads end on their own
         }

@@ -14,10 +14,11 @@ use crate::item::{
     ThreadShutdownResponse,
 };
 use crate::job::{Envelope, spin_until};
+use crate::primitive::pool_local;
 
-std::thread_local! {
+pool_local! {
     /// The pool this thread serves (its address), so calls from inside the pool are refused.
-    static SERVING: Cell<usize> = const { Cell::new(0) };
+    static SERVING: Cell<usize> = Cell::new(0);
 }
 
 /// True when the current thread is one of the threads of the pool identified by `pool`.
