@@ -17,14 +17,20 @@
 //! (one being run while calls are pushed onto the other), so in steady state nothing allocates.
 //!
 //! # Invariants
-//! - **F1** `buf[..len]` is a sequence of valid entries: at each entry start is a thunk written
+//! - **F1** `buf[head..len]` is a sequence of valid entries: at each entry start is a thunk written
 //!   by [`FlatQueue::push`] for a closure type `F`, followed at offset [`HEADER`] by a live,
 //!   properly aligned `F`, and the entry occupies [`entry_size::<F>()`] bytes.
 //! - **F2** `cap` is the size of the allocation behind `buf` (0 means no allocation), which is
 //!   aligned to [`ALIGN`].
 //! - **F3** An entry is consumed (read out or dropped) at most once: the thunk is only called
-//!   by [`FlatQueue::run_all`] or [`Drop`], each of which then forgets the entries it walked by
-//!   setting `len` to 0.
+//!   by [`FlatQueue::run_all`] or [`FlatQueue::clear`], each of which first forgets the entries
+//!   it will walk by making `head` equal to `len`.
+//!
+//! Entries do not start at offset 0 after each run: the next batch is written where the last
+//! one ended, until the first half of the buffer is used up. A runtime whose calls each queue
+//! one more (a chain) would otherwise write every call at the same address, and when that
+//! address shared its low 12 bits with a hot stack slot, every call paid a 4K-aliasing stall
+//! (measured: chained calls 6.7 ns or 13 ns depending on unrelated code layout).
 
 use std::alloc::{self, Layout};
 use std::mem;
@@ -52,6 +58,9 @@ const fn entry_size<F>() -> usize {
 /// A queue of `FnOnce(&mut C)` closures stored inline in one growable buffer.
 pub(crate) struct FlatQueue<C> {
     buf: NonNull<u8>,
+    /// Start of the live entries.
+    head: usize,
+    /// End of the live entries: where the next entry is written.
     len: usize,
     cap: usize,
     /// Owns closures that take `&mut C` (for drop check and auto traits).
@@ -63,6 +72,7 @@ impl<C> FlatQueue<C> {
     pub(crate) fn with_capacity(bytes: usize) -> Self {
         let mut queue = Self {
             buf: NonNull::dangling(),
+            head: 0,
             len: 0,
             cap: 0,
             _calls: Default::default(),
@@ -75,7 +85,7 @@ impl<C> FlatQueue<C> {
 
     /// True when no call is queued.
     pub(crate) fn is_empty(&self) -> bool {
-        self.len == 0
+        self.head == self.len
     }
 
     /// Bytes the buffer can hold before it grows.
@@ -114,7 +124,7 @@ impl<C> FlatQueue<C> {
     #[inline(always)]
     fn push_entry(&mut self, thunk: Thunk<C>, size: usize, write: impl FnOnce(*mut u8)) {
         if self.cap - self.len < size {
-            self.grow(self.len + size);
+            self.make_room(size);
         }
         // SAFETY: `len + size <= cap` now, so the entry lies inside the allocation (F2); `len`
         // is a multiple of 8 and the buffer is 16-aligned, so the thunk slot is aligned.
@@ -124,6 +134,30 @@ impl<C> FlatQueue<C> {
             write(entry.add(HEADER));
         }
         self.len += size;
+    }
+
+    /// Makes room for an entry of `size` bytes at `len`: first by moving the live entries to the
+    /// front (they roll forward from run to run), then, if that is not enough, by growing. So
+    /// the buffer grows only when the live entries themselves need it.
+    #[cold]
+    fn make_room(&mut self, size: usize) {
+        if self.head > 0 {
+            // A multiple of ALIGN, so every entry keeps its alignment.
+            let shift = self.head - self.head % ALIGN;
+            let live = self.len - self.head;
+            // SAFETY: both ranges lie inside the allocation (F2): the live entries `buf[head..len]`
+            // and the same length `shift` bytes earlier. `ptr::copy` allows the overlap; entries
+            // are moved bytewise, which is how Rust moves any value (F1 holds at the new place).
+            unsafe {
+                let base = self.buf.as_ptr();
+                std::ptr::copy(base.add(self.head), base.add(self.head - shift), live);
+            }
+            self.head -= shift;
+            self.len -= shift;
+        }
+        if self.cap - self.len < size {
+            self.grow(self.len + size);
+        }
     }
 
     /// Makes room for at least `needed` bytes, doubling.
@@ -150,23 +184,33 @@ impl<C> FlatQueue<C> {
     #[inline]
     pub(crate) fn move_into(&mut self, empty: &mut Self) -> bool {
         debug_assert!(empty.is_empty());
-        let len = self.len;
-        if len == 0 {
+        let (head, len) = (self.head, self.len);
+        if head == len {
             return false;
         }
         mem::swap(&mut self.buf, &mut empty.buf);
         mem::swap(&mut self.cap, &mut empty.cap);
-        self.len = 0;
-        empty.len = len;
+        // This queue takes the other buffer, empty, at the position its writing had reached.
+        (self.head, self.len) = (empty.len, empty.len);
+        (empty.head, empty.len) = (head, len);
         true
+    }
+
+    /// Forgets the live entries (F3) and returns their range. The next entry goes where they
+    /// ended, or back to the start once past the buffer's first half.
+    fn take_entries(&mut self) -> (usize, usize) {
+        let (head, len) = (self.head, self.len);
+        let next = if len > self.cap / 2 { 0 } else { len };
+        (self.head, self.len) = (next, next);
+        (head, len)
     }
 
     /// Drops every queued closure unrun, in order (capacity kept).
     pub(crate) fn clear(&mut self) {
-        let len = mem::replace(&mut self.len, 0);
+        let (head, len) = self.take_entries();
         drop(Remaining::<C> {
             buf: self.buf.as_ptr(),
-            cursor: 0,
+            cursor: head,
             len,
             _c: Default::default(),
         });
@@ -177,17 +221,17 @@ impl<C> FlatQueue<C> {
     /// Closures must not panic: the runtime wraps what could. If one does anyway, the entries
     /// after it are dropped unrun before the panic continues, so nothing is leaked or run twice.
     pub(crate) fn run_all(&mut self, cx: &mut C) {
-        let len = mem::replace(&mut self.len, 0);
+        let (head, len) = self.take_entries();
         let mut rest = Remaining::<C> {
             buf: self.buf.as_ptr(),
-            cursor: 0,
+            cursor: head,
             len,
             _c: Default::default(),
         };
         while rest.cursor < rest.len {
-            // SAFETY: `cursor` is at an entry start inside `buf[..len]` (F1: the previous thunk
-            // advanced it exactly past its entry); `len` was zeroed above, so this walk is the
-            // only consumer of these entries (F3).
+            // SAFETY: `cursor` is at an entry start inside `buf[head..len]` (F1: the previous
+            // thunk advanced it exactly past its entry); `take_entries` forgot the range, so this
+            // walk is the only consumer of these entries (F3).
             unsafe {
                 let entry = rest.buf.add(rest.cursor);
                 let thunk = entry.cast::<Thunk<C>>().read();
@@ -325,6 +369,36 @@ mod tests {
         }
         assert_eq!(q.capacity(), cap);
         assert_eq!(total, 100 * 190);
+    }
+
+    #[test]
+    fn rolling_entries_are_moved_to_the_front_before_the_buffer_grows() {
+        #[repr(align(16))]
+        #[derive(Clone, Copy)]
+        struct Wide(u64);
+        let mut q = FlatQueue::<Vec<u64>>::with_capacity(1024);
+        let cap = q.capacity();
+        let mut log = Vec::new();
+        // Small runs walk the write position forward through the first half.
+        for i in 0..30 {
+            q.push(move |log: &mut Vec<u64>| log.push(i));
+            q.run_all(&mut log);
+        }
+        assert!(q.head > 0, "the position rolled forward: {}", q.head);
+        // A batch that fits the buffer but not the space after the position: moved, not grown.
+        let n = (cap / 32) as u64 - 2; // 16-byte entries and 16-aligned 32-byte entries, mixed
+        for i in 0..n {
+            if i % 2 == 0 {
+                q.push(move |log: &mut Vec<u64>| log.push(100 + i));
+            } else {
+                let w = Wide(100 + i);
+                q.push(move |log: &mut Vec<u64>| log.push(w.0));
+            }
+        }
+        assert_eq!(q.capacity(), cap, "no growth while the live entries fit");
+        q.run_all(&mut log);
+        let expected: Vec<u64> = (0..30).chain((0..n).map(|i| 100 + i)).collect();
+        assert_eq!(log, expected);
     }
 
     #[test]
