@@ -8,7 +8,8 @@ tasks:
           LOOM_MAX_PREEMPTIONS defaults to 2
   miri    run the unsafe-bearing crates' tests under `cargo +nightly miri` (skipped, with a
           message, when that toolchain or component is missing)
-  bench   run the criterion benches; extra args go to criterion
+  bench   run the criterion benches and write BENCHMARKS.md from what ran; extra args go to
+          criterion (a filter: the file then holds only the benchmarks that ran)
   ci      what CI runs: cargo test --workspace, fmt --check, clippy -D warnings, loom";
 
 /// A parsed task.

@@ -3,13 +3,15 @@
 //! ```text
 //! cargo xtask loom [-- test args]   loom models (tests/loom_*.rs) under --cfg spindle_loom
 //! cargo xtask miri                  unsafe-bearing crates' tests under Miri, if nightly has it
-//! cargo xtask bench [-- args]       criterion benches (benches/*.rs), short measurement times
+//! cargo xtask bench [-- args]       criterion benches (benches/*.rs), short measurement times;
+//!                                   writes BENCHMARKS.md
 //! cargo xtask ci                    what .ci/run runs: tests, fmt, clippy, loom
 //! ```
 
 mod bench;
 mod ci;
 mod flags;
+mod json;
 mod loom;
 mod miri;
 mod run;

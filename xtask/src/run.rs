@@ -1,7 +1,8 @@
 //! Running cargo and finding the workspace.
 
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 /// The workspace root (xtask's manifest lives one level below it).
 pub(crate) fn workspace_root() -> PathBuf {
@@ -25,6 +26,47 @@ pub(crate) fn status(mut command: Command) -> Result<(), String> {
         .map_err(|e| format!("could not start {shown}: {e}"))?;
     if status.success() {
         Ok(())
+    } else {
+        Err(format!("{shown} failed with {status}"))
+    }
+}
+
+/// Runs `command` like [`status`], echoing its stdout line by line as it comes and returning
+/// those lines too (stderr goes straight to the terminal).
+pub(crate) fn tee_stdout(mut command: Command) -> Result<Vec<String>, String> {
+    let shown = format!("{command:?}");
+    eprintln!("xtask: running {shown}");
+    let mut child = command
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("could not start {shown}: {e}"))?;
+    let mut lines = Vec::new();
+    if let Some(stdout) = child.stdout.take() {
+        let mut reader = BufReader::new(stdout);
+        let mut echo = std::io::stdout();
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            match reader.read_until(b'\n', &mut line) {
+                Ok(0) => break,
+                Ok(_) => {
+                    // Echo failures (a closed terminal) must not stop the run.
+                    let _ = echo.write_all(&line).and_then(|()| echo.flush());
+                    let text = String::from_utf8_lossy(&line);
+                    lines.push(text.trim_end_matches(['\n', '\r']).to_owned());
+                }
+                Err(e) => {
+                    eprintln!("xtask: reading the output of {shown}: {e}");
+                    break;
+                }
+            }
+        }
+    }
+    let status = child
+        .wait()
+        .map_err(|e| format!("waiting for {shown}: {e}"))?;
+    if status.success() {
+        Ok(lines)
     } else {
         Err(format!("{shown} failed with {status}"))
     }
