@@ -63,6 +63,12 @@
 //!   runtime's shutdown run, are dropped by it, or come back to the sender as [`ShutDown`]
 //!   (model-checked in `tests/loom_remote.rs`).
 //!
+//! - **Heavy work** goes to a spindle-executor pool with `Cx::offload` (feature `executor`):
+//!   the result, or the work's panic, comes back to the actor as an ordinary call.
+//! - **More cores**: [`Shards`] runs one runtime per thread (pinned if asked), places actors
+//!   by shard or by key, and stops them all cleanly; actors on different shards call each
+//!   other through `Remote`s.
+//!
 //! What it costs: a `Fwd` or `Ret` allocates once when made (a `Ret` per request, as in
 //! Stakker); a `Remote` call allocates its box. Local calls, timers and idle calls do not.
 
