@@ -11,7 +11,6 @@
 use std::any::Any;
 use std::cell::{Cell, UnsafeCell};
 use std::collections::VecDeque;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -155,7 +154,7 @@ impl Core {
     /// assert_eq!(*log.borrow(), ["deferred"]);
     /// ```
     pub fn defer(&mut self, f: impl FnOnce(&mut Core) + 'static) {
-        self.shared.push(guarded(f));
+        self.shared.push(f);
     }
 
     /// Runs a plain closure once `delay` has passed on the runtime's clock, counted from
@@ -174,7 +173,7 @@ impl Core {
         let deadline = self
             .now_ns
             .saturating_add(u64::try_from(delay.as_nanos()).unwrap_or(u64::MAX));
-        self.timers.add(deadline, SmallCall::new(guarded(f)))
+        self.timers.add(deadline, SmallCall::new(f))
     }
 
     /// Runs a plain closure at `when` on the runtime's clock (at once if `when` has passed).
@@ -188,7 +187,7 @@ impl Core {
     /// ```
     pub fn at(&mut self, when: Instant, f: impl FnOnce(&mut Core) + 'static) -> TimerKey {
         let deadline = self.ns_since_start(when);
-        self.timers.add(deadline, SmallCall::new(guarded(f)))
+        self.timers.add(deadline, SmallCall::new(f))
     }
 
     pub(crate) fn add_timer(
@@ -249,7 +248,7 @@ impl Core {
     /// assert_eq!(*log.borrow(), ["call", "idle"]);
     /// ```
     pub fn idle(&mut self, f: impl FnOnce(&mut Core) + 'static) {
-        self.idle.push_back(SmallCall::new(guarded(f)));
+        self.idle.push_back(SmallCall::new(f));
     }
 
     pub(crate) fn idle_call(&mut self, call: impl FnOnce(&mut Core) + 'static) {
@@ -277,15 +276,6 @@ impl Core {
     /// Records the first panic of a plain closure; `run` resumes it at its end.
     pub(crate) fn record_panic(&mut self, payload: Box<dyn Any + Send>) {
         self.panic.get_or_insert(payload);
-    }
-}
-
-/// Wraps a plain closure so that its panic is recorded instead of unwinding through the run loop.
-pub(crate) fn guarded(f: impl FnOnce(&mut Core) + 'static) -> impl FnOnce(&mut Core) + 'static {
-    move |core: &mut Core| {
-        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| f(core))) {
-            core.record_panic(payload);
-        }
     }
 }
 

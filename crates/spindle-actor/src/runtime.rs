@@ -4,7 +4,7 @@
 use std::error::Error;
 use std::fmt;
 use std::ops::{Deref, DerefMut};
-use std::panic::resume_unwind;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::time::Instant;
 
 use crate::actor::{Actor, Cx};
@@ -210,7 +210,7 @@ impl Runtime {
                 continue;
             }
             match self.core.idle.pop_front() {
-                Some(call) => call.run(&mut self.core),
+                Some(call) => contain(&mut self.core, |core| call.run(core)),
                 None => break,
             }
         }
@@ -222,7 +222,7 @@ impl Runtime {
     fn fire_due_timers(&mut self) {
         let now = self.core.now_ns();
         while let Some(call) = self.core.timers.pop_due(now) {
-            call.run(&mut self.core);
+            contain(&mut self.core, |core| call.run(core));
         }
     }
 
@@ -237,7 +237,7 @@ impl Runtime {
             let Some(letter) = self.core.shared.inbox.letters.pop() else {
                 break;
             };
-            remote::handle(letter, &mut self.core);
+            contain(&mut self.core, |core| remote::handle(letter, core));
             read += 1;
         }
         read > 0
@@ -249,7 +249,7 @@ impl Runtime {
         if !self.core.shared.take_queue(&mut self.spare) {
             return false;
         }
-        self.spare.run_all(&mut self.core);
+        self.spare.run_all(&mut self.core, Core::record_panic);
         true
     }
 
@@ -349,7 +349,7 @@ impl Runtime {
                 None => self.core.shared.inbox.letters.pop_blocking().ok(),
             };
             if let Some(letter) = letter {
-                remote::handle(letter, &mut self.core);
+                contain(&mut self.core, |core| remote::handle(letter, core));
             }
         }
     }
@@ -371,6 +371,14 @@ impl Runtime {
         f: impl FnOnce(&mut A, &mut Cx<'_, A>) -> R,
     ) -> Option<R> {
         actor.query(&mut self.core, f)
+    }
+}
+
+/// Runs `f`; a panic that escapes it (a plain closure's, or one from a `Ret` dropped on the
+/// way) is recorded, and `run` resumes it once the run is complete.
+fn contain(core: &mut Core, f: impl FnOnce(&mut Core)) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(|| f(core))) {
+        core.record_panic(payload);
     }
 }
 

@@ -53,6 +53,74 @@
 //!
 //! `ThreadPool::new` panics on zero threads, as messaging_thread_pool's does, so the seed's
 //! examples run unchanged; [`ThreadPool::try_new`] and the [`Builder`] return a [`BuildError`].
+//!
+//! # What does not compile
+//!
+//! Items stay on their thread, but their requests and responses cross threads by value, so
+//! they must be `Send`. A `#[messaging]` method taking an `Rc` would make its request type
+//! carry one:
+//!
+//! ```compile_fail,E0277
+//! use std::rc::Rc;
+//! use spindle_pool::{pool_item, IdTargeted};
+//!
+//! #[derive(Debug)]
+//! pub struct Counter { id: u64, total: u64 }
+//! impl IdTargeted for Counter { fn id(&self) -> u64 { self.id } }
+//!
+//! #[pool_item]
+//! impl Counter {
+//!     pub fn new(id: u64) -> Self { Counter { id, total: 0 } }
+//!
+//!     #[messaging(AddRequest, AddResponse)]
+//!     pub fn add(&mut self, amount: Rc<u64>) -> u64 { // `AddRequest` is not `Send`
+//!         self.total += *amount;
+//!         self.total
+//!     }
+//! }
+//! ```
+//!
+//! and one returning an `Rc` would hand the item's non-`Send` state to the caller's thread:
+//!
+//! ```compile_fail,E0277
+//! use std::rc::Rc;
+//! use spindle_pool::{pool_item, IdTargeted};
+//!
+//! #[derive(Debug)]
+//! pub struct Counter { id: u64, total: Rc<u64> }
+//! impl IdTargeted for Counter { fn id(&self) -> u64 { self.id } }
+//!
+//! #[pool_item]
+//! impl Counter {
+//!     pub fn new(id: u64) -> Self { Counter { id, total: Rc::new(0) } }
+//!
+//!     #[messaging(ShareRequest, ShareResponse)]
+//!     pub fn share(&self) -> Rc<u64> { // `ShareResponse` is not `Send`
+//!         Rc::clone(&self.total)
+//!     }
+//! }
+//! ```
+//!
+//! The [`Responses`] of a call borrow the pool (they reuse its buffers), so they cannot
+//! outlive it:
+//!
+//! ```compile_fail,E0597
+//! use spindle_pool::{pool_item, IdTargeted, ThreadPool};
+//!
+//! #[derive(Debug)]
+//! pub struct Counter { id: u64 }
+//! impl IdTargeted for Counter { fn id(&self) -> u64 { self.id } }
+//!
+//! #[pool_item]
+//! impl Counter {
+//!     pub fn new(id: u64) -> Self { Counter { id } }
+//! }
+//!
+//! let responses = {
+//!     let pool = ThreadPool::<Counter>::new(1);
+//!     pool.send_and_receive((0..2).map(CounterInit)).unwrap() // borrows `pool`
+//! };
+//! ```
 
 #![deny(missing_docs)]
 #![warn(unsafe_op_in_unsafe_fn)]

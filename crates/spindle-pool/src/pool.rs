@@ -491,10 +491,12 @@ impl<P: PoolItem> ThreadPool<P> {
         for inbox in &*self.shared.inboxes {
             inbox.close();
         }
-        let handles = std::mem::take(&mut *lock(&self.threads));
         if thread::serving(self.id()) {
-            return Vec::new(); // joining would wait for ourselves; the threads end on their own
+            // Joining would wait for ourselves; the threads end on their own, and a shutdown
+            // from outside still finds the handles to wait for and report.
+            return Vec::new();
         }
+        let handles = std::mem::take(&mut *lock(&self.threads));
         handles
             .into_iter()
             .enumerate()

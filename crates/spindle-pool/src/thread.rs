@@ -60,6 +60,7 @@ fn answer<P: PoolItem>(items: &mut IdMap<P>, message: Message<P>) -> Result<Repl
                 Ok(response) => Ok(Reply::Call(response)),
                 Err(payload) => {
                     let message = panic_message(&*payload);
+                    drop_payload(payload);
                     discard(items.remove(&id));
                     Err(PoolError::ItemPanicked { id, message })
                 }
@@ -98,7 +99,17 @@ fn answer<P: PoolItem>(items: &mut IdMap<P>, message: Message<P>) -> Result<Repl
 
 /// Drops an item, containing a panic in its `Drop`.
 fn discard<P>(item: Option<P>) {
-    let _ = catch_unwind(AssertUnwindSafe(move || drop(item)));
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(item))) {
+        drop_payload(payload);
+    }
+}
+
+/// Drops a panic payload, containing a panic in its own `Drop` (a payload that panics again
+/// is forgotten: dropping it once more could panic forever).
+fn drop_payload(payload: Box<dyn std::any::Any + Send>) {
+    if let Err(again) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+        std::mem::forget(again);
+    }
 }
 
 /// Runs every item's shutdown hook, in id order, on this thread.
@@ -110,13 +121,18 @@ fn shut_down<P: PoolItem>(index: usize, items: IdMap<P>) -> ThreadShutdownRespon
     let mut children = Vec::new();
     for (id, mut item) in items {
         ids.push(id);
-        match catch_unwind(AssertUnwindSafe(|| {
-            let reports = item.shutdown_pool();
-            drop(item);
-            reports
-        })) {
+        // The hook and the drop are contained separately, so a `Drop` that panics after the
+        // hook returned does not lose the hook's reports.
+        match catch_unwind(AssertUnwindSafe(|| item.shutdown_pool())) {
             Ok(reports) => children.extend(reports),
-            Err(payload) => panicked.push((id, panic_message(&*payload))),
+            Err(payload) => {
+                panicked.push((id, panic_message(&*payload)));
+                drop_payload(payload);
+            }
+        }
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(item))) {
+            panicked.push((id, panic_message(&*payload)));
+            drop_payload(payload);
         }
     }
     ThreadShutdownResponse::new(index as u64, children).with_items(ids, panicked)

@@ -558,16 +558,43 @@ impl<T> BoundedQueue<T> {
 impl<T> Drop for BoundedQueue<T> {
     fn drop(&mut self) {
         // Exclusive access: every operation has completed.
-        let len = self.len();
-        let head = self.head.load(Ordering::Relaxed) & (self.mark_bit - 1);
-        for i in 0..len {
-            let index = (head + i) % self.cap;
-            // SAFETY: the `len` slots after the head hold written, unread values, and
-            // `&mut self` means nobody else touches them.
-            self.buffer[index]
+        let mut rest = DropRest {
+            slots: &self.buffer,
+            head: self.head.load(Ordering::Relaxed) & (self.mark_bit - 1),
+            next: 0,
+            len: self.len(),
+        };
+        rest.finish();
+    }
+}
+
+/// The values a dropped `BoundedQueue` still holds; if one's `Drop` panics, this guard's drop
+/// finishes dropping the others while unwinding (as `Vec` does).
+struct DropRest<'a, T> {
+    slots: &'a [Slot<T>],
+    head: usize,
+    next: usize,
+    len: usize,
+}
+
+impl<T> DropRest<'_, T> {
+    fn finish(&mut self) {
+        while self.next < self.len {
+            let index = (self.head + self.next) % self.slots.len();
+            // Advance first: a value that panics in its drop is not dropped again.
+            self.next += 1;
+            // SAFETY: the `len` slots after the head hold written, unread values, each visited
+            // once, and the queue's `&mut self` means nobody else touches them.
+            self.slots[index]
                 .value
                 .with_mut(|p| unsafe { (*p).assume_init_drop() });
         }
+    }
+}
+
+impl<T> Drop for DropRest<'_, T> {
+    fn drop(&mut self) {
+        self.finish();
     }
 }
 

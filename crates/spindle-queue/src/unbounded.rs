@@ -549,30 +549,54 @@ fn count_between(mut head: usize, mut tail: usize) -> usize {
 impl<T> Drop for Queue<T> {
     fn drop(&mut self) {
         // Exclusive access: plain loads see every completed operation.
-        let mut head = self.head.index.load(Ordering::Relaxed) >> SHIFT;
-        let tail = self.tail.index.load(Ordering::Relaxed) >> SHIFT;
-        let mut segment = self.head.segment.load(Ordering::Relaxed);
+        let mut rest = DropRest {
+            head: self.head.index.load(Ordering::Relaxed) >> SHIFT,
+            tail: self.tail.index.load(Ordering::Relaxed) >> SHIFT,
+            segment: self.head.segment.load(Ordering::Relaxed),
+        };
+        rest.finish();
+        // The spares free themselves.
+    }
+}
 
-        while head != tail {
-            let offset = head % LAP;
+/// The values and segments a dropped `Queue` still holds. If a value's `Drop` panics, this
+/// guard's own drop finishes the walk while unwinding, so the other values are still dropped
+/// and the segments freed (as `Vec` does; a second panic aborts, as it does there).
+struct DropRest<T> {
+    head: usize,
+    tail: usize,
+    segment: *mut Segment<T>,
+}
+
+impl<T> DropRest<T> {
+    fn finish(&mut self) {
+        while self.head != self.tail {
+            let offset = self.head % LAP;
+            // Advance first: a value that panics in its drop is not dropped again.
+            self.head = self.head.wrapping_add(1);
             if offset < SEGMENT_CAP {
-                // SAFETY: indices in [head, tail) hold written, unread values; `&mut self`
-                // means no thread is mid-operation.
-                unsafe { (*segment).slot(offset).drop_value() };
+                // SAFETY: indices in [head, tail) hold written, unread values; the queue's
+                // `&mut self` means no thread is mid-operation, and each index is visited once.
+                unsafe { (*self.segment).slot(offset).drop_value() };
             } else {
                 // SAFETY: every value of this segment is dropped; nobody else can reach it.
-                let next = unsafe { (*segment).next.load(Ordering::Relaxed) };
+                let next = unsafe { (*self.segment).next.load(Ordering::Relaxed) };
                 // SAFETY: as above.
-                unsafe { Segment::free(segment) };
-                segment = next;
+                unsafe { Segment::free(self.segment) };
+                self.segment = next;
             }
-            head = head.wrapping_add(1);
         }
-        if !segment.is_null() {
-            // SAFETY: the tail segment, emptied above.
-            unsafe { Segment::free(segment) };
+        let last = std::mem::replace(&mut self.segment, ptr::null_mut());
+        if !last.is_null() {
+            // SAFETY: the tail segment, emptied above; nulled so it is freed once.
+            unsafe { Segment::free(last) };
         }
-        // The spares free themselves.
+    }
+}
+
+impl<T> Drop for DropRest<T> {
+    fn drop(&mut self) {
+        self.finish();
     }
 }
 

@@ -1,0 +1,298 @@
+//! Fault injection: a panic at every point where a pool thread runs item code (a method, the
+//! constructor, the shutdown hook, the item's `Drop` on removal and at shutdown), and each time
+//!
+//! - the caller gets the documented typed outcome (`PoolError::ItemPanicked` for that request
+//!   alone, a removal that succeeds, a shutdown report listing the panic),
+//! - the pool keeps serving: the same thread and its other items answer follow-up requests,
+//! - nothing leaks: items, requests and responses carry [`Token`]s, and each is dropped
+//!   exactly once by the end.
+
+mod reliability;
+mod vault;
+
+use std::time::Duration;
+
+use reliability::{LIMIT, Token, Tokens, within};
+use spindle_pool::{Message, PoolError, RemovePoolItemRequest, ThreadPool};
+use vault::{
+    BombRequest, EchoRequest, FailRequest, Fault, OpenVault, StoreRequest, Vault, VaultApi,
+};
+
+/// A one-thread pool (every item shares the faulty one's thread) with vaults `ids`.
+fn pool_with(tokens: &Tokens, ids: impl IntoIterator<Item = u64>) -> ThreadPool<Vault> {
+    let pool = ThreadPool::new(1);
+    let opened = pool
+        .send_and_receive_each(ids.into_iter().map(|id| OpenVault::new(id, tokens.token())))
+        .unwrap();
+    assert!(opened.iter().all(Result::is_ok));
+    pool
+}
+
+/// The pool still serves: vault `id` stores and echoes, and a new vault can be opened.
+#[track_caller]
+fn assert_serves(pool: &ThreadPool<Vault>, tokens: &Tokens, id: u64) {
+    let token = tokens.token();
+    let token_id = token.id();
+    let echoed = pool.send_and_receive_once(EchoRequest(id, token)).unwrap();
+    assert_eq!(echoed.result.id(), token_id);
+    assert!(
+        pool.send_and_receive_once(StoreRequest(id, tokens.token()))
+            .is_ok()
+    );
+    let fresh = 10_000 + id;
+    pool.send_and_receive_once(OpenVault::new(fresh, tokens.token()))
+        .unwrap();
+    pool.send_and_receive_once(RemovePoolItemRequest(fresh))
+        .unwrap();
+}
+
+fn item_panicked(id: u64, what: &str) -> PoolError {
+    PoolError::ItemPanicked {
+        id,
+        message: format!("vault {id}: {what} failed"),
+    }
+}
+
+#[test]
+fn a_panicking_method_removes_its_item_alone_and_answers_the_rest_of_the_batch() {
+    within(LIMIT, || {
+        let tokens = Tokens::new();
+        let pool = pool_with(&tokens, [1, 2, 3]);
+        let outcomes = pool
+            .send_and_receive_each([
+                FailRequest(2, tokens.token()),
+                FailRequest(2, tokens.token()), // the item is gone by now
+                FailRequest(7, tokens.token()), // never existed
+            ])
+            .unwrap();
+        assert_eq!(
+            outcomes,
+            [
+                Err(item_panicked(2, "method")),
+                Err(PoolError::UnknownId(2)),
+                Err(PoolError::UnknownId(7))
+            ]
+        );
+        // A whole batch still works...
+        let stored = pool
+            .send_and_receive([
+                StoreRequest(1, tokens.token()),
+                StoreRequest(3, tokens.token()),
+            ])
+            .map(|r| r.count());
+        assert_eq!(stored, Ok(2));
+        // ...and in one where an item panics, that error comes back; the other requests were
+        // answered and their responses are dropped by the pool.
+        let mixed = [
+            VaultApi::EchoRequest(EchoRequest(1, tokens.token())),
+            VaultApi::FailRequest(FailRequest(3, tokens.token())),
+            VaultApi::EchoRequest(EchoRequest(1, tokens.token())),
+        ];
+        let err = pool
+            .send_and_receive(mixed.map(Message::Call))
+            .map(|r| r.count());
+        assert_eq!(err, Err(item_panicked(3, "method")));
+        // The neighbours on the same thread keep their state and serve.
+        assert_serves(&pool, &tokens, 1);
+        // The id is free again.
+        pool.send_and_receive_once(OpenVault::new(2, tokens.token()))
+            .unwrap();
+        assert_serves(&pool, &tokens, 2);
+        drop(pool);
+        tokens.assert_each_dropped_once();
+    });
+}
+
+#[test]
+fn a_panicking_constructor_is_reported_and_builds_nothing() {
+    within(LIMIT, || {
+        let tokens = Tokens::new();
+        let pool = pool_with(&tokens, [1]);
+        let err = pool
+            .send_and_receive_once(OpenVault::failing(5, tokens.token(), Fault::New))
+            .unwrap_err();
+        assert_eq!(err, item_panicked(5, "constructor"));
+        assert_eq!(
+            pool.send_and_receive_once(StoreRequest(5, tokens.token()))
+                .unwrap_err(),
+            PoolError::UnknownId(5)
+        );
+        // In a batch, next to a good constructor for the same id: the good one wins.
+        let outcomes = pool
+            .send_and_receive_each([
+                OpenVault::failing(6, tokens.token(), Fault::New),
+                OpenVault::new(6, tokens.token()),
+            ])
+            .unwrap();
+        assert_eq!(outcomes[0], Err(item_panicked(6, "constructor")));
+        assert!(outcomes[1].is_ok());
+        assert_serves(&pool, &tokens, 6);
+        assert_serves(&pool, &tokens, 1);
+        drop(pool);
+        tokens.assert_each_dropped_once();
+    });
+}
+
+#[test]
+fn a_panicking_drop_on_removal_is_contained() {
+    within(LIMIT, || {
+        let tokens = Tokens::new();
+        let pool = pool_with(&tokens, [1]);
+        pool.send_and_receive_once(OpenVault::failing(4, tokens.token(), Fault::Drop))
+            .unwrap();
+        pool.send_and_receive_once(StoreRequest(4, tokens.token()))
+            .unwrap();
+        let removed = pool
+            .send_and_receive_once(RemovePoolItemRequest(4))
+            .unwrap();
+        assert!(removed.item_existed());
+        assert!(
+            !pool
+                .send_and_receive_once(RemovePoolItemRequest(4))
+                .unwrap()
+                .item_existed()
+        );
+        // And when a method panics on an item whose drop panics too.
+        pool.send_and_receive_once(OpenVault::failing(5, tokens.token(), Fault::Drop))
+            .unwrap();
+        assert_eq!(
+            pool.send_and_receive_once(FailRequest(5, tokens.token()))
+                .unwrap_err(),
+            item_panicked(5, "method")
+        );
+        assert_serves(&pool, &tokens, 1);
+        drop(pool);
+        tokens.assert_each_dropped_once();
+    });
+}
+
+#[test]
+fn panicking_shutdown_hooks_and_drops_are_reported_and_every_other_hook_runs() {
+    within(LIMIT, || {
+        let tokens = Tokens::new();
+        let pool = ThreadPool::<Vault>::new(2);
+        let faults = [
+            (1, Fault::None),
+            (2, Fault::Hook),
+            (3, Fault::Drop),
+            (4, Fault::None),
+            (5, Fault::Hook),
+            (6, Fault::None),
+        ];
+        pool.send_and_receive(
+            faults.map(|(id, fault)| OpenVault::failing(id, tokens.token(), fault)),
+        )
+        .unwrap()
+        .for_each(drop);
+        for (id, _) in faults {
+            pool.send_and_receive_once(StoreRequest(id, tokens.token()))
+                .unwrap();
+        }
+        let reports = pool.shutdown();
+        let mut items: Vec<u64> = reports.iter().flat_map(|r| r.items().to_vec()).collect();
+        items.sort_unstable();
+        assert_eq!(items, [1, 2, 3, 4, 5, 6], "every item was shut down");
+        let mut panicked: Vec<(u64, String)> =
+            reports.iter().flat_map(|r| r.panicked().to_vec()).collect();
+        panicked.sort();
+        assert_eq!(
+            panicked,
+            [
+                (2, "vault 2: hook failed".to_owned()),
+                (3, "vault 3: drop failed".to_owned()),
+                (5, "vault 5: hook failed".to_owned()),
+            ]
+        );
+        let mut children: Vec<u64> = reports
+            .iter()
+            .flat_map(|r| r.children().iter().map(|c| c.thread_id()))
+            .collect();
+        children.sort_unstable();
+        children.retain(|&c| c != 1003); // see the next test
+        assert_eq!(children, [1001, 1004, 1006], "the other hooks reported");
+        // The pool answers, with an error, after shutdown.
+        assert_eq!(
+            pool.send_and_receive_once(StoreRequest(1, tokens.token()))
+                .unwrap_err(),
+            PoolError::ShutDown
+        );
+        drop(pool);
+        tokens.assert_each_dropped_once();
+    });
+}
+
+/// An item whose hook ran to completion and whose `Drop` then panicked: the panic is
+/// reported, but the reports the hook returned (from pools the item owns) should not be lost
+/// with it. They are dropped with the unwinding closure in `shut_down`.
+#[test]
+fn a_hooks_reports_survive_a_drop_that_panics_after_it() {
+    within(LIMIT, || {
+        let tokens = Tokens::new();
+        let pool = ThreadPool::<Vault>::new(1);
+        pool.send_and_receive_once(OpenVault::failing(3, tokens.token(), Fault::Drop))
+            .unwrap();
+        let reports = pool.shutdown();
+        assert_eq!(
+            reports[0].panicked(),
+            [(3, "vault 3: drop failed".to_owned())]
+        );
+        let children: Vec<u64> = reports[0]
+            .children()
+            .iter()
+            .map(|c| c.thread_id())
+            .collect();
+        assert_eq!(children, [1003], "the hook's report");
+        drop(pool);
+        tokens.assert_each_dropped_once();
+    });
+}
+
+#[test]
+fn requests_and_responses_are_dropped_once_whatever_their_fate() {
+    within(LIMIT, || {
+        let tokens = Tokens::new();
+        let pool = ThreadPool::<Vault>::new(2);
+        pool.send_and_receive((0..4).map(|id| OpenVault::new(id, tokens.token())))
+            .unwrap()
+            .for_each(drop);
+        // Answered, then dropped unread by the caller.
+        let responses = pool
+            .send_and_receive((0..8).map(|i| EchoRequest(i % 4, tokens.token())))
+            .unwrap();
+        drop(responses);
+        // Half read.
+        let mut responses = pool
+            .send_and_receive((0..8).map(|i| EchoRequest(i % 4, tokens.token())))
+            .unwrap();
+        let first: Vec<Token> = responses.by_ref().take(3).map(|r| r.result).collect();
+        drop((responses, first));
+        // Refused for an unknown id; a duplicate init.
+        let _ = pool.send_and_receive_each([EchoRequest(99, tokens.token())]);
+        let _ = pool.send_and_receive_once(OpenVault::new(0, tokens.token()));
+        // Refused after shutdown, one by one and in a batch.
+        pool.shutdown();
+        let _ = pool.send_and_receive_once(EchoRequest(0, tokens.token()));
+        let _ = pool.send_and_receive((0..4).map(|i| EchoRequest(i, tokens.token())));
+        let _ = pool.send_and_receive_each((0..4).map(|i| StoreRequest(i, tokens.token())));
+        drop(pool);
+        tokens.assert_each_dropped_once();
+    });
+}
+
+/// The docs promise a panicking item never takes its thread down. A panic whose payload panics
+/// again when dropped does: the thread drops the payload outside its `catch_unwind`, dies, and
+/// the caller waits forever for the batch's latch.
+#[test]
+fn a_panic_payload_that_panics_when_dropped_does_not_kill_the_thread() {
+    within(Duration::from_secs(5), || {
+        let tokens = Tokens::new();
+        let pool = pool_with(&tokens, [1, 2]);
+        let err = pool
+            .send_and_receive_once(BombRequest(1, tokens.token()))
+            .unwrap_err();
+        assert!(matches!(err, PoolError::ItemPanicked { id: 1, .. }));
+        assert_serves(&pool, &tokens, 2);
+        drop(pool);
+        tokens.assert_each_dropped_once();
+    });
+}

@@ -1,0 +1,136 @@
+//! A `#[pool_item]` for the reliability suites whose every user-code point can be made to
+//! panic: its constructor, a method, its shutdown hook, its `Drop`. Its state and every
+//! request and response carry drop-counted tokens.
+
+#![allow(dead_code, unreachable_pub)] // each test binary uses a different subset
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use spindle_pool::{
+    AddResponse, IdTargeted, Message, Reply, RequestWithResponse, ThreadShutdownResponse, pool_item,
+};
+
+use crate::reliability::Token;
+
+/// Where a vault fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    None,
+    /// Its constructor panics.
+    New,
+    /// Its shutdown hook panics.
+    Hook,
+    /// Its `Drop` panics (on removal, after a panicking method, at shutdown).
+    Drop,
+}
+
+/// Creates a vault: its id, the token its state holds, and where it fails.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenVault {
+    pub id: u64,
+    pub token: Token,
+    pub fault: Fault,
+}
+
+impl OpenVault {
+    pub fn new(id: u64, token: Token) -> Self {
+        Self::failing(id, token, Fault::None)
+    }
+
+    pub fn failing(id: u64, token: Token, fault: Fault) -> Self {
+        OpenVault { id, token, fault }
+    }
+}
+
+impl IdTargeted for OpenVault {
+    fn id(&self) -> u64 {
+        self.id
+    }
+}
+
+impl RequestWithResponse<Vault> for OpenVault {
+    type Response = AddResponse;
+
+    fn into_message(self) -> Message<Vault> {
+        Message::Add(self)
+    }
+
+    fn from_reply(reply: Reply<Vault>) -> AddResponse {
+        match reply {
+            Reply::Added(added) => added,
+            _ => panic!("not an Added reply"),
+        }
+    }
+}
+
+/// An item with non-`Send` state holding tokens.
+#[derive(Debug)]
+pub struct Vault {
+    id: u64,
+    fault: Fault,
+    _token: Token,
+    held: Rc<RefCell<Vec<Token>>>,
+}
+
+impl IdTargeted for Vault {
+    fn id(&self) -> u64 {
+        self.id
+    }
+}
+
+#[pool_item(Init = "OpenVault", Shutdown = "close")]
+impl Vault {
+    pub fn new(init: OpenVault) -> Self {
+        let OpenVault { id, token, fault } = init;
+        if fault == Fault::New {
+            drop(token);
+            panic!("vault {id}: constructor failed");
+        }
+        Vault {
+            id,
+            fault,
+            _token: token,
+            held: Rc::default(),
+        }
+    }
+
+    /// Keeps `token`; returns how many it holds.
+    #[messaging(StoreRequest, StoreResponse)]
+    pub fn store(&mut self, token: Token) -> usize {
+        self.held.borrow_mut().push(token);
+        self.held.borrow().len()
+    }
+
+    /// Hands `token` back in the response.
+    #[messaging(EchoRequest, EchoResponse)]
+    pub fn echo(&self, token: Token) -> Token {
+        token
+    }
+
+    /// Panics (the argument is dropped as the stack unwinds).
+    #[messaging(FailRequest, FailResponse)]
+    pub fn fail(&mut self, token: Token) -> usize {
+        let _token = token;
+        panic!("vault {}: method failed", self.id)
+    }
+
+    /// Panics with a payload whose own `Drop` panics.
+    #[messaging(BombRequest, BombResponse)]
+    pub fn bomb(&mut self, token: Token) -> usize {
+        std::panic::panic_any(crate::reliability::BombPayload(token))
+    }
+
+    fn close(&mut self) -> Vec<ThreadShutdownResponse> {
+        assert!(self.fault != Fault::Hook, "vault {}: hook failed", self.id);
+        vec![ThreadShutdownResponse::new(1000 + self.id, Vec::new())]
+    }
+}
+
+impl Drop for Vault {
+    fn drop(&mut self) {
+        if self.fault == Fault::Drop && !std::thread::panicking() {
+            panic!("vault {}: drop failed", self.id);
+        }
+    }
+}
