@@ -28,6 +28,11 @@ pub(crate) fn run() -> Result<(), String> {
     // Miri is not part of CI yet: the multi-threaded integration tests, even scaled down, take
     // too long under it for CI's budget on two cores. Run `cargo xtask miri` locally.
     println!("xtask ci: Miri not run here (run `cargo xtask miri` where nightly has it)");
+    // Sanitizers need nightly, which CI does not install; a soak runs for minutes by design.
+    println!(
+        "xtask ci: sanitizers and soak not run here (local checks: `cargo xtask san` where \
+         nightly has rust-src, `cargo xtask soak --minutes N`)"
+    );
     println!("xtask ci: all checks passed");
     Ok(())
 }

@@ -1,5 +1,7 @@
 //! Command-line parsing: a subcommand, then arguments passed through to cargo's test binary.
 
+use crate::san::Sanitizer;
+
 pub(crate) const USAGE: &str = "\
 usage: cargo xtask <task> [-- extra args]
 
@@ -8,16 +10,44 @@ tasks:
           LOOM_MAX_PREEMPTIONS defaults to 2
   miri    run the unsafe-bearing crates' tests under `cargo +nightly miri` (skipped, with a
           message, when that toolchain or component is missing)
+  san [asan|tsan] [-- test args]
+          run the workspace's tests under AddressSanitizer (with LeakSanitizer) and/or
+          ThreadSanitizer: nightly, -Zbuild-std, target/asan and target/tsan (skipped, with a
+          message, when nightly or its rust-src component is missing); no argument runs both
+  soak [--minutes N] [-- test args]
+          run the stress-style tests (names with racing, shutdown, concurrent, many,
+          from_several_threads, producers, ...: see soak.rs) in release mode, over and over,
+          for N minutes (default 10; 0 runs one round), with SPINDLE_SOAK=1; stops at the
+          first failure or hang and prints its output
   bench   run the criterion benches and write BENCHMARKS.md from what ran; extra args go to
           criterion (a filter: the file then holds only the benchmarks that ran)
-  ci      what CI runs: cargo test --workspace, fmt --check, clippy -D warnings, loom";
+  ci      what CI runs: cargo test --workspace, fmt --check, clippy -D warnings, loom
+          (not miri, san or soak: those need nightly or minutes, and run locally)";
+
+/// Minutes `soak` runs for unless `--minutes` says otherwise.
+pub(crate) const DEFAULT_SOAK_MINUTES: u64 = 10;
 
 /// A parsed task.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Task {
-    Loom { args: Vec<String> },
-    Miri { args: Vec<String> },
-    Bench { args: Vec<String> },
+    Loom {
+        args: Vec<String>,
+    },
+    Miri {
+        args: Vec<String>,
+    },
+    /// `sanitizers` in the order they run; both when none was named.
+    San {
+        sanitizers: Vec<Sanitizer>,
+        args: Vec<String>,
+    },
+    Soak {
+        minutes: u64,
+        args: Vec<String>,
+    },
+    Bench {
+        args: Vec<String>,
+    },
     Ci,
     Help,
 }
@@ -27,18 +57,83 @@ impl Task {
         let Some(name) = argv.next() else {
             return Ok(Task::Help);
         };
+        let rest: Vec<String> = argv.collect();
         // Everything after the task name is passed through; a leading `--` is optional.
-        let args: Vec<String> = argv.skip_while(|a| a == "--").collect();
+        let passthrough = |from: &[String]| -> Vec<String> {
+            from.iter().skip_while(|a| *a == "--").cloned().collect()
+        };
         match name.as_str() {
-            "loom" => Ok(Task::Loom { args }),
-            "miri" => Ok(Task::Miri { args }),
-            "bench" => Ok(Task::Bench { args }),
-            "ci" if args.is_empty() => Ok(Task::Ci),
-            "ci" => Err(format!("`ci` takes no arguments, got {args:?}")),
+            "loom" => Ok(Task::Loom {
+                args: passthrough(&rest),
+            }),
+            "miri" => Ok(Task::Miri {
+                args: passthrough(&rest),
+            }),
+            "bench" => Ok(Task::Bench {
+                args: passthrough(&rest),
+            }),
+            "san" => parse_san(&rest),
+            "soak" => parse_soak(&rest),
+            "ci" if rest.is_empty() => Ok(Task::Ci),
+            "ci" => Err(format!("`ci` takes no arguments, got {rest:?}")),
             "help" | "-h" | "--help" => Ok(Task::Help),
             other => Err(format!("unknown task `{other}`")),
         }
     }
+}
+
+/// `san [asan|tsan] [-- test args]`: here the `--` is required before test arguments, so a
+/// misspelt sanitizer is an error rather than a test filter that matches nothing.
+fn parse_san(rest: &[String]) -> Result<Task, String> {
+    let (sanitizers, rest) = match rest.first().map(String::as_str) {
+        None | Some("--") => (vec![Sanitizer::Address, Sanitizer::Thread], rest),
+        Some(name) => match Sanitizer::from_name(name) {
+            Some(sanitizer) => (vec![sanitizer], &rest[1..]),
+            None => {
+                return Err(format!(
+                    "`san` takes `asan`, `tsan` or nothing (both), then `-- test args`; \
+                     got `{name}`"
+                ));
+            }
+        },
+    };
+    let args = match rest.split_first() {
+        None => Vec::new(),
+        Some((dashes, args)) if dashes == "--" => args.to_vec(),
+        Some(_) => {
+            return Err(format!(
+                "`san`: put `--` before test arguments, got {rest:?}"
+            ));
+        }
+    };
+    Ok(Task::San { sanitizers, args })
+}
+
+/// `soak [--minutes N | --minutes=N] [-- test args]`.
+fn parse_soak(rest: &[String]) -> Result<Task, String> {
+    let mut minutes = DEFAULT_SOAK_MINUTES;
+    let mut iter = rest.iter();
+    while let Some(arg) = iter.next() {
+        let value = if arg == "--minutes" {
+            iter.next()
+                .ok_or("`soak --minutes` needs a number of minutes")?
+        } else if let Some(value) = arg.strip_prefix("--minutes=") {
+            value
+        } else if arg == "--" {
+            break;
+        } else {
+            return Err(format!(
+                "`soak` takes `--minutes N`, then `-- test args`; got `{arg}`"
+            ));
+        };
+        minutes = value
+            .parse()
+            .map_err(|_| format!("`soak --minutes`: `{value}` is not a whole number"))?;
+    }
+    Ok(Task::Soak {
+        minutes,
+        args: iter.cloned().collect(),
+    })
 }
 
 #[cfg(test)]
@@ -47,6 +142,10 @@ mod tests {
 
     fn parse(args: &[&str]) -> Result<Task, String> {
         Task::parse(args.iter().map(|s| s.to_string()))
+    }
+
+    fn strings(args: &[&str]) -> Vec<String> {
+        args.iter().map(|s| s.to_string()).collect()
     }
 
     #[test]
@@ -67,5 +166,76 @@ mod tests {
         );
         assert!(parse(&["ci", "extra"]).is_err());
         assert!(parse(&["frobnicate"]).is_err());
+    }
+
+    #[test]
+    fn san_runs_both_sanitizers_unless_one_is_named() {
+        let both = vec![Sanitizer::Address, Sanitizer::Thread];
+        assert_eq!(
+            parse(&["san"]),
+            Ok(Task::San {
+                sanitizers: both.clone(),
+                args: vec![]
+            })
+        );
+        assert_eq!(
+            parse(&["san", "--", "pool", "--nocapture"]),
+            Ok(Task::San {
+                sanitizers: both,
+                args: strings(&["pool", "--nocapture"])
+            })
+        );
+        assert_eq!(
+            parse(&["san", "asan"]),
+            Ok(Task::San {
+                sanitizers: vec![Sanitizer::Address],
+                args: vec![]
+            })
+        );
+        assert_eq!(
+            parse(&["san", "tsan", "--", "shutdown"]),
+            Ok(Task::San {
+                sanitizers: vec![Sanitizer::Thread],
+                args: strings(&["shutdown"])
+            })
+        );
+        assert!(parse(&["san", "tsna"]).is_err());
+        assert!(parse(&["san", "asan", "pool"]).is_err());
+    }
+
+    #[test]
+    fn soak_takes_minutes_then_test_args() {
+        assert_eq!(
+            parse(&["soak"]),
+            Ok(Task::Soak {
+                minutes: DEFAULT_SOAK_MINUTES,
+                args: vec![]
+            })
+        );
+        assert_eq!(
+            parse(&["soak", "--minutes", "0"]),
+            Ok(Task::Soak {
+                minutes: 0,
+                args: vec![]
+            })
+        );
+        assert_eq!(
+            parse(&["soak", "--minutes=3", "--", "--test-threads", "1"]),
+            Ok(Task::Soak {
+                minutes: 3,
+                args: strings(&["--test-threads", "1"])
+            })
+        );
+        assert_eq!(
+            parse(&["soak", "--", "racing"]),
+            Ok(Task::Soak {
+                minutes: DEFAULT_SOAK_MINUTES,
+                args: strings(&["racing"])
+            })
+        );
+        assert!(parse(&["soak", "--minutes"]).is_err());
+        assert!(parse(&["soak", "--minutes", "-1"]).is_err());
+        assert!(parse(&["soak", "--minutes", "ten"]).is_err());
+        assert!(parse(&["soak", "racing"]).is_err());
     }
 }

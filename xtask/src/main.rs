@@ -3,10 +3,30 @@
 //! ```text
 //! cargo xtask loom [-- test args]   loom models (tests/loom_*.rs) under --cfg spindle_loom
 //! cargo xtask miri                  unsafe-bearing crates' tests under Miri, if nightly has it
+//! cargo xtask san [asan|tsan] [-- test args]
+//!                                   the tests under AddressSanitizer and/or ThreadSanitizer,
+//!                                   if nightly (with rust-src) is there
+//! cargo xtask soak [--minutes N] [-- test args]
+//!                                   the stress-style tests in release mode, over and over
 //! cargo xtask bench [-- args]       criterion benches (benches/*.rs), short measurement times;
 //!                                   writes BENCHMARKS.md
 //! cargo xtask ci                    what .ci/run runs: tests, fmt, clippy, loom
 //! ```
+//!
+//! `san` runs every crate's unit and integration tests (not doctests, loom models or the
+//! trybuild UI test) with nightly's `-Zsanitizer=address` (LeakSanitizer on) and then
+//! `-Zsanitizer=thread`, std rebuilt with the same sanitizer (`-Zbuild-std`), in `target/asan`
+//! and `target/tsan`. Like `miri`, it prints `xtask san: SKIPPED: ...` and succeeds where
+//! nightly or its `rust-src` is missing. The suppressions in `xtask/sanitizer/` hold only a
+//! documented race in crossbeam-deque (TSan) and the documented forgetting of a panic payload
+//! whose drop panicked (LSan); see `san.rs` for each flag and exception.
+//!
+//! `soak` repeats `cargo test --release` over the tests whose names say they race, shut down
+//! under load or use many threads, with `SPINDLE_SOAK=1` set, for `--minutes N` (default 10;
+//! 0 runs one round), stopping at the first failure or hang with that round's output, and
+//! prints how many rounds and tests ran.
+//!
+//! Neither runs in `ci`: CI has only stable, and a soak takes minutes by design.
 
 mod bench;
 mod ci;
@@ -15,6 +35,8 @@ mod json;
 mod loom;
 mod miri;
 mod run;
+mod san;
+mod soak;
 
 use std::process::ExitCode;
 
@@ -22,6 +44,8 @@ fn main() -> ExitCode {
     let result = match flags::Task::parse(std::env::args().skip(1)) {
         Ok(flags::Task::Loom { args }) => loom::run(&args),
         Ok(flags::Task::Miri { args }) => miri::run(&args),
+        Ok(flags::Task::San { sanitizers, args }) => san::run(&sanitizers, &args),
+        Ok(flags::Task::Soak { minutes, args }) => soak::run(minutes, &args),
         Ok(flags::Task::Bench { args }) => bench::run(&args),
         Ok(flags::Task::Ci) => ci::run(),
         Ok(flags::Task::Help) => {
