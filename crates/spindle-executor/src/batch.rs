@@ -14,16 +14,20 @@
 //!   indices of the chunks its CASes claimed, so every index in `0..len` is claimed once.
 //! - **T2 (frame outlives helpers).** The caller leaves only when `helpers` reaches zero: each
 //!   helper job decrements it as its last access, or the caller takes the job back unrun and
-//!   decrements it itself. So the descriptor outlives every access to it (also K1).
+//!   decrements it itself. So the descriptor outlives every access to it (also K1). Nothing
+//!   unwinds past a participant's loop: `f`'s panics are caught, and the payload of a panic
+//!   that lost to an earlier one is dropped with a panic in its own `Drop` contained too.
 
 use core::cell::UnsafeCell;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::sync::Arc;
 
 use crossbeam_utils::CachePadded;
 
+use crate::error::drop_payload;
 use crate::job::{Job, JobRef};
 use crate::primitive::{AtomicBool, AtomicUsize, Ordering};
-use crate::registry::WorkerThread;
+use crate::registry::{Registry, WorkerThread};
 
 /// Chunks smaller than this are not worth a CAS each.
 const MIN_CHUNK: usize = 1;
@@ -39,6 +43,8 @@ struct Batch<'f, F> {
     /// Helper jobs not yet finished or taken back (T2).
     helpers: CachePadded<AtomicUsize>,
     owner: usize,
+    /// The owner's pool, compared by address only: only its workers run the helpers.
+    registry: *const Registry,
     /// Set by the first participant whose call panicked; `payload` is then theirs to write.
     panicked: AtomicBool,
     payload: UnsafeCell<Option<Box<dyn std::any::Any + Send>>>,
@@ -79,7 +85,11 @@ impl<F: Fn(core::ops::Range<usize>) + Sync> Batch<'_, F> {
         if let Err(payload) = outcome {
             // Stop everyone: no more chunks.
             self.cursor.store(self.len, Ordering::Relaxed);
-            if !self.panicked.swap(true, Ordering::AcqRel) {
+            if self.panicked.swap(true, Ordering::AcqRel) {
+                // A later panic loses. Its drop must not unwind out of here: that would skip a
+                // helper's decrement of `helpers`, or take the owner out before its helpers (T2).
+                drop_payload(payload);
+            } else {
                 // SAFETY: only the participant that flipped `panicked` writes the payload, and
                 // the owner reads it only after every participant has finished (T2).
                 unsafe { *self.payload.get() = Some(payload) };
@@ -94,10 +104,12 @@ impl<F: Fn(core::ops::Range<usize>) + Sync> Job for Batch<'_, F> {
         // SAFETY: the descriptor is alive until `helpers` is decremented below (T2).
         let batch = unsafe { &*this };
         batch.participate();
-        let owner = batch.owner;
+        let (owner, registry) = (batch.owner, batch.registry);
         // SeqCst: the write the owner's wait condition reads; our last access (T2).
         if batch.helpers.fetch_sub(1, Ordering::SeqCst) == 1 {
-            if let Some(worker) = WorkerThread::current() {
+            // Helpers sit on the owner's deque, so a worker of the owner's pool runs this; wake
+            // the owner in that pool only, never by index in another one.
+            if let Some(worker) = WorkerThread::current_in_ptr(registry) {
                 worker.registry().wake_worker(owner);
             }
         }
@@ -121,6 +133,7 @@ pub(crate) fn for_each_chunk_on_worker<F: Fn(core::ops::Range<usize>) + Sync>(
         participants: helpers + 1,
         helpers: CachePadded::new(AtomicUsize::new(helpers)),
         owner: worker.index(),
+        registry: Arc::as_ptr(worker.registry()),
         panicked: AtomicBool::new(false),
         payload: UnsafeCell::new(None),
     };

@@ -202,3 +202,24 @@ impl fmt::Display for LengthMismatch {
 }
 
 impl std::error::Error for LengthMismatch {}
+
+/// Drops a panic payload the pool holds and nobody will see (no panic handler, or a panic that
+/// lost to an earlier one), without letting a panic in the payload's own `Drop` escape: the
+/// pool would lose a worker, or leave a frame other threads still point into. If that drop
+/// panics, its payload is forgotten, not dropped: a payload that panics on every drop must not
+/// loop (or abort, as a second panic during unwinding would).
+pub(crate) fn drop_payload(payload: Box<dyn Any + Send>) {
+    if let Err(second) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+        drop(payload);
+    })) {
+        // A message (`&str` or `String`) drops without panicking; anything else might panic
+        // again, forever, so it is forgotten.
+        match second.downcast::<&'static str>().map(drop) {
+            Ok(()) => {}
+            Err(second) => match second.downcast::<String>().map(drop) {
+                Ok(()) => {}
+                Err(unknown) => core::mem::forget(unknown),
+            },
+        }
+    }
+}

@@ -17,6 +17,7 @@
 use core::cell::UnsafeCell;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
+use crate::error::drop_payload;
 use crate::job::{Job, JobRef};
 use crate::latch::{Latch, OutsideLatch, WorkerLatch};
 use crate::registry::{Registry, WorkerThread};
@@ -102,7 +103,7 @@ where
         // the pop's fence). An idle worker shows up at the next join down the recursion.
         return join_here(a, b);
     }
-    let job_b = StackJob::new(b, WorkerLatch::new(worker.index()));
+    let job_b = StackJob::new(b, WorkerLatch::new(worker));
     // SAFETY: we do not leave this frame before `job_b` has run: inline below, or its latch
     // is awaited (K1).
     let job_b_ref = unsafe { job_b.as_job_ref() };
@@ -123,10 +124,7 @@ where
             }
         }
     };
-    match (outcome_a, outcome_b) {
-        (Ok(ra), Ok(rb)) => (ra, rb),
-        (Err(payload), _) | (_, Err(payload)) => resume_unwind(payload),
-    }
+    both(outcome_a, outcome_b)
 }
 
 /// `join` on a thread outside any pool: `a`, then `b`, with `join`'s panic rules.
@@ -137,9 +135,20 @@ where
 {
     let outcome_a = catch_unwind(AssertUnwindSafe(a));
     let outcome_b = catch_unwind(AssertUnwindSafe(b));
+    both(outcome_a, outcome_b)
+}
+
+/// Both results, or the first panic resumed; when both halves panicked, `b`'s payload is
+/// dropped first, here, where a panic in its `Drop` is contained (during the unwind it would
+/// abort the process).
+fn both<RA, RB>(outcome_a: Outcome<RA>, outcome_b: Outcome<RB>) -> (RA, RB) {
     match (outcome_a, outcome_b) {
         (Ok(ra), Ok(rb)) => (ra, rb),
-        (Err(payload), _) | (_, Err(payload)) => resume_unwind(payload),
+        (Err(payload), Ok(_)) | (Ok(_), Err(payload)) => resume_unwind(payload),
+        (Err(payload), Err(lost)) => {
+            drop_payload(lost);
+            resume_unwind(payload)
+        }
     }
 }
 

@@ -8,13 +8,17 @@
 //!
 //! - **L1 (last touch).** `set` performs no access to `self` after the `SeqCst` store of
 //!   `done`; whatever wakes the waiter is read out (or cloned) before it.
+//! - **L2 (own pool).** A [`WorkerLatch`] wakes its owner by index only in the owner's own
+//!   registry: `set` finds it through the worker running the job, if that worker belongs to
+//!   the registry the latch recorded (compared by address, never dereferenced), never through
+//!   whichever pool's worker happens to be running.
 
 use std::sync::Arc;
 
 use spindle_queue::EventCount;
 
 use crate::primitive::{AtomicBool, Ordering};
-use crate::registry::WorkerThread;
+use crate::registry::{Registry, WorkerThread};
 
 /// A job's completion signal.
 pub(crate) trait Latch {
@@ -33,13 +37,16 @@ pub(crate) trait Latch {
 pub(crate) struct WorkerLatch {
     done: AtomicBool,
     owner: usize,
+    /// The owner's pool, compared by address only (L2).
+    registry: *const Registry,
 }
 
 impl WorkerLatch {
-    pub(crate) fn new(owner: usize) -> Self {
+    pub(crate) fn new(owner: &WorkerThread) -> Self {
         WorkerLatch {
             done: AtomicBool::new(false),
-            owner,
+            owner: owner.index(),
+            registry: Arc::as_ptr(owner.registry()),
         }
     }
 }
@@ -47,12 +54,13 @@ impl WorkerLatch {
 impl Latch for WorkerLatch {
     unsafe fn set(this: *const Self) {
         // SAFETY: valid on entry (caller); read before the store (L1).
-        let owner = unsafe { (*this).owner };
+        let (owner, registry) = unsafe { ((*this).owner, (*this).registry) };
         // SAFETY: as above.
         // SeqCst: the write the owner's wait condition reads (the event count's contract).
         unsafe { (*this).done.store(true, Ordering::SeqCst) };
-        // The job ran on a worker of the owner's pool (only its workers take its jobs).
-        if let Some(worker) = WorkerThread::current() {
+        // The job ran on a worker of the owner's pool (only its workers take its jobs), whose
+        // registry is alive; `registry` itself may dangle by now and is only compared (L2).
+        if let Some(worker) = WorkerThread::current_in_ptr(registry) {
             worker.registry().wake_worker(owner);
         }
     }

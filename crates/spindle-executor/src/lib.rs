@@ -28,6 +28,76 @@
 //! - **Shutdown** (or dropping the pool) runs every queued job, then joins the threads.
 //! - **Counters** per worker (jobs run, stolen, parks, panics) live on their own cache lines and
 //!   are written by their worker alone, with plain stores: [`ThreadPool::stats`].
+//!
+//! # What does not compile
+//!
+//! A scoped task may borrow only what outlives the scope, not a local of the scope's body:
+//!
+//! ```compile_fail,E0373
+//! let pool = spindle_executor::ThreadPool::new(1).unwrap();
+//! pool.scope(|s| {
+//!     let local = vec![1, 2, 3];
+//!     s.spawn(|_| println!("{}", local.len())); // `local` dies before the scope's tasks
+//! });
+//! ```
+//!
+//! nor does the [`Scope`] handle leave the call that lends it:
+//!
+//! ```compile_fail
+//! let pool = spindle_executor::ThreadPool::new(1).unwrap();
+//! let escaped = pool.scope(|s| s); // the handle cannot outlive `scope`
+//! escaped.spawn(|_| ());
+//! ```
+//!
+//! Two scoped tasks cannot both borrow the same local mutably:
+//!
+//! ```compile_fail,E0499
+//! let pool = spindle_executor::ThreadPool::new(2).unwrap();
+//! let mut total = 0;
+//! pool.scope(|s| {
+//!     s.spawn(|_| total += 1);
+//!     s.spawn(|_| total += 1);
+//! });
+//! ```
+//!
+//! A job given to [`ThreadPool::execute`] or [`ThreadPool::spawn`] outlives the caller's frame,
+//! so it may not borrow from it ([`ThreadPool::scope`] is for that):
+//!
+//! ```compile_fail,E0373
+//! let pool = spindle_executor::ThreadPool::new(1).unwrap();
+//! let names = vec!["a", "b"];
+//! pool.execute(|| println!("{names:?}")).unwrap();
+//! ```
+//!
+//! What crosses to a worker must be `Send`, the closure and a spawned task's result alike:
+//!
+//! ```compile_fail,E0277
+//! let pool = spindle_executor::ThreadPool::new(1).unwrap();
+//! let shared = std::rc::Rc::new(5);
+//! let handle = pool.spawn(move || *shared + 1); // `Rc` is not `Send`
+//! ```
+//!
+//! ```compile_fail,E0277
+//! let pool = spindle_executor::ThreadPool::new(1).unwrap();
+//! let handle = pool.spawn(|| std::rc::Rc::new(5)); // nor may the result be
+//! ```
+//!
+//! and a batch's function, called from several workers at once, must be `Sync`:
+//!
+//! ```compile_fail,E0277
+//! let pool = spindle_executor::ThreadPool::new(2).unwrap();
+//! let count = std::cell::Cell::new(0);
+//! pool.for_each_index(10, |_| count.set(count.get() + 1)); // a `Cell` is not `Sync`
+//! ```
+//!
+//! A [`JoinHandle`] is joined once: `join` consumes it.
+//!
+//! ```compile_fail,E0382
+//! let pool = spindle_executor::ThreadPool::new(1).unwrap();
+//! let handle = pool.spawn(|| 1).unwrap();
+//! let first = handle.join();
+//! let second = handle.join();
+//! ```
 
 #![deny(missing_docs)]
 #![warn(unsafe_op_in_unsafe_fn)]

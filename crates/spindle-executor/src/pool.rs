@@ -162,6 +162,12 @@ impl Builder {
     /// [`BuildError::ZeroThreads`] for zero threads; [`BuildError::Spawn`] if the OS refuses
     /// a thread (the ones already started are shut down).
     ///
+    /// # Panics
+    ///
+    /// If the [`thread_name`](Builder::thread_name) closure panics (or std refuses the name it
+    /// returns, for a NUL byte), that panic is resumed here, after the workers already started
+    /// have been shut down and joined: a half-built pool leaves no thread behind.
+    ///
     /// # Examples
     ///
     /// ```
@@ -180,9 +186,15 @@ impl Builder {
         } else {
             None
         };
-        let mut handles = Vec::with_capacity(threads);
+        // The pool is its own guard while it is built: if starting a worker fails, or the
+        // `thread_name` closure (user code) panics, dropping it shuts down and joins the
+        // workers started so far, on the error return and on the unwind alike.
+        let mut pool = ThreadPool {
+            registry,
+            threads: Mutex::new(Vec::with_capacity(threads)),
+        };
         for (index, deque) in deques.into_iter().enumerate() {
-            let registry_for_thread = Arc::clone(&registry);
+            let registry_for_thread = Arc::clone(&pool.registry);
             let core = cores.as_ref().map(|ids| ids[index % ids.len()]);
             let spawned = spawn_thread((self.thread_name)(index), self.stack_size, move || {
                 if let Some(core) = core {
@@ -191,22 +203,13 @@ impl Builder {
                 }
                 WorkerThread::main_loop(deque, index, registry_for_thread);
             });
+            let handles = pool.threads.get_mut().unwrap_or_else(|e| e.into_inner());
             match spawned {
                 Ok(handle) => handles.push(handle),
-                Err(e) => {
-                    let partial = ThreadPool {
-                        registry,
-                        threads: Mutex::new(handles),
-                    };
-                    partial.shutdown();
-                    return Err(BuildError::Spawn(e));
-                }
+                Err(e) => return Err(BuildError::Spawn(e)),
             }
         }
-        Ok(ThreadPool {
-            registry,
-            threads: Mutex::new(handles),
-        })
+        Ok(pool)
     }
 }
 
@@ -415,8 +418,10 @@ impl ThreadPool {
     /// Runs `body` with a [`Scope`] whose tasks may borrow from the caller's stack, and
     /// returns once `body` and every task spawned in the scope (at any depth) have finished.
     /// Spawning stores small closures in slots inside the scope, so it allocates nothing; large
-    /// closures are boxed. The body runs on a worker (moved there if called from outside);
-    /// after [`shutdown`](ThreadPool::shutdown), body and tasks run on the calling thread.
+    /// closures are boxed. The body runs on a worker (moved there if called from outside), and
+    /// the tasks on this pool's workers, even when spawned from another thread (see
+    /// [`Scope::spawn`]); after [`shutdown`](ThreadPool::shutdown), body and tasks run on the
+    /// calling thread.
     ///
     /// # Panics
     ///
@@ -596,9 +601,11 @@ impl ThreadPool {
     }
 
     /// Stops accepting jobs from outside the pool, runs every job already queued, and joins
-    /// the workers. Later `execute`/`spawn` calls hand their closure back. Calling it again
-    /// does nothing; calling it from one of the pool's own workers starts the shutdown without
-    /// waiting (a worker cannot join itself).
+    /// the workers. Later `execute`/`spawn` calls hand their closure back. Every call from
+    /// outside the pool returns only once every admitted job has run and the workers have
+    /// exited, also when several threads call it at once (one joins the workers, the others wait
+    /// for it); calling it again afterwards returns at once. Called from one of the pool's own
+    /// workers, it starts the shutdown without waiting (a worker cannot join itself).
     ///
     /// # Examples
     ///
@@ -613,8 +620,11 @@ impl ThreadPool {
         if WorkerThread::current_in(&self.registry).is_some() {
             return;
         }
-        let handles = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()));
-        for handle in handles {
+        // The lock is held while joining, so a concurrent caller returns only after the
+        // workers have exited, not as soon as the handles are taken. No worker waits for
+        // this lock (workers return above), so holding it cannot deadlock the pool.
+        let mut handles = self.threads.lock().unwrap_or_else(|e| e.into_inner());
+        for handle in handles.drain(..) {
             // Workers contain job panics, so a worker thread itself never panics.
             let _ = handle.join();
         }

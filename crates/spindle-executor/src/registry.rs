@@ -32,6 +32,7 @@ use std::any::Any;
 use std::sync::Arc;
 
 use crate::deque::{Steal, Stealer, Worker};
+use crate::error::drop_payload;
 use crossbeam_utils::CachePadded;
 use spindle_queue::{EventCount, Queue};
 
@@ -207,11 +208,16 @@ impl Registry {
 
     /// Wakes worker `index` if it waits in [`WorkerThread::wait_until`]: called after
     /// completing a job that worker depends on. One load when it does not wait.
+    ///
+    /// `index` is the waiter's index in *this* registry: a completion reaches the registry
+    /// through [`WorkerThread::current_in_ptr`] with the waiter's registry, never through
+    /// whichever pool's worker happens to run it.
     pub(crate) fn wake_worker(&self, index: usize) {
         self.worker_sleep[index].notify_one();
     }
 
-    /// Runs a job, containing its panic: the worker survives, the handler sees the payload.
+    /// Runs a job, containing its panic: the worker survives, the handler sees the payload (or,
+    /// without a handler, it is dropped, with a panic in its own `Drop` contained too).
     fn run(&self, job: JobRef, counters: &Counters) {
         // SAFETY: the job was just taken from a deque or the injector, so it runs once (J1).
         let outcome =
@@ -219,9 +225,19 @@ impl Registry {
         counters.executed.bump();
         if let Err(payload) = outcome {
             counters.panicked.bump();
-            if let Some(handler) = &self.panic_handler {
-                // A panicking handler must not take the worker down either.
-                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler(payload)));
+            match &self.panic_handler {
+                Some(handler) => {
+                    // A panicking handler must not take the worker down either, nor the drop of
+                    // its panic's payload.
+                    let handled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        handler(payload);
+                    }));
+                    if let Err(payload) = handled {
+                        drop_payload(payload);
+                    }
+                }
+                // Nobody wants it; its `Drop` is user code too, and may panic.
+                None => drop_payload(payload),
             }
         }
     }
@@ -230,18 +246,21 @@ impl Registry {
 impl WorkerThread {
     /// The worker running on this thread, if it belongs to `registry`.
     pub(crate) fn current_in(registry: &Registry) -> Option<&WorkerThread> {
-        let worker = CURRENT.with(core::cell::Cell::get);
-        // SAFETY: `CURRENT` is set only while the worker's `main_loop` runs on this thread, and
-        // the `WorkerThread` lives on that loop's stack, so it outlives any borrow made here.
-        let worker = unsafe { worker.as_ref() }?;
-        core::ptr::eq(&*worker.registry, registry).then_some(worker)
+        Self::current_in_ptr(registry)
     }
 
-    /// The worker running on this thread, of any pool.
-    pub(crate) fn current() -> Option<&'static WorkerThread> {
+    /// The worker running on this thread, if it belongs to the registry at `registry`: compared
+    /// by address only, never dereferenced, so `registry` may be dangling or null (then this is
+    /// `None`). There is deliberately no "worker of any pool": whatever pushes onto a worker's
+    /// deque or wakes one of its workers by index must know the worker is of its own pool.
+    #[inline]
+    pub(crate) fn current_in_ptr(registry: *const Registry) -> Option<&'static WorkerThread> {
         let worker = CURRENT.with(core::cell::Cell::get);
-        // SAFETY: as in `current_in`; the worker outlives everything its thread runs.
-        unsafe { worker.as_ref() }
+        // SAFETY: `CURRENT` is set only while the worker's `main_loop` runs on this thread, and
+        // the `WorkerThread` lives on that loop's stack, so it outlives everything its thread
+        // runs, and any borrow made here.
+        let worker = unsafe { worker.as_ref() }?;
+        core::ptr::eq(Arc::as_ptr(&worker.registry), registry).then_some(worker)
     }
 
     pub(crate) fn registry(&self) -> &Arc<Registry> {

@@ -12,24 +12,39 @@
 //!
 //! - **C1 (scope outlives tasks).** `scope` returns (or unwinds) only after `pending` is zero;
 //!   a task's decrement of `pending` is its last access to the scope (the owner's index and
-//!   the wake-up go through copies). So every `&Scope` a task holds is valid.
+//!   registry, and the wake-up, go through copies, and `task_done` holds a raw pointer, not a
+//!   reference that would have to outlive the decrement), and nothing unwinds past it: the
+//!   task's panic is caught, and the payload of a panic that lost to an earlier one is dropped
+//!   with a panic in its own `Drop` contained too. So every `&Scope` a task holds is valid.
 //! - **C2 (slot ownership).** A slot whose bit is clear in `free` belongs to exactly one task:
 //!   the spawner that cleared it writes the closure, the job that runs it moves the closure
 //!   out and sets the bit again before running it.
 //! - **C3 (one payload writer).** Only the task that flips `panicked` writes `payload`; the
 //!   owner reads it after `pending` is zero.
+//! - **C4 (own pool).** A task goes to the scope's own pool only: onto the spawning thread's
+//!   deque if that thread is a worker of the scope's registry, else into that registry's
+//!   injector; if the pool refuses it (shutting down), or the scope runs off the pool
+//!   (`scope_here`, null registry), it runs inline, inside `spawn`. So a task runs on a worker
+//!   of the scope's pool or nested in its spawner's call. The registry outlives the scope (the
+//!   owner's worker holds it, and the scope lives on that worker's stack), so whoever holds a
+//!   `&Scope` may dereference `registry`; a task, after its decrement, only compares it. The
+//!   last task wakes the owner through the worker running it, if that worker is of the scope's
+//!   pool; a task run inline has nothing to wake: its spawner is the body (the owner is not
+//!   waiting yet) or a task still counted in `pending`.
 
 use core::cell::UnsafeCell;
 use core::marker::PhantomData;
 use core::mem::{MaybeUninit, align_of, size_of};
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::sync::Arc;
 
 use crossbeam_utils::CachePadded;
 
+use crate::error::drop_payload;
 use crate::job::{Job, JobRef};
 use crate::primitive::{AtomicBool, AtomicU64, AtomicUsize, Ordering, yield_now};
-use crate::registry::WorkerThread;
+use crate::registry::{Registry, WorkerThread};
 
 /// Bytes of closure state an inline slot holds.
 const SLOT_SIZE: usize = 64;
@@ -68,15 +83,21 @@ pub struct Scope<'scope> {
     slots: [Slot; SLOTS],
     /// The worker running the scope's body, woken when the last task finishes.
     owner: usize,
+    /// The owner's pool, whose workers alone run the tasks; null off the pool (C4).
+    registry: *const Registry,
     panicked: AtomicBool,
     payload: UnsafeCell<Option<Box<dyn Any + Send>>>,
     /// Invariant in `'scope`, as `std::thread::Scope`.
     _scope: PhantomData<&'scope mut &'scope ()>,
 }
 
-// SAFETY: slots and the payload are handed between threads under C2 and C3; everything else
-// is atomic. Tasks are `Send`.
+// SAFETY: slots and the payload are handed between threads under C2 and C3; `registry` is
+// only dereferenced while the scope lives, when the pool is alive (C4); everything else is
+// atomic or never written. Tasks are `Send`.
 unsafe impl Sync for Scope<'_> {}
+// SAFETY: as for `Sync`; only the raw `registry` pointer keeps this from being automatic, and
+// it points to a `Sync` registry. (A `Scope` is only ever lent, never moved, outside the crate.)
+unsafe impl Send for Scope<'_> {}
 
 impl core::fmt::Debug for Scope<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -118,25 +139,31 @@ where
         if let Err(payload) = catch_unwind(AssertUnwindSafe(|| (job.func)(scope))) {
             scope.record_panic(payload);
         }
-        scope.task_done();
+        // SAFETY: the scope is alive and counts this task in `pending` (C1).
+        unsafe { Scope::task_done(job.scope) };
     }
 }
 
 impl<'scope> Scope<'scope> {
-    fn new(owner: usize) -> Self {
+    fn new(owner: usize, registry: *const Registry) -> Self {
         Scope {
             pending: CachePadded::new(AtomicUsize::new(0)),
             free: CachePadded::new(AtomicU64::new(u64::MAX)),
             slots: core::array::from_fn(|_| Slot(UnsafeCell::new(MaybeUninit::uninit()))),
             owner,
+            registry,
             panicked: AtomicBool::new(false),
             payload: UnsafeCell::new(None),
             _scope: PhantomData,
         }
     }
 
-    /// Spawns `f` into the pool; the scope waits for it. `f` may borrow anything that
+    /// Spawns `f` into the scope's pool; the scope waits for it. `f` may borrow anything that
     /// outlives the scope, and may spawn more tasks through the `&Scope` it is given.
+    ///
+    /// `f` runs on a worker of the scope's pool whichever thread spawns it (a worker of another
+    /// pool, say, inside its `install`), except once that pool is shutting down, or the scope
+    /// runs on the caller after shutdown: then `f` runs right here, before `spawn` returns.
     ///
     /// # Examples
     ///
@@ -166,11 +193,28 @@ impl<'scope> Scope<'scope> {
             scope: self,
             slot: SLOTS,
         });
-        match WorkerThread::current() {
+        // Onto this thread's deque only if it is a worker of the scope's own pool (C4).
+        match WorkerThread::current_in_ptr(self.registry) {
             Some(worker) => worker.push(job),
-            // Only a scope run after shutdown is off the pool: its tasks run right here.
-            // SAFETY: the job was just made and is run once (J1); the scope outlives it.
-            None => unsafe { job.execute() },
+            None => self.spawn_off_pool(job),
+        }
+    }
+
+    /// `spawn` from a thread that is not a worker of the scope's pool (another pool's worker,
+    /// or a thread the body or a task lent the scope to): into the pool's injector, or, if the
+    /// pool refuses it (shutting down) or the scope runs off the pool, right here (C4).
+    #[cold]
+    #[inline(never)]
+    fn spawn_off_pool(&self, job: JobRef) {
+        // SAFETY: a non-null registry outlives the scope, which `&self` proves alive (C4).
+        let refused = match unsafe { self.registry.as_ref() } {
+            Some(registry) => registry.inject(job).err(),
+            None => Some(job),
+        };
+        if let Some(job) = refused {
+            // SAFETY: the job was just made, was not queued, and is run once (J1); the scope
+            // outlives it (it runs inside this call).
+            unsafe { job.execute() };
         }
     }
 
@@ -189,7 +233,8 @@ impl<'scope> Scope<'scope> {
                 // its slot as it starts) instead of allocating. With none queued here, thieves
                 // hold our tasks and free their slots as they start them: give them a moment.
                 // Box only if that does not help.
-                let Some(worker) = WorkerThread::current() else {
+                // Only a worker of the scope's pool holds its tasks (C4).
+                let Some(worker) = WorkerThread::current_in_ptr(self.registry) else {
                     break;
                 };
                 match worker.pop() {
@@ -229,18 +274,33 @@ impl<'scope> Scope<'scope> {
     }
 
     fn record_panic(&self, payload: Box<dyn Any + Send>) {
-        if !self.panicked.swap(true, Ordering::AcqRel) {
+        if self.panicked.swap(true, Ordering::AcqRel) {
+            // A later panic loses; a panic in its drop must not skip `task_done` (C1).
+            drop_payload(payload);
+        } else {
             // SAFETY: we flipped `panicked`, so we are the one writer (C3).
             unsafe { *self.payload.get() = Some(payload) };
         }
     }
 
     /// A task's last act: count it done and wake the owner if it was the last (C1).
-    fn task_done(&self) {
-        let owner = self.owner;
+    ///
+    /// A raw pointer, not `&self`: the owner may free the scope as soon as the decrement lands,
+    /// while this call still runs, and a reference argument must stay valid for the whole call.
+    ///
+    /// # Safety
+    ///
+    /// `this` points to a live scope whose `pending` counts the calling task, which calls this
+    /// once, as its last access to the scope (C1).
+    unsafe fn task_done(this: *const Self) {
+        // SAFETY: alive until the decrement below (caller); the fields are read before it.
+        let (owner, registry, pending) =
+            unsafe { ((*this).owner, (*this).registry, &*(*this).pending) };
         // SeqCst: the write the owner's wait condition reads (the event count's contract).
-        if self.pending.fetch_sub(1, Ordering::SeqCst) == 1 && owner != NO_OWNER {
-            if let Some(worker) = WorkerThread::current() {
+        if pending.fetch_sub(1, Ordering::SeqCst) == 1 && owner != NO_OWNER {
+            // `registry` is only compared from here on: the scope may be gone. A task run
+            // inline, off the pool, wakes nobody, and need not (C4).
+            if let Some(worker) = WorkerThread::current_in_ptr(registry) {
                 worker.registry().wake_worker(owner);
             }
         }
@@ -252,7 +312,7 @@ pub(crate) fn scope_on_worker<'scope, F, R>(worker: &WorkerThread, body: F) -> R
 where
     F: FnOnce(&Scope<'scope>) -> R,
 {
-    let scope = Scope::new(worker.index());
+    let scope = Scope::new(worker.index(), Arc::as_ptr(worker.registry()));
     let outcome = catch_unwind(AssertUnwindSafe(|| body(&scope)));
     // Whatever happened, no task may outlive the scope (C1).
     worker.wait_until(|| scope.pending.load(Ordering::SeqCst) == 0);
@@ -264,7 +324,7 @@ pub(crate) fn scope_here<'scope, F, R>(body: F) -> R
 where
     F: FnOnce(&Scope<'scope>) -> R,
 {
-    let scope = Scope::new(NO_OWNER);
+    let scope = Scope::new(NO_OWNER, core::ptr::null());
     let outcome = catch_unwind(AssertUnwindSafe(|| body(&scope)));
     // Tasks ran inline, so none is pending.
     debug_assert_eq!(scope.pending.load(Ordering::SeqCst), 0);
@@ -274,7 +334,15 @@ where
 /// Resumes the body's panic, else the first task's, else returns the body's value.
 fn finish<R>(scope: &Scope<'_>, outcome: std::thread::Result<R>) -> R {
     match outcome {
-        Err(payload) => resume_unwind(payload),
+        Err(payload) => {
+            // The body's panic wins; a task's loses, dropped here, where a panic in its `Drop`
+            // is contained (during the unwind it would abort the process).
+            // SAFETY: every task has finished (C3).
+            if let Some(lost) = unsafe { (*scope.payload.get()).take() } {
+                drop_payload(lost);
+            }
+            resume_unwind(payload)
+        }
         Ok(value) => {
             if scope.panicked.load(Ordering::Acquire) {
                 // SAFETY: every task has finished (C3).

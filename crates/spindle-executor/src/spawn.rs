@@ -82,8 +82,9 @@ where
         completion.event.notify_one();
         let waiting = completion.waiting_worker.load(Ordering::SeqCst);
         if waiting != NO_WORKER {
-            // This job runs on a worker of the task's pool, which is the waiter's pool.
-            if let Some(worker) = WorkerThread::current() {
+            // This job runs on a worker of the task's pool, which is the waiter's pool: wake
+            // the waiter by index in that pool only.
+            if let Some(worker) = WorkerThread::current_in_ptr(completion.pool) {
                 worker.registry().wake_worker(waiting);
             }
         }
@@ -172,9 +173,7 @@ impl<R> JoinHandle<R> {
         let completion = self.task.completion();
         let done = || completion.done.load(Ordering::SeqCst);
         // `pool` is only compared, never dereferenced.
-        let worker = WorkerThread::current()
-            .filter(|w| core::ptr::eq(Arc::as_ptr(w.registry()), completion.pool));
-        match worker {
+        match WorkerThread::current_in_ptr(completion.pool) {
             Some(worker) => {
                 // SeqCst: read by the completing worker after it sets `done` (contract).
                 completion

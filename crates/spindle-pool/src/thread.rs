@@ -104,11 +104,18 @@ fn discard<P>(item: Option<P>) {
     }
 }
 
-/// Drops a panic payload, containing a panic in its own `Drop` (a payload that panics again
-/// is forgotten: dropping it once more could panic forever).
+/// Drops a panic payload, containing a panic in its own `Drop`. The second payload that such
+/// a drop raises is dropped too when it is a message (`&str` or `String`, which cannot panic);
+/// any other kind is forgotten, since dropping it could panic again, forever.
 fn drop_payload(payload: Box<dyn std::any::Any + Send>) {
     if let Err(again) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
-        std::mem::forget(again);
+        match again.downcast::<&'static str>().map(drop) {
+            Ok(()) => {}
+            Err(again) => match again.downcast::<String>().map(drop) {
+                Ok(()) => {}
+                Err(unknown) => std::mem::forget(unknown),
+            },
+        }
     }
 }
 
