@@ -819,6 +819,10 @@ fn threads_named(prefix: &str) -> usize {
 /// stay parked forever (they are shut down, as on the `BuildError::Spawn` path).
 #[test]
 #[cfg(target_os = "linux")]
+#[cfg_attr(
+    miri,
+    ignore = "counts threads in /proc, which Miri's isolation does not expose"
+)]
 fn a_panicking_thread_name_closure_leaves_no_worker_behind() {
     within(LIMIT, || {
         let result = catch_unwind(|| {
@@ -847,6 +851,10 @@ fn a_panicking_thread_name_closure_leaves_no_worker_behind() {
 /// closure: the workers started before it are shut down all the same.
 #[test]
 #[cfg(target_os = "linux")]
+#[cfg_attr(
+    miri,
+    ignore = "counts threads in /proc, which Miri's isolation does not expose"
+)]
 fn a_thread_name_std_refuses_leaves_no_worker_behind() {
     within(LIMIT, || {
         let result = catch_unwind(|| {

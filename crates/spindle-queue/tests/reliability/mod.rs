@@ -11,7 +11,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 /// How long one reliability check may take before it counts as hung.
-pub const LIMIT: Duration = Duration::from_secs(20);
+/// Miri runs on a simulated clock, many times slower: give it room before calling a hang.
+pub const LIMIT: Duration = Duration::from_secs(if cfg!(miri) { 2000 } else { 20 });
 
 /// Scales a workload down under Miri, which runs code ~1000× slower.
 pub fn scaled(n: usize) -> usize {
