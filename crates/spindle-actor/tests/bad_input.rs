@@ -10,6 +10,7 @@
 //! (`lifecycle.rs`), past instants and a clock going backwards (`timers.rs`).
 
 mod common;
+#[path = "../../../tests/support/reliability.rs"]
 mod reliability;
 
 use std::sync::mpsc;

@@ -11,6 +11,7 @@
 //!   exactly once by the end.
 
 mod common;
+#[path = "../../../tests/support/reliability.rs"]
 mod reliability;
 
 use std::any::Any;

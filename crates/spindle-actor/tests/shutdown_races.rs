@@ -5,6 +5,7 @@
 //! calls (also cross-shard) against `Shards::shutdown`; these add wakers, the last handle going
 //! away under a sleeping `run_until`, and offloaded work racing its pool's shutdown.
 
+#[path = "../../../tests/support/reliability.rs"]
 mod reliability;
 
 use std::sync::Arc;

@@ -7,6 +7,7 @@
 //! shutdown running on the caller (`join.rs`, `scope.rs`, `batch.rs`), mismatched
 //! `map_into` lengths (`batch.rs`).
 
+#[path = "../../../tests/support/reliability.rs"]
 mod reliability;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

@@ -7,6 +7,7 @@
 //! - nothing leaks: every closure, result and panic payload carries a [`Token`], and each token
 //!   is dropped exactly once by the end.
 
+#[path = "../../../tests/support/reliability.rs"]
 mod reliability;
 
 use std::panic::{AssertUnwindSafe, catch_unwind, panic_any};

@@ -5,6 +5,7 @@
 //! jobs submitted from inside the pool, the blocking entry points (`install`, `join`, `scope`,
 //! batches) and the pool's drop.
 
+#[path = "../../../tests/support/reliability.rs"]
 mod reliability;
 
 use std::sync::atomic::{AtomicUsize, Ordering};

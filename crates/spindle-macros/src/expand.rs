@@ -498,7 +498,7 @@ mod tests {
             quote!(),
             quote! {
                 impl UserSession {
-                    pub fn new(id: u64) -> Self { todo!() }
+                    pub fn new(id: u64) -> Self { UserSession { id } }
                     #[messaging(LogActionRequest, LogActionResponse)]
                     pub fn log_action(&self, action: String) -> usize { 0 }
                     #[messaging(GetLogRequest, GetLogResponse)]
@@ -556,7 +556,7 @@ mod tests {
     fn no_messages() {
         let out = expand(
             quote!(),
-            quote! { impl Item { fn new(id: u64) -> Self { todo!() } } },
+            quote! { impl Item { fn new(id: u64) -> Self { Item { id } } } },
         );
         assert_has(
             &out,

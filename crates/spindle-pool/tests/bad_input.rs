@@ -7,6 +7,7 @@
 //! call (`pool.rs`), a request after shutdown (`pool.rs`), an item calling or shutting down its
 //! own pool from a method (`reentrancy.rs`).
 
+#[path = "../../../tests/support/reliability.rs"]
 mod reliability;
 mod vault;
 

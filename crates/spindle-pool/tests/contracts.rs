@@ -3,6 +3,7 @@
 //! compile at a call site, a non-`Send` request or response, is in the crate docs'
 //! `compile_fail` examples.) `pool.rs` checks `ThreadPool: Send + Sync` too.
 
+#[path = "../../../tests/support/reliability.rs"]
 mod reliability;
 mod vault;
 

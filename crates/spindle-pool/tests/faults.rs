@@ -7,6 +7,7 @@
 //! - nothing leaks: items, requests and responses carry [`Token`]s, and each is dropped
 //!   exactly once by the end.
 
+#[path = "../../../tests/support/reliability.rs"]
 mod reliability;
 mod vault;
 

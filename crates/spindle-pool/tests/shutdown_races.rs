@@ -6,6 +6,7 @@
 //! these race whole batches, split over several threads, and a shutdown issued from inside the
 //! pool by one of its own items.
 
+#[path = "../../../tests/support/reliability.rs"]
 mod reliability;
 mod vault;
 

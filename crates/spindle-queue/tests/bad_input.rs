@@ -5,6 +5,7 @@
 //! `Queue::with_capacity`/`with_retained_capacity(0)` (`unbounded.rs`), a push into a closed
 //! queue handing its value back and timeouts expiring (`blocking.rs`).
 
+#[path = "../../../tests/support/reliability.rs"]
 mod reliability;
 
 use std::sync::Arc;

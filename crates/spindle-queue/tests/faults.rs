@@ -3,6 +3,7 @@
 //! that panics at each point of a wait. Each time: the panic reaches the caller, the queue (or
 //! event count) keeps working, and every value is dropped exactly once.
 
+#[path = "../../../tests/support/reliability.rs"]
 mod reliability;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -6,6 +6,7 @@
 //! `blocking.rs` covers a close waking blocked poppers and pushers; these race the close
 //! against streams of pushes of every kind.
 
+#[path = "../../../tests/support/reliability.rs"]
 mod reliability;
 
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,7 +1,8 @@
 //! Helpers for the reliability suites (`faults.rs`, `shutdown_races.rs`, `bad_input.rs`):
 //! a ledger of drop-counted tokens, a timeout that fails instead of hanging, Miri scaling.
 //!
-//! The same file sits in every crate's `tests/reliability/`; keep the copies in step.
+//! One file for every crate: each suite includes it with `#[path]`, as the benches share
+//! `benches/support/rounds.rs`.
 
 #![allow(dead_code, unreachable_pub)] // each test binary uses a different subset
 
