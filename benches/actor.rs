@@ -145,7 +145,7 @@ impl Echo {
 /// A runtime on a virtual clock starting now, and that start.
 fn spindle_runtime() -> (Runtime, Instant) {
     let t0 = Instant::now();
-    (Runtime::builder().start(t0).build(), t0)
+    (Runtime::builder().start(t0).build().unwrap(), t0)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -360,7 +360,7 @@ fn main() {
     }));
 
     let t0 = Instant::now();
-    let mut rt = Runtime::builder().start(t0).build();
+    let mut rt = Runtime::builder().start(t0).build().unwrap();
     let room = rt.spawn(Room::open);
     let mut clients = Vec::new();
     for (id, script) in SCRIPTS.iter().enumerate() {

@@ -30,6 +30,27 @@
 //! - **Just a channel between threads**: the [`queue`]s. Unbounded MPMC at 0.5× crossbeam's
 //!   `SegQueue` time under contention; blocking pipelines at 0.3–0.7× crossbeam-channel's.
 //!
+//! # Waiting across parts
+//!
+//! Each part keeps one promise for waits between instances of itself, and each crate's docs
+//! have a "Waiting across parts" section with the details:
+//!
+//! - **executor ↔ executor**: a worker that waits on another pool (`install`, `join`, `scope`,
+//!   batches, `JoinHandle::join`) keeps running its own pool's jobs, so any cycle of waits
+//!   between pools completes.
+//! - **item pool ↔ item pool**: a pool thread whose item waits on another pool keeps serving
+//!   its other items; a request that reaches the waiting item itself gets
+//!   `PoolError::ItemBusy` instead of running re-entrantly.
+//! - **shards ↔ shards**: a shard thread never blocks on another shard: the blocking spawn is
+//!   refused there with a typed `ShardError`, and actors use the non-blocking form.
+//! - **queues**: the blocking ends park the calling thread; use the `_timeout` forms from a
+//!   thread of another part.
+//!
+//! A wait from one *kind* of part into another (an actor calling an item pool whose items run
+//! on the executor, as `tests/crossings.rs` does) is a plain blocking wait of the calling
+//! thread: chains complete, but a cycle that passes through two kinds of part (an executor
+//! worker waiting on an item pool whose item waits on that same executor) is not detected.
+//!
 //! Spindle is an in-process library. Past one machine, run one Spindle process per node under
 //! your cluster scheduler and shard work between them, as you would between [`actor::Shards`].
 //!

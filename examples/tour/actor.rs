@@ -54,7 +54,7 @@ pub(crate) fn tour() {
     println!("\n== spindle::actor ==");
     // A virtual clock: a year of monthly timers runs in microseconds.
     let t0 = Instant::now();
-    let mut rt = Runtime::builder().start(t0).build();
+    let mut rt = Runtime::builder().start(t0).build().unwrap();
     let closed = Rc::new(RefCell::new(None));
     let report = closed.clone();
     let account = rt.spawn_notify(

@@ -29,6 +29,7 @@ use crate::cause::StopCause;
 use crate::core::{Core, Shared};
 use crate::remote::Remote;
 use crate::timers::TimerKey;
+use crate::unwind::drop_payload;
 use crate::{Fwd, Ret};
 
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
@@ -156,11 +157,13 @@ impl<A: 'static> ActorCell<A> {
         if has_state {
             // A panicking `Drop` of the state is contained: the actor is already stopping and
             // its cause is reported as is.
-            let _ = catch_unwind(AssertUnwindSafe(|| {
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| {
                 // SAFETY: A1/A2: the caller saw a phase with live state and no `&mut A` alive;
                 // the phase is now Zombie, so nothing reaches the state again.
                 unsafe { (*self.state.get()).assume_init_drop() }
-            }));
+            })) {
+                drop_payload(payload);
+            }
         }
         drop(self.prep.take());
         drop(self.pending.take());
@@ -535,7 +538,7 @@ impl<A: 'static> fmt::Debug for ActorOwn<A> {
 /// }
 ///
 /// let t0 = Instant::now();
-/// let mut rt = Runtime::builder().start(t0).build();
+/// let mut rt = Runtime::builder().start(t0).build().unwrap();
 /// let blinker = rt.spawn(|_| Blinker { on: false, flips: 0 });
 /// blinker.call(|this, cx| this.flip(cx));
 /// for ms in (0..=300).step_by(100) {
@@ -594,7 +597,7 @@ impl<'a, A: 'static> Cx<'a, A> {
     /// ```
     /// use std::time::{Duration, Instant};
     /// let t0 = Instant::now();
-    /// let mut rt = spindle_actor::Runtime::builder().start(t0).build();
+    /// let mut rt = spindle_actor::Runtime::builder().start(t0).build().unwrap();
     /// let a = rt.spawn(|cx| { cx.after(Duration::from_secs(1), |n: &mut u8, _| *n = 1); 0u8 });
     /// rt.run(t0);
     /// assert_eq!(rt.query(&a, |n, _| *n), Some(0));
@@ -616,7 +619,7 @@ impl<'a, A: 'static> Cx<'a, A> {
     /// ```
     /// use std::time::{Duration, Instant};
     /// let t0 = Instant::now();
-    /// let mut rt = spindle_actor::Runtime::builder().start(t0).build();
+    /// let mut rt = spindle_actor::Runtime::builder().start(t0).build().unwrap();
     /// let a = rt.spawn(move |cx| { cx.at(t0 + Duration::from_secs(2), |n: &mut u8, _| *n = 2); 0u8 });
     /// rt.run(t0 + Duration::from_secs(2));
     /// assert_eq!(rt.query(&a, |n, _| *n), Some(2));

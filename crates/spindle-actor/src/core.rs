@@ -18,6 +18,7 @@ use crate::actor::{ActorOwn, Cx};
 use crate::flat::FlatQueue;
 use crate::primitive::Arc;
 use crate::remote::{Inbox, Registry};
+use crate::runtime::CoreSize;
 use crate::small_call::SmallCall;
 use crate::timers::{TimerKey, Timers};
 use crate::{Fwd, Ret, StopCause, Waker};
@@ -32,7 +33,7 @@ use crate::{Fwd, Ret, StopCause, Waker};
 /// use std::time::{Duration, Instant};
 ///
 /// let t0 = Instant::now();
-/// let mut rt = Runtime::builder().start(t0).build();
+/// let mut rt = Runtime::builder().start(t0).build().unwrap();
 /// let fired = std::rc::Rc::new(std::cell::Cell::new(false));
 /// let flag = fired.clone();
 /// rt.after(Duration::from_secs(5), move |core| {
@@ -56,16 +57,23 @@ pub struct Core {
 }
 
 impl Core {
-    pub(crate) fn new(start: Instant, queue_bytes: usize, timers: usize) -> Self {
-        Self {
-            shared: Rc::new(Shared::new(queue_bytes)),
+    /// A core with `queue_bytes` of call queue and room for `timers` timers, or which of the
+    /// two could not be allocated.
+    pub(crate) fn try_new(
+        start: Instant,
+        queue_bytes: usize,
+        timers: usize,
+    ) -> Result<Self, CoreSize> {
+        let queue = FlatQueue::try_with_capacity(queue_bytes).ok_or(CoreSize::Queue)?;
+        Ok(Self {
+            shared: Rc::new(Shared::new(queue)),
             start,
             now: start,
             now_ns: 0,
-            timers: Timers::with_capacity(timers),
+            timers: Timers::try_with_capacity(timers).ok_or(CoreSize::Timers)?,
             idle: VecDeque::new(),
             panic: None,
-        }
+        })
     }
 
     /// The time given to the current [`Runtime::run`](crate::Runtime::run): every call in one
@@ -73,7 +81,7 @@ impl Core {
     ///
     /// ```
     /// let t0 = std::time::Instant::now();
-    /// let rt = spindle_actor::Runtime::builder().start(t0).build();
+    /// let rt = spindle_actor::Runtime::builder().start(t0).build().unwrap();
     /// assert_eq!(rt.now(), t0);
     /// ```
     pub fn now(&self) -> Instant {
@@ -164,7 +172,7 @@ impl Core {
     /// ```
     /// use std::time::{Duration, Instant};
     /// let t0 = Instant::now();
-    /// let mut rt = spindle_actor::Runtime::builder().start(t0).build();
+    /// let mut rt = spindle_actor::Runtime::builder().start(t0).build().unwrap();
     /// let key = rt.after(Duration::from_millis(10), |_| unreachable!("cancelled"));
     /// assert!(rt.cancel(key));
     /// rt.run(t0 + Duration::from_secs(1));
@@ -181,7 +189,7 @@ impl Core {
     /// ```
     /// use std::time::{Duration, Instant};
     /// let t0 = Instant::now();
-    /// let mut rt = spindle_actor::Runtime::builder().start(t0).build();
+    /// let mut rt = spindle_actor::Runtime::builder().start(t0).build().unwrap();
     /// rt.at(t0 + Duration::from_secs(1), |core| println!("at {:?}", core.now()));
     /// assert_eq!(rt.next_wake(), Some(t0 + Duration::from_secs(1)));
     /// ```
@@ -289,9 +297,9 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    fn new(queue_bytes: usize) -> Self {
+    fn new(queue: FlatQueue<Core>) -> Self {
         Self {
-            queue: UnsafeCell::new(FlatQueue::with_capacity(queue_bytes)),
+            queue: UnsafeCell::new(queue),
             registry: UnsafeCell::new(Registry::default()),
             closed: Cell::new(false),
             inbox: Arc::new(Inbox::new()),
@@ -320,6 +328,23 @@ impl Shared {
     pub(crate) fn take_queue(&self, spare: &mut FlatQueue<Core>) -> bool {
         // SAFETY: S1: moves owned values, calls no user code.
         unsafe { (*self.queue.get()).move_into(spare) }
+    }
+
+    /// Bytes the queue's buffer holds.
+    pub(crate) fn queue_capacity(&self) -> usize {
+        // SAFETY: S1: a read of a length.
+        unsafe { (*self.queue.get()).capacity() }
+    }
+
+    /// Shrinks the queue's buffer to `limit` bytes if it is empty and larger (see
+    /// [`FlatQueue::shrink_to`]).
+    #[inline]
+    pub(crate) fn shrink_queue(&self, limit: usize) {
+        // SAFETY: S1: frees or reallocates an empty buffer, calls no user code.
+        let queue = unsafe { &mut *self.queue.get() };
+        if queue.capacity() > limit && queue.is_empty() {
+            queue.shrink_to(limit);
+        }
     }
 
     pub(crate) fn queue_is_empty(&self) -> bool {

@@ -13,8 +13,9 @@
 //! - closures larger than [`MAX_INLINE`] bytes or aligned to more than 16 are boxed, and the box
 //!   is what the queue stores, so a few huge closures do not make the buffer grow.
 //!
-//! The buffer grows by doubling and is never shrunk; the runtime keeps two and swaps them
-//! (one being run while calls are pushed onto the other), so in steady state nothing allocates.
+//! The buffer grows by doubling; the runtime keeps two and swaps them (one being run while calls
+//! are pushed onto the other), so in steady state nothing allocates. Only when both are empty
+//! does the runtime shrink one that a burst grew past its retained size ([`FlatQueue::shrink_to`]).
 //!
 //! # Invariants
 //! - **F1** `buf[head..len]` is a sequence of valid entries: at each entry start is a thunk written
@@ -37,6 +38,8 @@ use std::any::Any;
 use std::mem;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr::NonNull;
+
+use crate::unwind::drop_payload;
 
 /// Alignment of the buffer, and the largest closure alignment stored inline.
 const ALIGN: usize = 16;
@@ -70,8 +73,10 @@ pub(crate) struct FlatQueue<C> {
 }
 
 impl<C> FlatQueue<C> {
-    /// An empty queue with room for `bytes` of entries (rounded up to a power of two).
-    pub(crate) fn with_capacity(bytes: usize) -> Self {
+    /// An empty queue with room for `bytes` of entries (rounded up to a power of two, at least
+    /// 256); `None`, allocating nothing, if that many bytes cannot be allocated (the size
+    /// overflows, or the allocator refuses).
+    pub(crate) fn try_with_capacity(bytes: usize) -> Option<Self> {
         let mut queue = Self {
             buf: NonNull::dangling(),
             head: 0,
@@ -79,10 +84,20 @@ impl<C> FlatQueue<C> {
             cap: 0,
             _calls: Default::default(),
         };
-        if bytes > 0 {
-            queue.grow(bytes);
+        if bytes > 0 && !queue.try_grow(bytes) {
+            return None;
         }
-        queue
+        Some(queue)
+    }
+
+    /// An empty queue with room for `bytes` of entries.
+    ///
+    /// # Panics
+    ///
+    /// Where [`try_with_capacity`](Self::try_with_capacity) gives `None`.
+    #[cfg(test)]
+    pub(crate) fn with_capacity(bytes: usize) -> Self {
+        Self::try_with_capacity(bytes).expect("queue capacity overflow")
     }
 
     /// True when no call is queued.
@@ -91,9 +106,34 @@ impl<C> FlatQueue<C> {
     }
 
     /// Bytes the buffer can hold before it grows.
-    #[cfg(test)]
     pub(crate) fn capacity(&self) -> usize {
         self.cap
+    }
+
+    /// Frees the buffer of an empty queue down to `limit` bytes (a power of two, or 0) if it is
+    /// larger; allocates nothing, and keeps the larger buffer if the allocator refuses.
+    pub(crate) fn shrink_to(&mut self, limit: usize) {
+        debug_assert!(self.is_empty() && (limit == 0 || limit.is_power_of_two()));
+        if self.cap <= limit || !self.is_empty() {
+            return;
+        }
+        let old = Layout::from_size_align(self.cap, ALIGN).expect("valid when allocated");
+        if limit == 0 {
+            // SAFETY: `buf` was allocated with `old` (F2); the queue is empty, so no entry is
+            // lost, and `buf` is replaced before any use.
+            unsafe { alloc::dealloc(self.buf.as_ptr(), old) };
+            self.buf = NonNull::dangling();
+        } else {
+            // SAFETY: `buf` was allocated with `old` (F2); `limit` is non-zero and a power of two
+            // no larger than `cap`, so it rounds to ALIGN without overflow. The queue is empty:
+            // no entry lies beyond the new size.
+            let ptr = unsafe { alloc::realloc(self.buf.as_ptr(), old, limit) };
+            let Some(ptr) = NonNull::new(ptr) else {
+                return; // the old buffer is still valid: keep it
+            };
+            self.buf = ptr;
+        }
+        (self.head, self.len, self.cap) = (0, 0, limit);
     }
 
     /// Appends a closure.
@@ -163,22 +203,51 @@ impl<C> FlatQueue<C> {
     }
 
     /// Makes room for at least `needed` bytes, doubling.
+    ///
+    /// # Panics
+    ///
+    /// If the size overflows (as `Vec` does); an allocation failure aborts.
     #[cold]
     fn grow(&mut self, needed: usize) {
-        let new_cap = needed.next_power_of_two().max(256);
-        let layout = Layout::from_size_align(new_cap, ALIGN).expect("queue capacity overflow");
+        if !self.try_grow(needed) {
+            match Self::layout_for(needed) {
+                Some(layout) => alloc::handle_alloc_error(layout),
+                None => panic!("queue capacity overflow"),
+            }
+        }
+    }
+
+    /// The layout of a buffer for at least `needed` bytes: a power of two, at least 256.
+    fn layout_for(needed: usize) -> Option<Layout> {
+        let cap = needed.checked_next_power_of_two()?.max(256);
+        Layout::from_size_align(cap, ALIGN).ok()
+    }
+
+    /// Makes room for at least `needed` bytes, doubling; false, changing nothing, if the size
+    /// overflows or the allocator refuses.
+    #[cold]
+    fn try_grow(&mut self, needed: usize) -> bool {
+        let Some(layout) = Self::layout_for(needed) else {
+            return false;
+        };
+        let new_cap = layout.size();
         let ptr = if self.cap == 0 {
             // SAFETY: `layout` has a non-zero size (at least 256).
             unsafe { alloc::alloc(layout) }
         } else {
             let old = Layout::from_size_align(self.cap, ALIGN).expect("valid before");
             // SAFETY: `buf` was allocated with `old` (F2); the new size is non-zero and rounding
-            // it up to ALIGN does not overflow (checked by `from_size_align` above). Entries are
-            // moved bytewise, which is how Rust moves any value.
+            // it up to ALIGN does not overflow (checked by `layout_for`). Entries are moved
+            // bytewise, which is how Rust moves any value.
             unsafe { alloc::realloc(self.buf.as_ptr(), old, new_cap) }
         };
-        self.buf = NonNull::new(ptr).unwrap_or_else(|| alloc::handle_alloc_error(layout));
+        // On failure the old buffer (if any) is untouched and still ours (F2 holds).
+        let Some(ptr) = NonNull::new(ptr) else {
+            return false;
+        };
+        self.buf = ptr;
         self.cap = new_cap;
+        true
     }
 
     /// Moves this queue's entries into `empty` by exchanging buffers, field by field so that
@@ -207,15 +276,33 @@ impl<C> FlatQueue<C> {
         (head, len)
     }
 
-    /// Drops every queued closure unrun, in order (capacity kept).
+    /// Drops every queued closure unrun, in order (capacity kept). A closure whose `Drop`
+    /// panics does not stop the others from being dropped: each panic is caught and its payload
+    /// dropped (contained too, [`drop_payload`]).
     pub(crate) fn clear(&mut self) {
         let (head, len) = self.take_entries();
-        drop(Remaining::<C> {
+        let mut rest = Remaining::<C> {
             buf: self.buf.as_ptr(),
             cursor: head,
             len,
             _c: Default::default(),
-        });
+        };
+        while rest.cursor < rest.len {
+            let cursor = &mut rest.cursor;
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                // SAFETY: as in `run_all`: `cursor` is at an unconsumed entry start (F1: each
+                // thunk advances it past its entry before dropping, even if the drop unwinds),
+                // and `take_entries` made this walk the only consumer (F3).
+                unsafe {
+                    let entry = rest.buf.add(*cursor);
+                    let thunk = entry.cast::<Thunk<C>>().read();
+                    thunk(entry, cursor, None);
+                }
+            }));
+            if let Err(payload) = outcome {
+                drop_payload(payload);
+            }
+        }
     }
 
     /// Runs every queued closure in order with `cx`, leaving the queue empty (capacity kept).

@@ -22,7 +22,7 @@
 //! }
 //!
 //! let t0 = Instant::now();
-//! let mut rt = Runtime::builder().start(t0).build();
+//! let mut rt = Runtime::builder().start(t0).build().unwrap();
 //! let thermostat = rt.spawn(|_| Thermostat { target: 20.0, readings: Vec::new() });
 //! thermostat.call(|this, cx| this.reading(cx, 18.5));
 //!
@@ -71,6 +71,35 @@
 //!
 //! What it costs: a `Fwd` or `Ret` allocates once when made (a `Ret` per request, as in
 //! Stakker); a `Remote` call allocates its box. Local calls, timers and idle calls do not.
+//! What a burst grows is given back once the runtime is idle: each call buffer keeps
+//! `max(queue_bytes, 2 MiB)`, the timer store room for `max(timer_capacity, 16 384)` timers,
+//! the idle queue 16 384 calls ([`Builder::queue_bytes`], [`Builder::timer_capacity`]). Sizes
+//! whose bytes overflow are a [`BuildError`], not a panic.
+//!
+//! # Waiting across parts
+//!
+//! A runtime's thread waits in one place only: [`Runtime::run_until`]'s sleep, which any letter
+//! or timer ends. What an actor does beyond that:
+//!
+//! - **Shards.** [`Shards::spawn`] blocks until the target shard has started the actor, so on a
+//!   shard thread (of any `Shards`; two shards waiting on each other would never answer) it is
+//!   refused with [`ShardError::WouldBlock`] and waits for nothing. [`Shards::spawn_then`] never
+//!   blocks: the new actor's [`Remote`] (or [`ShardError::NoSuchShard`] /
+//!   [`ShardError::ShutDown`]) comes back as a call on the asking actor, from any runtime, and is
+//!   dropped quietly if that actor has stopped. Calls through a `Remote` never wait.
+//! - **Executor and item pools.** `Cx::offload` (feature `executor`) never blocks: the result
+//!   comes back as a call. A blocking call from an actor into a spindle-executor pool (`install`,
+//!   `join`, `JoinHandle::join`) or a spindle-pool item pool (`send_and_receive`) is a plain
+//!   blocking wait of the runtime's thread: its other actors, timers and letters wait with it,
+//!   and if the work it waits for waits on this runtime in turn (a [`Shards::spawn`] onto this
+//!   shard from a pool thread, a reply this actor was to send), it never returns. Prefer
+//!   `offload` and `spawn_then` from actors.
+//! - **Shutdown.** [`Shards::shutdown`] waits for the shard threads to finish their current
+//!   call; called on one of its own shards it skips that thread, and from another instance's
+//!   shard it joins and reports them all.
+//! - **Panics.** User code on a shard (calls, inits, timers, idle calls, the drops of closures,
+//!   captures and states, and a [`Shards::spawn_then`] request's) is contained: it stops at most
+//!   its actor, never the shard thread.
 
 //!
 //! # What does not compile
@@ -121,6 +150,7 @@ mod shards;
 mod share;
 mod small_call;
 mod timers;
+mod unwind;
 
 pub use actor::{Actor, ActorOwn, Cx};
 pub use cause::StopCause;
@@ -129,7 +159,7 @@ pub use fwd::{Fwd, Ret};
 #[cfg(feature = "executor")]
 pub use offload::OffloadError;
 pub use remote::{Remote, ShutDown, Waker};
-pub use runtime::{Builder, Runtime, Stalled};
+pub use runtime::{BuildError, Builder, Runtime, Stalled};
 pub use shards::{ShardError, ShardReport, Shards, ShardsBuilder};
 pub use share::Share;
 pub use timers::TimerKey;

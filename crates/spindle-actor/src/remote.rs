@@ -197,6 +197,16 @@ impl Registry {
     pub(crate) fn take_all(&mut self) -> Registry {
         std::mem::take(self)
     }
+
+    /// Hands each entry to `drop` on its own (teardown, where each drop is contained alone).
+    pub(crate) fn drop_each(self, mut drop: impl FnMut(Box<dyn Any>)) {
+        for value in self.actors.into_iter().filter_map(|slot| slot.value) {
+            drop(value);
+        }
+        for value in self.wakers.into_iter().filter_map(|slot| slot.value) {
+            drop(Box::new(value));
+        }
+    }
 }
 
 /// Handles one letter on the runtime's thread.

@@ -10,10 +10,19 @@ use std::time::Instant;
 use crate::actor::{Actor, Cx};
 use crate::core::Core;
 use crate::flat::FlatQueue;
-use crate::remote::{self, Letter};
+use crate::remote;
+use crate::unwind::{drop_payload, drop_quietly};
 
 /// Bytes each of the two call buffers starts with.
 const DEFAULT_QUEUE_BYTES: usize = 16 * 1024;
+/// Bytes a call buffer keeps between runs after a burst grew it (or `queue_bytes`, if more).
+pub(crate) const RETAINED_QUEUE_BYTES: usize = 2 << 20;
+/// Timers whose room the timer store keeps after a burst (or `timer_capacity`, if more): 1 MiB
+/// of slab and 0.5 MiB of heap; it shrinks back to that once it holds more than twice as much.
+pub(crate) const RETAINED_TIMERS: usize = 16 * 1024;
+/// Idle calls whose room the idle queue keeps after a burst (about 0.9 MiB); it shrinks back
+/// once it holds more than twice as many.
+const RETAINED_IDLE_CALLS: usize = 16 * 1024;
 /// How long `run_until` spins for a letter before it sleeps.
 const SPIN_BEFORE_SLEEP: std::time::Duration = std::time::Duration::from_micros(20);
 /// Batches of queued calls run between looks at the timers and the inbox.
@@ -52,6 +61,10 @@ pub struct Runtime {
     core: Core,
     /// The buffer being run, exchanged with the queue calls are pushed onto.
     spare: FlatQueue<Core>,
+    /// What the buffers keep between runs: the call buffers' bytes each (a power of two).
+    retained_queue_bytes: usize,
+    /// What the buffers keep between runs: room for this many timers.
+    retained_timers: usize,
 }
 
 /// Configures a [`Runtime`].
@@ -61,8 +74,9 @@ pub struct Runtime {
 ///     .start(std::time::Instant::now())
 ///     .queue_bytes(64 * 1024)
 ///     .timer_capacity(1000)
-///     .build();
+///     .build()?;
 /// # drop(rt);
+/// # Ok::<(), spindle_actor::BuildError>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct Builder {
@@ -77,7 +91,7 @@ impl Builder {
     ///
     /// ```
     /// let t0 = std::time::Instant::now();
-    /// assert_eq!(spindle_actor::Runtime::builder().start(t0).build().now(), t0);
+    /// assert_eq!(spindle_actor::Runtime::builder().start(t0).build().unwrap().now(), t0);
     /// ```
     pub fn start(mut self, start: Instant) -> Self {
         self.start = Some(start);
@@ -85,41 +99,103 @@ impl Builder {
     }
 
     /// Bytes preallocated for each of the two call buffers (default 16 KiB). They grow by
-    /// doubling when a burst needs more, and keep their size after.
+    /// doubling when a burst needs more; once the runtime is idle again (at the end of a
+    /// [`run`](Runtime::run)), a buffer larger than this or 2 MiB, whichever is more, is shrunk
+    /// back to that, so one burst does not hold its memory for the runtime's life. Set it to
+    /// your largest regular burst to keep that room (and allocate nothing) from run to run.
     ///
     /// ```
-    /// let rt = spindle_actor::Runtime::builder().queue_bytes(1 << 20).build();
+    /// let rt = spindle_actor::Runtime::builder().queue_bytes(1 << 20).build()?;
     /// # drop(rt);
+    /// # Ok::<(), spindle_actor::BuildError>(())
     /// ```
     pub fn queue_bytes(mut self, bytes: usize) -> Self {
         self.queue_bytes = bytes;
         self
     }
 
-    /// Timers preallocated for (default 0: the store grows on first use and keeps its size).
+    /// Timers preallocated for (default 0: the store grows on first use). Adding, firing and
+    /// cancelling up to this many pending timers allocates nothing. After a burst, the store
+    /// keeps room for this many timers or 16 384, whichever is more (1.5 MiB), and shrinks
+    /// once it holds more than twice that.
     ///
     /// ```
-    /// let rt = spindle_actor::Runtime::builder().timer_capacity(10_000).build();
+    /// let rt = spindle_actor::Runtime::builder().timer_capacity(10_000).build()?;
     /// # drop(rt);
+    /// # Ok::<(), spindle_actor::BuildError>(())
     /// ```
     pub fn timer_capacity(mut self, timers: usize) -> Self {
         self.timers = timers;
         self
     }
 
-    /// Builds the runtime.
+    /// Builds the runtime, allocating what was asked for.
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError::QueueBytes`] or [`BuildError::TimerCapacity`] if the bytes for a size
+    /// overflow or cannot be allocated; nothing is kept allocated then.
     ///
     /// ```
-    /// let rt = spindle_actor::Runtime::builder().build();
-    /// # drop(rt);
+    /// use spindle_actor::{BuildError, Runtime};
+    /// let rt = Runtime::builder().build()?;
+    /// assert!(matches!(
+    ///     Runtime::builder().timer_capacity(usize::MAX).build(),
+    ///     Err(BuildError::TimerCapacity(usize::MAX)),
+    /// ));
+    /// # Ok::<(), BuildError>(())
     /// ```
-    pub fn build(self) -> Runtime {
+    pub fn build(self) -> Result<Runtime, BuildError> {
         let start = self.start.unwrap_or_else(Instant::now);
-        Runtime {
-            core: Core::new(start, self.queue_bytes, self.timers),
-            spare: FlatQueue::with_capacity(self.queue_bytes),
+        let queue_bytes = self.queue_bytes;
+        let queue_error = BuildError::QueueBytes(queue_bytes);
+        let spare = FlatQueue::try_with_capacity(queue_bytes).ok_or(queue_error.clone())?;
+        let core = Core::try_new(start, queue_bytes, self.timers).map_err(|e| match e {
+            CoreSize::Queue => queue_error,
+            CoreSize::Timers => BuildError::TimerCapacity(self.timers),
+        })?;
+        Ok(Runtime {
+            core,
+            // A power of two no smaller than what `with_capacity` allocated: that fit just now.
+            retained_queue_bytes: spare.capacity().max(RETAINED_QUEUE_BYTES),
+            spare,
+            retained_timers: self.timers.max(RETAINED_TIMERS),
+        })
+    }
+}
+
+/// [`Builder::build`] could not allocate a size it was given.
+///
+/// ```
+/// use spindle_actor::{BuildError, Runtime};
+/// let err = Runtime::builder().queue_bytes(usize::MAX).build().unwrap_err();
+/// assert_eq!(err, BuildError::QueueBytes(usize::MAX));
+/// assert_eq!(err.to_string(), format!("cannot allocate call buffers of {} bytes", usize::MAX));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// [`Builder::queue_bytes`]: this many bytes per call buffer overflow or cannot be allocated.
+    QueueBytes(usize),
+    /// [`Builder::timer_capacity`]: room for this many timers overflows or cannot be allocated.
+    TimerCapacity(usize),
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::QueueBytes(n) => write!(f, "cannot allocate call buffers of {n} bytes"),
+            Self::TimerCapacity(n) => write!(f, "cannot allocate room for {n} timers"),
         }
     }
+}
+
+impl Error for BuildError {}
+
+/// Which of a core's preallocations failed.
+pub(crate) enum CoreSize {
+    Queue,
+    Timers,
 }
 
 impl Default for Builder {
@@ -160,14 +236,17 @@ impl Runtime {
     /// assert!(rt.is_idle());
     /// ```
     pub fn new() -> Self {
-        Builder::default().build()
+        Builder::default()
+            .build()
+            .expect("the default sizes are small enough to allocate")
     }
 
     /// A [`Builder`] to set the clock's start and preallocations.
     ///
     /// ```
-    /// let rt = spindle_actor::Runtime::builder().build();
+    /// let rt = spindle_actor::Runtime::builder().build()?;
     /// # drop(rt);
+    /// # Ok::<(), spindle_actor::BuildError>(())
     /// ```
     pub fn builder() -> Builder {
         Builder::default()
@@ -184,7 +263,7 @@ impl Runtime {
     /// ```
     /// use std::time::{Duration, Instant};
     /// let t0 = Instant::now();
-    /// let mut rt = spindle_actor::Runtime::builder().start(t0).build();
+    /// let mut rt = spindle_actor::Runtime::builder().start(t0).build().unwrap();
     /// let ticks = rt.spawn(|_| 0u32);
     /// ticks.call(|n, cx| { *n += 1; cx.after(Duration::from_secs(1), |n, _| *n += 1); });
     /// rt.run(t0);
@@ -214,9 +293,38 @@ impl Runtime {
                 None => break,
             }
         }
+        self.trim();
         if let Some(payload) = self.core.panic.take() {
             resume_unwind(payload);
         }
+    }
+
+    /// Idle now: gives back what a burst grew the buffers to, beyond what they retain (see
+    /// [`Builder::queue_bytes`] and [`Builder::timer_capacity`]). In the steady state this is a
+    /// few compares and allocates nothing.
+    #[inline]
+    fn trim(&mut self) {
+        let limit = self.retained_queue_bytes;
+        if self.spare.capacity() > limit {
+            self.spare.shrink_to(limit);
+        }
+        self.core.shared.shrink_queue(limit);
+        self.core.timers.trim(self.retained_timers);
+        let idle = &mut self.core.idle;
+        if idle.is_empty() && idle.capacity() / 2 > RETAINED_IDLE_CALLS {
+            idle.shrink_to(RETAINED_IDLE_CALLS);
+        }
+    }
+
+    /// Bytes the runtime's call buffers, timer store and idle queue hold allocated (not the
+    /// inbox, registry or actors): what [`Builder::queue_bytes`] and
+    /// [`Builder::timer_capacity`] bound between runs. For tests.
+    #[doc(hidden)]
+    pub fn buffer_bytes(&self) -> usize {
+        self.spare.capacity()
+            + self.core.shared.queue_capacity()
+            + self.core.timers.allocated_bytes()
+            + self.core.idle.capacity() * std::mem::size_of::<crate::small_call::SmallCall<Core>>()
     }
 
     fn fire_due_timers(&mut self) {
@@ -259,7 +367,7 @@ impl Runtime {
     /// ```
     /// use std::time::{Duration, Instant};
     /// let t0 = Instant::now();
-    /// let mut rt = spindle_actor::Runtime::builder().start(t0).build();
+    /// let mut rt = spindle_actor::Runtime::builder().start(t0).build().unwrap();
     /// assert_eq!(rt.next_wake(), None);
     /// rt.after(Duration::from_secs(3), |_| {});
     /// assert_eq!(rt.next_wake(), Some(t0 + Duration::from_secs(3)));
@@ -413,6 +521,8 @@ impl Drop for Runtime {
     /// Closes the inbox (later remote calls come back to their senders as [`ShutDown`]
     /// errors), then drops, unrun, every letter, queued call, timer and idle call. Dropping a
     /// call drops its `Ret`s, which would deliver `None`: those deliveries are dropped too.
+    /// Each of these drops runs user code (captures' `Drop`s) and is contained: a panic in one
+    /// is caught, its payload dropped, and the rest are still dropped.
     ///
     /// [`ShutDown`]: crate::ShutDown
     fn drop(&mut self) {
@@ -423,9 +533,7 @@ impl Drop for Runtime {
             let mut dropped = false;
             while let Some(letter) = shared.inbox.letters.pop() {
                 dropped = true;
-                if let Letter::Call(call) = letter {
-                    drop(call);
-                }
+                drop_quietly(letter);
             }
             shared.swap_queue(&mut self.spare);
             if !self.spare.is_empty() {
@@ -434,11 +542,11 @@ impl Drop for Runtime {
             }
             while let Some(call) = self.core.timers.pop_due(u64::MAX) {
                 dropped = true;
-                drop(call);
+                drop_quietly(call);
             }
             if let Some(call) = self.core.idle.pop_front() {
                 dropped = true;
-                drop(call);
+                drop_quietly(call);
             }
             if !dropped {
                 break;
@@ -446,10 +554,13 @@ impl Drop for Runtime {
         }
         shared.close();
         let entries = shared.with_registry(|r| r.take_all());
-        drop(entries);
+        entries.drop_each(drop_quietly);
         // What the registry held may have queued more; the queue is closed, so nothing new
         // lands, but drop what did before the close.
         shared.swap_queue(&mut self.spare);
         self.spare.clear();
+        if let Some(payload) = self.core.panic.take() {
+            drop_payload(payload);
+        }
     }
 }

@@ -63,6 +63,19 @@
 //!
 //! A [`TimerKey`] is `(slot, seq)`; after 2^32 adds the same pair can name a
 //! newer timer, as with any 32-bit generation counter.
+//!
+//! # Trimming
+//!
+//! Neither vector shrinks as timers fire, so one burst (a million timers set
+//! at once) would keep 96 MiB for the runtime's life. Between runs the
+//! runtime calls [`Timers::trim`] with the number of slots it retains: if
+//! a vector holds more than twice that (and twice what is in use), it is
+//! shrunk. With no timer pending that is immediate. Otherwise pending timers
+//! may sit anywhere in the slab, and a key names its slot, so no timer is
+//! moved: at most once per `slab.len()` adds, trim compacts the heap, cuts
+//! the free slots off the slab's end, and rebuilds the free list lowest slot
+//! first, so new timers fill the front and the end empties as old ones fire.
+//! A cut-off slot is simply out of bounds for old keys, as a foreign key is.
 
 use crate::small_call::SmallCall;
 use std::mem;
@@ -144,6 +157,22 @@ pub(crate) struct Timers<C> {
     /// counting forward from `next_seq`, of a stale entry that may still be
     /// in the heap.
     compact_at: Option<u32>,
+    /// Adds since `trim` last rebuilt the slab (saturating).
+    adds_since_trim: usize,
+}
+
+/// Heap entries reserved for `n` pending timers: one each, plus the stale
+/// entries compaction tolerates.
+fn heap_capacity_for(n: usize) -> usize {
+    n.saturating_mul(2).saturating_add(COMPACT_SLACK)
+}
+
+/// Shrinks `v` to `target` if it holds more than twice that (so a vector
+/// trimmed and then refilled does not shrink and grow on every trim).
+fn shrink_if_over<T>(v: &mut Vec<T>, target: usize) {
+    if v.capacity() / 2 > target {
+        v.shrink_to(target);
+    }
 }
 
 impl<C> Timers<C> {
@@ -156,18 +185,70 @@ impl<C> Timers<C> {
             len: 0,
             next_seq: 0,
             compact_at: None,
+            adds_since_trim: 0,
         }
     }
 
     /// An empty store that holds up to `n` pending timers without
     /// allocating, however many of them are cancelled along the way (the
-    /// heap gets room for the stale entries compaction tolerates).
+    /// heap gets room for the stale entries compaction tolerates); `None`,
+    /// allocating nothing, if the bytes for that overflow or cannot be
+    /// allocated.
+    pub(crate) fn try_with_capacity(n: usize) -> Option<Self> {
+        let mut timers = Self::new();
+        timers.slab.try_reserve_exact(n).ok()?;
+        timers.heap.try_reserve_exact(heap_capacity_for(n)).ok()?;
+        Some(timers)
+    }
+
+    /// [`try_with_capacity`](Self::try_with_capacity), for sizes known to
+    /// fit.
+    #[cfg(test)]
     pub(crate) fn with_capacity(n: usize) -> Self {
-        Self {
-            heap: Vec::with_capacity(n.saturating_mul(2).saturating_add(COMPACT_SLACK)),
-            slab: Vec::with_capacity(n),
-            ..Self::new()
+        Self::try_with_capacity(n).expect("timer capacity overflow")
+    }
+
+    /// Gives back what a burst left behind, keeping room for `keep` timers
+    /// (see "Trimming" in the module docs). Allocates only when it shrinks.
+    pub(crate) fn trim(&mut self, keep: usize) {
+        if self.slab.capacity() / 2 <= keep && self.heap.capacity() / 2 <= heap_capacity_for(keep) {
+            return; // the steady state: two loads and compares
         }
+        if self.len == 0 {
+            // Every slot is free and every heap entry stale: start afresh.
+            // `next_seq` goes on, so old keys stay stale.
+            self.heap.clear();
+            self.slab.clear();
+            self.free = NO_SLOT;
+            self.compact_at = None;
+        } else {
+            if self.adds_since_trim < self.slab.len() {
+                return; // O(slab) work at most once per slab.len() adds
+            }
+            // Live entries only: none names a slot cut off below.
+            self.compact();
+            while matches!(self.slab.last(), Some(Slot::Free { .. })) {
+                self.slab.pop();
+            }
+            self.free = NO_SLOT;
+            for (index, slot) in self.slab.iter_mut().enumerate().rev() {
+                if let Slot::Free { next } = slot {
+                    *next = self.free;
+                    // In bounds: the slab never holds `NO_SLOT` slots (`occupy_slot`).
+                    self.free = index as u32;
+                }
+            }
+        }
+        self.adds_since_trim = 0;
+        let in_use = self.slab.len();
+        shrink_if_over(&mut self.slab, keep.max(in_use));
+        shrink_if_over(&mut self.heap, heap_capacity_for(keep.max(self.len)));
+    }
+
+    /// Bytes the two vectors hold allocated.
+    pub(crate) fn allocated_bytes(&self) -> usize {
+        self.slab.capacity() * mem::size_of::<Slot<C>>()
+            + self.heap.capacity() * mem::size_of::<Entry>()
     }
 
     /// Adds a timer firing at `deadline` (nanoseconds on the runtime's
@@ -183,6 +264,7 @@ impl<C> Timers<C> {
         }
         let seq = self.next_seq;
         self.next_seq = seq.wrapping_add(1);
+        self.adds_since_trim = self.adds_since_trim.saturating_add(1);
         let slot = self.occupy_slot(seq, call);
         self.heap.push(Entry {
             deadline,

@@ -1,7 +1,7 @@
 //! Bad input and misuse, each under a timeout that fails instead of hanging: `Shards` shut
 //! down or dropped from inside one of its own shards, stale remote handles whose slot now
-//! belongs to another actor, zero-sized buffers, timers at the clock's extremes, and every
-//! handle used after its runtime is gone.
+//! belongs to another actor, zero-sized buffers, sizes whose bytes overflow, timers at the
+//! clock's extremes, and every handle used after its runtime is gone.
 //!
 //! Already covered elsewhere: zero shards, unknown shard, spawning on one's own shard
 //! (`shards.rs`), a remote call after the runtime is dropped (`remote.rs`), calls to a stopped
@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use common::stop_probe;
 use reliability::{LIMIT, Token, Tokens, within};
-use spindle_actor::{ActorOwn, Fwd, Ret, Runtime, Shards, StopCause};
+use spindle_actor::{ActorOwn, BuildError, Fwd, Ret, Runtime, ShardError, Shards, StopCause};
 
 // ---------------------------------------------------------------------------------------------
 // `Shards` stopped from inside
@@ -164,7 +164,8 @@ fn zero_sized_buffers_grow_and_huge_closures_are_boxed() {
         .start(t0)
         .queue_bytes(0)
         .timer_capacity(0)
-        .build();
+        .build()
+        .unwrap();
     let a = rt.spawn(|_| 0u64);
     let big = [1u64; 64]; // 512 bytes: over the inline limit
     for _ in 0..10_000 {
@@ -183,7 +184,7 @@ fn zero_sized_buffers_grow_and_huge_closures_are_boxed() {
 #[test]
 fn timers_at_the_extremes_of_the_clock_neither_overflow_nor_fire_early() {
     let t0 = Instant::now();
-    let mut rt = Runtime::builder().start(t0).build();
+    let mut rt = Runtime::builder().start(t0).build().unwrap();
     let fired = std::rc::Rc::new(std::cell::Cell::new(0u32));
     let f = fired.clone();
     let never = rt.after(Duration::MAX, move |_| f.set(f.get() + 100));
@@ -246,5 +247,57 @@ fn every_handle_used_after_its_runtime_is_dropped_drops_or_hands_back_at_once() 
         assert!(a.is_ready(), "the actor's state lives with its owner");
         drop((a, actor, fwd, remote, waker));
         tokens.assert_each_dropped_once();
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sizes whose bytes overflow: typed errors, never a "capacity overflow" panic or an abort
+
+#[test]
+fn sizes_whose_bytes_overflow_are_typed_errors() {
+    within(LIMIT, || {
+        // Each of these overflows `usize` or `isize::MAX` once multiplied out to bytes (a timer
+        // slot is 64 bytes, its heap entries 32 more; a call buffer rounds up to a power of two).
+        for timers in [usize::MAX, usize::MAX / 64 + 1, isize::MAX as usize / 32] {
+            assert_eq!(
+                Runtime::builder()
+                    .timer_capacity(timers)
+                    .build()
+                    .unwrap_err(),
+                BuildError::TimerCapacity(timers),
+            );
+        }
+        for bytes in [
+            usize::MAX,
+            isize::MAX as usize,
+            (isize::MAX as usize) / 2 + 2,
+        ] {
+            let err = Runtime::builder().queue_bytes(bytes).build().unwrap_err();
+            assert_eq!(err, BuildError::QueueBytes(bytes));
+            assert!(err.to_string().contains(&bytes.to_string()), "{err}");
+        }
+        // Both at once: the first size checked is reported.
+        let err = Runtime::builder()
+            .queue_bytes(usize::MAX)
+            .timer_capacity(usize::MAX)
+            .build()
+            .unwrap_err();
+        assert_eq!(err, BuildError::QueueBytes(usize::MAX));
+        // Before any thread starts.
+        for shards in [usize::MAX, usize::MAX / 8] {
+            assert_eq!(
+                Shards::new(shards).unwrap_err(),
+                ShardError::TooManyShards(shards)
+            );
+        }
+        // The largest sizes short of that still build where memory allows, and work.
+        let mut rt = Runtime::builder()
+            .queue_bytes(1 << 20)
+            .timer_capacity(100_000)
+            .build()
+            .unwrap();
+        let a = rt.spawn(|_| 1u8);
+        rt.run(Instant::now());
+        assert_eq!(rt.query(&a, |n, _| *n), Some(1));
     });
 }

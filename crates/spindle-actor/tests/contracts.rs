@@ -46,6 +46,7 @@ fn cross_thread_handles_are_send_and_sync_whatever_the_actor() {
 #[test]
 fn errors_box_as_send_sync_errors() {
     shareable_error::<ShardError>();
+    shareable_error::<spindle_actor::BuildError>();
     shareable_error::<Stalled>();
     shareable_error::<ShutDown>();
     shareable_error::<ShutDown<fn()>>();

@@ -139,7 +139,7 @@ fn a_panicking_query_stops_the_actor_and_returns_none() {
 fn a_panicking_actor_timer_stops_its_actor_and_its_other_timers_drop() {
     let tokens = Tokens::new();
     let t0 = Instant::now();
-    let mut rt = Runtime::builder().start(t0).build();
+    let mut rt = Runtime::builder().start(t0).build().unwrap();
     let h = healthy(&mut rt, &tokens);
     let (ret, cause) = stop_probe();
     let token = tokens.token();
@@ -178,7 +178,7 @@ fn a_panicking_actor_timer_stops_its_actor_and_its_other_timers_drop() {
 fn a_panicking_plain_timer_is_resumed_after_the_run_completed() {
     let tokens = Tokens::new();
     let t0 = Instant::now();
-    let mut rt = Runtime::builder().start(t0).build();
+    let mut rt = Runtime::builder().start(t0).build().unwrap();
     let h = healthy(&mut rt, &tokens);
     let (bad, good) = (tokens.token(), tokens.token());
     rt.after(Duration::from_secs(1), move |_| panic_any(bad));

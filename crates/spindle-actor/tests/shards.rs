@@ -222,7 +222,8 @@ fn bad_shard_requests_are_typed_errors() {
         shards.spawn(5, |_| ()).unwrap_err(),
         ShardError::NoSuchShard(5)
     );
-    // From inside shard 0, spawning on shard 0 would wait for itself.
+    // From inside shard 0, the blocking spawn is refused whatever the target: on shard 0 it
+    // would wait for itself, on shard 1 it could wait for a shard waiting for shard 0.
     let shards = Arc::new(shards);
     let (tx, rx) = mpsc::channel();
     let inner = shards.clone();
@@ -235,6 +236,6 @@ fn bad_shard_requests_are_typed_errors() {
         })
         .unwrap();
     let (on_self, on_other) = rx.recv_timeout(LIMIT).unwrap();
-    assert_eq!(on_self, Err(ShardError::SameShard(0)));
-    assert_eq!(on_other, Ok(()));
+    assert_eq!(on_self, Err(ShardError::WouldBlock { shard: 0 }));
+    assert_eq!(on_other, Err(ShardError::WouldBlock { shard: 1 }));
 }

@@ -12,7 +12,7 @@ const MS: Duration = Duration::from_millis(1);
 #[test]
 fn timers_fire_in_deadline_order_then_fifo_at_equal_deadlines() {
     let t0 = Instant::now();
-    let mut rt = Runtime::builder().start(t0).build();
+    let mut rt = Runtime::builder().start(t0).build().unwrap();
     let events = log();
     let a = rt.spawn(|_| ());
     let e = events.clone();
@@ -41,7 +41,7 @@ fn timers_fire_in_deadline_order_then_fifo_at_equal_deadlines() {
 #[test]
 fn cancelled_timers_never_fire_and_drop_their_call_at_once() {
     let t0 = Instant::now();
-    let mut rt = Runtime::builder().start(t0).build();
+    let mut rt = Runtime::builder().start(t0).build().unwrap();
     let drops = std::rc::Rc::new(std::cell::Cell::new(0));
     let token = common::DropCount(drops.clone());
     let key = rt.after(10 * MS, move |_| {
@@ -59,7 +59,7 @@ fn cancelled_timers_never_fire_and_drop_their_call_at_once() {
 #[test]
 fn a_timer_can_set_timers_and_zero_delays_fire_in_the_same_run() {
     let t0 = Instant::now();
-    let mut rt = Runtime::builder().start(t0).build();
+    let mut rt = Runtime::builder().start(t0).build().unwrap();
     let ticks = rt.spawn(|_| 0u32);
     ticks.call(|_, cx| {
         cx.after(Duration::ZERO, |n, cx| {
@@ -78,7 +78,7 @@ fn a_timer_can_set_timers_and_zero_delays_fire_in_the_same_run() {
 #[test]
 fn a_timer_for_a_stopped_actor_is_dropped_unrun() {
     let t0 = Instant::now();
-    let mut rt = Runtime::builder().start(t0).build();
+    let mut rt = Runtime::builder().start(t0).build().unwrap();
     let a = rt.spawn(|cx| {
         cx.after(MS, |_: &mut (), _| unreachable!("the actor stopped"));
     });
@@ -90,7 +90,7 @@ fn a_timer_for_a_stopped_actor_is_dropped_unrun() {
 #[test]
 fn at_with_a_past_instant_fires_in_the_next_run() {
     let t0 = Instant::now();
-    let mut rt = Runtime::builder().start(t0).build();
+    let mut rt = Runtime::builder().start(t0).build().unwrap();
     rt.run(t0 + 10 * MS);
     let fired = std::rc::Rc::new(std::cell::Cell::new(false));
     let f = fired.clone();
@@ -102,7 +102,7 @@ fn at_with_a_past_instant_fires_in_the_next_run() {
 #[test]
 fn the_clock_never_goes_backwards() {
     let t0 = Instant::now();
-    let mut rt = Runtime::builder().start(t0).build();
+    let mut rt = Runtime::builder().start(t0).build().unwrap();
     rt.run(t0 + 10 * MS);
     rt.run(t0 + 5 * MS);
     assert_eq!(rt.now(), t0 + 10 * MS);
@@ -111,7 +111,7 @@ fn the_clock_never_goes_backwards() {
 #[test]
 fn idle_calls_run_one_at_a_time_after_everything_else() {
     let t0 = Instant::now();
-    let mut rt = Runtime::builder().start(t0).build();
+    let mut rt = Runtime::builder().start(t0).build().unwrap();
     let events = log();
     let a = rt.spawn(|_| ());
     for i in 0..2 {
@@ -144,7 +144,7 @@ fn idle_calls_run_one_at_a_time_after_everything_else() {
 #[test]
 fn many_timers_with_churn_fire_exactly_once() {
     let t0 = Instant::now();
-    let mut rt = Runtime::builder().start(t0).build();
+    let mut rt = Runtime::builder().start(t0).build().unwrap();
     let fired = std::rc::Rc::new(std::cell::RefCell::new(vec![0u8; 2000]));
     let mut keys = Vec::new();
     for i in 0..2000u64 {

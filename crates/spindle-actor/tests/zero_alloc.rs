@@ -94,7 +94,11 @@ fn round(
 #[test]
 fn a_warm_runtime_allocates_nothing_per_call_or_timer() {
     let t0 = Instant::now();
-    let mut rt = Runtime::builder().start(t0).timer_capacity(64).build();
+    let mut rt = Runtime::builder()
+        .start(t0)
+        .timer_capacity(64)
+        .build()
+        .unwrap();
     let a = rt.spawn(|_| Pinger {
         count: 0,
         peer: None,

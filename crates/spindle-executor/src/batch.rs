@@ -8,10 +8,25 @@
 //! exhausted, the caller takes back the helpers nobody stole and waits for the ones that are
 //! running. Nothing is allocated.
 //!
+//! # Panics
+//!
+//! The first participant whose call panics sets `panicked` once the panic has unwound out of
+//! the call (after the panic hook: printing a backtrace can take the first panic of a process
+//! a tenth of a second, during which the others go on); every participant reads it
+//! (relaxed: it only stops work, it publishes nothing) before it claims each chunk, and within
+//! a chunk before each *piece*: a participant runs its chunk as calls over pieces that grow
+//! from [`FIRST_PIECE`] indices, doubling, to at most [`MAX_PIECE`] (so a piece is never much
+//! longer than what the participant already ran of that chunk). After the panic, then, no chunk is
+//! claimed, and each other participant stops at its next piece boundary: what still runs is
+//! the calls under way and the rest of each participant's current piece (fewer than
+//! [`MAX_PIECE`] indices each). Checking per index instead would keep the compiler from
+//! vectorising the loop over a piece, and a piece of a thousand indices costs one load.
+//!
 //! # Invariants
 //!
-//! - **T1 (each index once).** The cursor only grows, by CAS; a participant runs exactly the
-//!   indices of the chunks its CASes claimed, so every index in `0..len` is claimed once.
+//! - **T1 (each index once).** The cursor only grows, by CAS; a participant runs at most the
+//!   indices of the chunks its CASes claimed (all of them, unless a panic stops it at a piece
+//!   boundary), each once, so no index in `0..len` runs twice, and without a panic each runs.
 //! - **T2 (frame outlives helpers).** The caller leaves only when `helpers` reaches zero: each
 //!   helper job decrements it as its last access, or the caller takes the job back unrun and
 //!   decrements it itself. So the descriptor outlives every access to it (also K1). Nothing
@@ -31,6 +46,11 @@ use crate::registry::{Registry, WorkerThread};
 
 /// Chunks smaller than this are not worth a CAS each.
 const MIN_CHUNK: usize = 1;
+/// Indices in the first call over a chunk; each later call doubles, up to [`MAX_PIECE`]. The
+/// panic flag is read between calls (module docs).
+const FIRST_PIECE: usize = 16;
+/// The longest call over a chunk: a panic elsewhere is noticed within this many indices.
+const MAX_PIECE: usize = 1024;
 
 /// A batch in progress, on its caller's stack.
 struct Batch<'f, F> {
@@ -51,11 +71,19 @@ struct Batch<'f, F> {
 }
 
 impl<F: Fn(core::ops::Range<usize>) + Sync> Batch<'_, F> {
-    /// Claims the next chunk, or `None` when the range is done.
+    /// Whether some participant's call panicked: no more work is started (module docs).
+    #[inline]
+    fn stopped(&self) -> bool {
+        // Relaxed: the flag only stops work; the payload is read after every participant
+        // finished (T2), not through this load.
+        self.panicked.load(Ordering::Relaxed)
+    }
+
+    /// Claims the next chunk, or `None` when the range is done or a call panicked.
     fn claim(&self) -> Option<core::ops::Range<usize>> {
         let mut start = self.cursor.load(Ordering::Relaxed);
         loop {
-            if start >= self.len {
+            if start >= self.len || self.stopped() {
                 return None;
             }
             let left = self.len - start;
@@ -78,13 +106,12 @@ impl<F: Fn(core::ops::Range<usize>) + Sync> Batch<'_, F> {
     /// Runs chunks until none are left; a panic stops the batch and keeps the first payload.
     fn participate(&self) {
         let outcome = catch_unwind(AssertUnwindSafe(|| {
-            while let Some(range) = self.claim() {
-                (self.f)(range);
+            while let Some(chunk) = self.claim() {
+                self.run_chunk(chunk);
             }
         }));
         if let Err(payload) = outcome {
-            // Stop everyone: no more chunks.
-            self.cursor.store(self.len, Ordering::Relaxed);
+            // Stop everyone: no participant claims a chunk or starts a piece after seeing this.
             if self.panicked.swap(true, Ordering::AcqRel) {
                 // A later panic loses. Its drop must not unwind out of here: that would skip a
                 // helper's decrement of `helpers`, or take the owner out before its helpers (T2).
@@ -94,6 +121,23 @@ impl<F: Fn(core::ops::Range<usize>) + Sync> Batch<'_, F> {
                 // the owner reads it only after every participant has finished (T2).
                 unsafe { *self.payload.get() = Some(payload) };
             }
+        }
+    }
+
+    /// Calls `f` over `chunk` in growing pieces, stopping between two if a call panicked.
+    #[inline]
+    fn run_chunk(&self, chunk: core::ops::Range<usize>) {
+        let mut start = chunk.start;
+        let mut piece = FIRST_PIECE;
+        loop {
+            // No overflow: `start < chunk.end`, so the difference is positive.
+            let end = start + piece.min(chunk.end - start);
+            (self.f)(start..end);
+            start = end;
+            if start == chunk.end || self.stopped() {
+                return;
+            }
+            piece = (piece * 2).min(MAX_PIECE);
         }
     }
 }

@@ -11,6 +11,7 @@ use std::any::Any;
 /// use spindle_executor::{BuildError, ThreadPool};
 ///
 /// assert!(matches!(ThreadPool::new(0), Err(BuildError::ZeroThreads)));
+/// assert!(matches!(ThreadPool::new(usize::MAX), Err(BuildError::TooManyThreads(_))));
 /// ```
 #[derive(Debug)]
 #[non_exhaustive]
@@ -19,6 +20,10 @@ pub enum BuildError {
     ZeroThreads,
     /// The operating system refused to start a worker thread.
     Spawn(std::io::Error),
+    /// More threads than a pool takes ([`MAX_THREADS`](crate::MAX_THREADS)), or the state the
+    /// pool keeps per thread does not fit in memory: its size in bytes overflows, or the
+    /// allocator refused it. Holds the number of threads asked for.
+    TooManyThreads(usize),
 }
 
 impl fmt::Display for BuildError {
@@ -26,6 +31,12 @@ impl fmt::Display for BuildError {
         match self {
             BuildError::ZeroThreads => f.write_str("a thread pool needs at least one thread"),
             BuildError::Spawn(e) => write!(f, "could not start a worker thread: {e}"),
+            BuildError::TooManyThreads(n) => write!(
+                f,
+                "a thread pool of {n} threads is too large (at most {} threads, with their \
+                 per-thread state allocated up front)",
+                crate::MAX_THREADS
+            ),
         }
     }
 }
@@ -34,7 +45,7 @@ impl std::error::Error for BuildError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             BuildError::Spawn(e) => Some(e),
-            BuildError::ZeroThreads => None,
+            BuildError::ZeroThreads | BuildError::TooManyThreads(_) => None,
         }
     }
 }

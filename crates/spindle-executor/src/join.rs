@@ -6,20 +6,25 @@
 //! costs about a branch (the idea of spice's heartbeat scheduling, by a cheaper test). Else it
 //! pushes `b` (a [`StackJob`] on this frame) onto the worker's own deque, runs `a`, then pops: if `b` is still there it runs inline, as a plain call; if a thief
 //! took it, the worker runs other jobs until `b`'s latch is set. Nothing is allocated. From
-//! outside the pool, the call is moved into the pool first (`install`) and the caller blocks.
+//! outside the pool, the call is moved into the pool first (`install`) and the caller waits:
+//! a thread outside every pool blocks; a worker of another pool runs its own pool's jobs until
+//! the latch is set (registry invariants R1 and R2), so a cycle of pools waiting on each
+//! other (A installs into B, whose job installs into A) completes, as rayon's
+//! `in_worker_cross` does.
 //!
 //! # Invariants
 //!
 //! - **K1 (frame outlives job).** A function that hands out a `JobRef` to a `StackJob` on its
 //!   frame does not return or unwind before that job has finished: the job's closure is called
-//!   under `catch_unwind`, and the waits below do not panic.
+//!   under `catch_unwind`, and the waits below do not panic (a helping wait runs jobs
+//!   contained, as the worker's main loop does).
 
 use core::cell::UnsafeCell;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
 use crate::error::drop_payload;
 use crate::job::{Job, JobRef};
-use crate::latch::{Latch, OutsideLatch, WorkerLatch};
+use crate::latch::{CrossLatch, Latch, WorkerLatch};
 use crate::registry::{Registry, WorkerThread};
 
 /// What a job's closure returned, or its panic.
@@ -152,19 +157,22 @@ fn both<RA, RB>(outcome_a: Outcome<RA>, outcome_b: Outcome<RB>) -> (RA, RB) {
     }
 }
 
-/// Runs `f` on a worker of `registry` and blocks this (outside) thread until it is done; on
-/// this thread instead if the pool is shut down.
-pub(crate) fn install_from_outside<F, R>(registry: &Registry, f: F) -> R
+/// Runs `f` on a worker of `registry` from a thread that is not one of its workers, and waits
+/// until it is done: a worker of another pool runs its own pool's jobs meanwhile, any other
+/// thread blocks. Runs `f` on this thread instead if the pool is shut down.
+pub(crate) fn install_cross<F, R>(registry: &Registry, f: F) -> R
 where
     F: FnOnce() -> R + Send,
     R: Send,
 {
-    let job = StackJob::new(f, OutsideLatch::new());
+    let waiter = WorkerThread::current_for_helping();
+    debug_assert!(!waiter.as_ref().is_some_and(|w| w.is_of(registry)));
+    let job = StackJob::new(f, CrossLatch::new(waiter.as_ref()));
     // SAFETY: we wait for the latch before leaving (K1), unless the job was refused, in which
     // case it was never handed out and runs here.
     let job_ref = unsafe { job.as_job_ref() };
     let outcome = if registry.inject(job_ref).is_ok() {
-        job.latch().wait();
+        job.latch().wait(waiter.as_ref());
         job.into_outcome()
     } else {
         job.run_inline()

@@ -12,13 +12,18 @@
 //!   registry: `set` finds it through the worker running the job, if that worker belongs to
 //!   the registry the latch recorded (compared by address, never dereferenced), never through
 //!   whichever pool's worker happens to be running.
+//! - **L3 (cross wake by reference).** A [`CrossLatch`] wakes its waiter through an event count
+//!   it holds a reference count of: the outside thread's own, or, for a worker of another
+//!   pool, that worker's `worker_sleep` event (registry invariant R2). It knows no index and
+//!   no registry, so it cannot wake or push into the wrong pool, and the clone it takes before
+//!   its store keeps the event alive however soon the waiter returns and its pool goes (L1).
 
 use std::sync::Arc;
 
 use spindle_queue::EventCount;
 
 use crate::primitive::{AtomicBool, Ordering};
-use crate::registry::{Registry, WorkerThread};
+use crate::registry::{CrossWaiter, Registry, WorkerThread};
 
 /// A job's completion signal.
 pub(crate) trait Latch {
@@ -70,8 +75,11 @@ impl Latch for WorkerLatch {
     }
 }
 
-/// Waited on by a thread outside the pool, which parks on its own event count.
-pub(crate) struct OutsideLatch {
+/// Waited on by a thread that is not a worker of the job's pool: a thread outside every pool,
+/// which parks on its own event count, or a worker of another pool, which runs its own pool's
+/// jobs meanwhile and parks on its `worker_sleep` event ([`CrossWaiter`]). Either way the latch
+/// wakes the waiter through the event count it holds (L3).
+pub(crate) struct CrossLatch {
     done: AtomicBool,
     event: Arc<EventCount>,
 }
@@ -89,23 +97,32 @@ loom::thread_local! {
     static OUTSIDE_EVENT: Arc<EventCount> = Arc::new(EventCount::new());
 }
 
-impl OutsideLatch {
-    pub(crate) fn new() -> Self {
-        OutsideLatch {
+impl CrossLatch {
+    /// A latch for `waiter` to wait on: a worker of another pool (which helps its own pool), or
+    /// with `None` the current thread, outside every pool (which parks).
+    pub(crate) fn new(waiter: Option<&CrossWaiter>) -> Self {
+        CrossLatch {
             done: AtomicBool::new(false),
-            event: OUTSIDE_EVENT.with(Arc::clone),
+            event: match waiter {
+                Some(waiter) => waiter.event(),
+                None => OUTSIDE_EVENT.with(Arc::clone),
+            },
         }
     }
 
-    /// Blocks this (outside) thread until the latch is set.
-    pub(crate) fn wait(&self) {
-        self.event.wait_until(|| self.probe().then_some(()));
+    /// Waits until the latch is set: `waiter` (the one this latch was made for) runs its own
+    /// pool's jobs meanwhile; with `None`, this outside thread parks.
+    pub(crate) fn wait(&self, waiter: Option<&CrossWaiter>) {
+        match waiter {
+            Some(waiter) => waiter.wait_until(|| self.probe()),
+            None => self.event.wait_until(|| self.probe().then_some(())),
+        }
     }
 }
 
-impl Latch for OutsideLatch {
+impl Latch for CrossLatch {
     unsafe fn set(this: *const Self) {
-        // SAFETY: valid on entry; the clone keeps the event alive past the store (L1).
+        // SAFETY: valid on entry; the clone keeps the event alive past the store (L1, L3).
         let event = unsafe { Arc::clone(&(*this).event) };
         // SAFETY: as above.
         // SeqCst: the write the waiter's condition reads (the event count's contract).

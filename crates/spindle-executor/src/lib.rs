@@ -29,6 +29,35 @@
 //! - **Counters** per worker (jobs run, stolen, parks, panics) live on their own cache lines and
 //!   are written by their worker alone, with plain stores: [`ThreadPool::stats`].
 //!
+//! # Waiting across parts
+//!
+//! A worker that waits on *another* pool (an [`install`](ThreadPool::install),
+//! [`join`](ThreadPool::join), [`scope`](ThreadPool::scope) or batch called on that pool's
+//! handle, or a [`JoinHandle::join`] of one of its tasks) keeps running its own pool's jobs
+//! until what it waits for is done, as a worker waiting within its own pool does. So any cycle
+//! of waits between executor pools completes: pool A's only worker may install into B, whose
+//! job installs back into A (or joins a task of A, or runs a batch on A), and so on through
+//! any number of pools; a job of A that arrives while A's workers all wait on other pools
+//! wakes one of them (model-checked in `tests/loom_cross.rs`).
+//!
+//! ```
+//! use std::sync::Arc;
+//! let a = Arc::new(spindle_executor::ThreadPool::new(1)?);
+//! let b = spindle_executor::ThreadPool::new(1)?;
+//! let a2 = Arc::clone(&a);
+//! // A's one worker waits on B, and B's job needs A: A's worker runs it while it waits.
+//! assert_eq!(a.install(|| b.install(|| a2.install(|| 7))), 7);
+//! # Ok::<(), spindle_executor::BuildError>(())
+//! ```
+//!
+//! Not covered: a wait on a different kind of Spindle part from a worker (an item pool's
+//! request, a `Shards` spawn, a blocking queue pop, or any lock or channel of your own) is a
+//! plain blocking wait: the worker runs nothing else meanwhile, so a cycle through such a part
+//! back into the worker's pool can still deadlock if every worker of that pool is waiting in
+//! it. Neither is [`ThreadPool::shutdown`] a helping wait: called from a worker of another
+//! pool, it blocks that worker until the pool's threads have exited. A thread outside every
+//! pool simply blocks in all of these waits.
+//!
 //! # What does not compile
 //!
 //! A scoped task may borrow only what outlives the scope, not a local of the scope's body:
@@ -116,7 +145,7 @@ mod spawn;
 mod stats;
 
 pub use error::{BuildError, ExecuteError, LengthMismatch, TaskPanic};
-pub use pool::{Builder, DEFAULT_SPIN_LIMIT, ThreadPool};
+pub use pool::{Builder, DEFAULT_SPIN_LIMIT, MAX_THREADS, ThreadPool};
 pub use scope::Scope;
 pub use spawn::JoinHandle;
 pub use stats::{PoolStats, WorkerStats};

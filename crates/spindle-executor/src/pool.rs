@@ -15,6 +15,20 @@ use crate::stats::PoolStats;
 /// How many times an idle worker looks for work before it parks, by default.
 pub const DEFAULT_SPIN_LIMIT: u32 = 200;
 
+/// The most worker threads a pool takes: [`Builder::build`] refuses more with
+/// [`BuildError::TooManyThreads`]. A pool allocates its per-thread state (deques, counters,
+/// event counts: about 1.5 KiB a thread) before it starts a thread, so a count no machine
+/// could run must fail there, as a typed error, rather than exhaust memory first. Far above
+/// any core count; the OS refuses threads long before this on most systems (then the error
+/// is [`BuildError::Spawn`]).
+///
+/// ```
+/// use spindle_executor::{BuildError, MAX_THREADS, ThreadPool};
+/// let err = ThreadPool::builder().num_threads(MAX_THREADS + 1).build().unwrap_err();
+/// assert!(matches!(err, BuildError::TooManyThreads(n) if n == MAX_THREADS + 1));
+/// ```
+pub const MAX_THREADS: usize = 1 << 16;
+
 /// Configures and builds a [`ThreadPool`].
 ///
 /// # Examples
@@ -66,7 +80,8 @@ impl Default for Builder {
 
 impl Builder {
     /// Worker threads; by default the machine's available parallelism. `0` makes
-    /// [`build`](Builder::build) fail with [`BuildError::ZeroThreads`].
+    /// [`build`](Builder::build) fail with [`BuildError::ZeroThreads`], more than
+    /// [`MAX_THREADS`] with [`BuildError::TooManyThreads`].
     ///
     /// ```
     /// let pool = spindle_executor::ThreadPool::builder().num_threads(3).build()?;
@@ -159,8 +174,11 @@ impl Builder {
     ///
     /// # Errors
     ///
-    /// [`BuildError::ZeroThreads`] for zero threads; [`BuildError::Spawn`] if the OS refuses
-    /// a thread (the ones already started are shut down).
+    /// [`BuildError::ZeroThreads`] for zero threads; [`BuildError::TooManyThreads`] for more
+    /// than [`MAX_THREADS`], or if the per-thread state does not fit in memory;
+    /// [`BuildError::Spawn`] if the OS refuses a thread, or its
+    /// [`stack_size`](Builder::stack_size) (the ones already started are shut down). None of
+    /// these panics or aborts, whatever the numbers.
     ///
     /// # Panics
     ///
@@ -180,7 +198,12 @@ impl Builder {
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
-        let (registry, deques) = Registry::new(threads, self.spin_limit, self.panic_handler);
+        let (registry, deques) = Registry::new(threads, self.spin_limit, self.panic_handler)?;
+        let mut handles = Vec::new();
+        // Within `MAX_THREADS`, so the size in bytes fits; the allocation may still be refused.
+        handles
+            .try_reserve_exact(threads)
+            .map_err(|_| BuildError::TooManyThreads(threads))?;
         let cores = if self.pin_to_cores {
             core_affinity::get_core_ids().filter(|ids| !ids.is_empty())
         } else {
@@ -191,7 +214,7 @@ impl Builder {
         // workers started so far, on the error return and on the unwind alike.
         let mut pool = ThreadPool {
             registry,
-            threads: Mutex::new(Vec::with_capacity(threads)),
+            threads: Mutex::new(handles),
         };
         for (index, deque) in deques.into_iter().enumerate() {
             let registry_for_thread = Arc::clone(&pool.registry);
@@ -412,7 +435,7 @@ impl ThreadPool {
         if WorkerThread::current_in(&self.registry).is_some() {
             return f();
         }
-        join::install_from_outside(&self.registry, f)
+        join::install_cross(&self.registry, f)
     }
 
     /// Runs `body` with a [`Scope`] whose tasks may borrow from the caller's stack, and
@@ -459,8 +482,14 @@ impl ThreadPool {
     ///
     /// # Panics
     ///
-    /// If a call panics, the remaining indices are skipped and the first panic is resumed
-    /// here once every participant has stopped.
+    /// If a call panics, the first panic is resumed here once every participant has stopped.
+    /// The batch stops when the panic has unwound out of the call (the panic hook, which
+    /// prints the message, runs before that, and the other participants go on meanwhile):
+    /// from then on no participant claims another chunk of indices or starts another piece
+    /// of the chunk it is in (chunks run as calls over pieces of 16 indices, doubling, up to
+    /// 1024). So what still runs is the calls already under way and, in each other
+    /// participant, the rest of its current piece (fewer than 1024 indices); every later index
+    /// is skipped, and no index runs twice.
     ///
     /// # Examples
     ///

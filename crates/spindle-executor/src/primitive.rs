@@ -6,14 +6,25 @@
 //! atomic step in the models (crossbeam checks the deque itself).
 
 #[cfg(not(spindle_loom))]
-pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 #[cfg(not(spindle_loom))]
 pub(crate) use std::thread::yield_now;
 
 #[cfg(spindle_loom)]
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 #[cfg(spindle_loom)]
 pub(crate) use loom::thread::yield_now;
+
+/// Stands in, under loom, for the single total order of `SeqCst` accesses, as
+/// spindle-queue's function of the same name does: loom models `SeqCst` accesses as `AcqRel`
+/// (loom#180) but does model `SeqCst` fences, so a fence sits next to each access whose
+/// argument needs the total order (R1 in `registry.rs`, S2 in `spawn.rs`); elsewhere this is
+/// nothing.
+#[inline(always)]
+pub(crate) fn seq_cst_fence_for_loom() {
+    #[cfg(spindle_loom)]
+    loom::sync::atomic::fence(Ordering::SeqCst);
+}
 
 /// A handle to a spawned worker thread.
 #[cfg(not(spindle_loom))]

@@ -19,6 +19,34 @@
 //! guarantee; none is needed, since the pushing worker is awake and runs it itself if nobody
 //! steals it (rayon makes the same trade).
 //!
+//! # Waiting on another pool
+//!
+//! A worker that waits for a job of *another* pool (an `install`, `join`, `scope` or batch
+//! called on that pool's handle, or a [`JoinHandle::join`](crate::JoinHandle::join) of its
+//! task) must keep running its own pool's jobs meanwhile: the job it waits for may itself
+//! wait on this pool (A → B → A), and if every worker of A parked, that cycle would never
+//! complete. So it waits through [`CrossWaiter::wait_until`], which is
+//! [`WorkerThread::wait_until`] (helping: own deque, injector, peers; then park on
+//! `worker_sleep[index]`) bracketed by a count in `cross_waiters`. The other pool's job wakes
+//! it through its latch, which holds a clone of that same `worker_sleep[index]` event count
+//! (invariant R2 below), never through an index into the other pool.
+//!
+//! A parked cross-waiter sleeps on its own event count, which an injection (notifying `sleep`)
+//! would not reach; yet the job that completes the cycle (B's job calling back into A) arrives
+//! exactly that way, through the injector. So an injection, after its push, loads
+//! `cross_waiters` and, if it is not zero, notifies every worker's `worker_sleep` (a rare path;
+//! a worker woken for nothing re-checks and parks again). No wake-up is lost (R1): the waiter
+//! raises the count (`SeqCst`) before it starts waiting, so before it announces itself and
+//! makes its last look at the injector; the injector pushes (`SeqCst` CAS) before it loads the
+//! count (`SeqCst`). In the single total order either the load comes after the raise, and the
+//! injector notifies the waiter's event count (whose own contract then takes over: the waiter
+//! either is seen announced or its re-check after announcing sees the push), or the load comes
+//! before the raise, so the push comes before the waiter's last look, which finds the job.
+//! Without cross waits this costs an injection one load of a line nobody writes.
+//!
+//! Jobs a worker pushes onto its own deque do not wake cross-waiters, as they do not wake
+//! workers waiting within the pool: the pushing worker is awake and runs them itself.
+//!
 //! # Shutdown
 //!
 //! `gate` counts outside submitters in flight (in steps of 2) and has a `CLOSING` bit.
@@ -27,17 +55,33 @@
 //! every worker. So every job admitted before the close is in the injector before any worker
 //! can see `terminated`, and every job refused is handed back: none is lost. A worker reads
 //! `terminated` *before* its last search, and leaves only if that search found nothing.
+//!
+//! # Invariants
+//!
+//! - **R1 (cross wake).** A worker that may park while waiting on another pool has raised
+//!   `cross_waiters` (`SeqCst`) before its first look for work, and lowers it only after its
+//!   wait ends; every injection loads it (`SeqCst`) after its push and, when it is not zero,
+//!   notifies every `worker_sleep` (the argument above).
+//! - **R2 (own pool only).** Whatever pushes onto a worker's deque, or wakes a worker by index,
+//!   knows that worker is of its own pool ([`WorkerThread::current_in`] and
+//!   [`WorkerThread::current_in_ptr`] compare the registry). The one way to reach the worker of
+//!   any pool, [`WorkerThread::current_for_helping`], yields a [`CrossWaiter`], which can only
+//!   wait (running its own pool's jobs) and hand out its own event count: a latch of another
+//!   pool wakes it through that reference-counted event, never by index.
 
+use std::alloc::Layout;
 use std::any::Any;
 use std::sync::Arc;
 
 use crate::deque::{Steal, Stealer, Worker};
-use crate::error::drop_payload;
+use crate::error::{BuildError, drop_payload};
 use crossbeam_utils::CachePadded;
 use spindle_queue::{EventCount, Queue};
 
 use crate::job::JobRef;
-use crate::primitive::{AtomicBool, AtomicUsize, Ordering, worker_local, yield_now};
+use crate::primitive::{
+    AtomicBool, AtomicUsize, Ordering, seq_cst_fence_for_loom, worker_local, yield_now,
+};
 use crate::stats::Counters;
 
 /// Set in `Registry::gate` once shutdown has begun.
@@ -61,9 +105,12 @@ pub(crate) struct Registry {
     counters: Box<[CachePadded<Counters>]>,
     /// Idle workers wait here.
     sleep: EventCount,
-    /// Worker `i` waits here for a job it depends on (a stolen `join` half, a spawned task),
-    /// so its completion wakes exactly that worker.
-    worker_sleep: Box<[EventCount]>,
+    /// Worker `i` waits here for a job it depends on (a stolen `join` half, a spawned task, a
+    /// job of another pool), so its completion wakes exactly that worker. Reference counted so
+    /// another pool's latch can hold it past its waiter's return (R2, latch invariant L1).
+    worker_sleep: Box<[Arc<EventCount>]>,
+    /// Workers waiting on another pool right now, read by every injection (R1).
+    cross_waiters: CachePadded<AtomicUsize>,
     /// Outside submitters in flight and the `CLOSING` bit (see the module docs).
     gate: CachePadded<AtomicUsize>,
     /// Every admitted job is queued; workers may leave once they find no work.
@@ -90,29 +137,39 @@ worker_local! {
 
 impl Registry {
     /// The registry and the deques its workers will own, one per thread.
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError::TooManyThreads`] if `threads` exceeds [`MAX_THREADS`](crate::MAX_THREADS)
+    /// or an array of per-thread state does not fit an allocation: never a panic or an abort.
     pub(crate) fn new(
         threads: usize,
         spin_limit: u32,
         panic_handler: Option<Box<PanicHandler>>,
-    ) -> (Arc<Registry>, Vec<Worker<JobRef>>) {
-        let deques: Vec<_> = (0..threads).map(|_| Worker::new_lifo()).collect();
+    ) -> Result<(Arc<Registry>, Vec<Worker<JobRef>>), BuildError> {
+        if threads > crate::MAX_THREADS {
+            return Err(BuildError::TooManyThreads(threads));
+        }
+        let deques = per_thread(threads, &mut |_| Worker::new_lifo())?;
         let registry = Registry {
             // Preallocated: injecting allocates nothing even before the first segments recycle.
-            injector: Queue::with_capacity(INJECTOR_PREALLOCATED),
-            stealers: deques.iter().map(Worker::stealer).collect(),
-            counters: (0..threads)
-                .map(|_| CachePadded::new(Counters::default()))
-                .collect(),
+            // 64 jobs always fit; were the preallocation refused, the queue would grow instead.
+            injector: Queue::with_capacity(INJECTOR_PREALLOCATED).unwrap_or_else(|_| Queue::new()),
+            stealers: per_thread(threads, &mut |i| deques[i].stealer())?.into_boxed_slice(),
+            counters: per_thread(threads, &mut |_| CachePadded::new(Counters::default()))?
+                .into_boxed_slice(),
             sleep: EventCount::with_spin_limit(spin_limit),
-            worker_sleep: (0..threads)
-                .map(|_| EventCount::with_spin_limit(spin_limit))
-                .collect(),
+            worker_sleep: per_thread(threads, &mut |_| {
+                Arc::new(EventCount::with_spin_limit(spin_limit))
+            })?
+            .into_boxed_slice(),
+            cross_waiters: CachePadded::new(AtomicUsize::new(0)),
             gate: CachePadded::new(AtomicUsize::new(0)),
             terminated: AtomicBool::new(false),
             idle: CachePadded::new(AtomicUsize::new(0)),
             panic_handler,
         };
-        (Arc::new(registry), deques)
+        Ok((Arc::new(registry), deques))
     }
 
     pub(crate) fn num_threads(&self) -> usize {
@@ -125,7 +182,7 @@ impl Registry {
             + self
                 .worker_sleep
                 .iter()
-                .map(EventCount::waiters)
+                .map(|event| event.waiters())
                 .sum::<usize>()
     }
 
@@ -171,9 +228,25 @@ impl Registry {
         // and the read of the event count's contract.
         push(value);
         self.sleep.notify_one();
+        // SeqCst: after the push in the total order, paired with the waiter's SeqCst raise (R1).
+        seq_cst_fence_for_loom();
+        if self.cross_waiters.load(Ordering::SeqCst) != 0 {
+            self.wake_cross_waiters();
+        }
         // Release: the push happens before `shutdown` sees this submitter gone.
         self.gate.fetch_sub(SUBMITTER, Ordering::Release);
         Ok(())
+    }
+
+    /// Wakes every worker parked in a wait of its own, so that a worker waiting on another pool
+    /// finds the job just injected (R1). Workers waiting within the pool wake too, look, and
+    /// park again: this runs only while some worker waits on another pool.
+    #[cold]
+    #[inline(never)]
+    fn wake_cross_waiters(&self) {
+        for event in &self.worker_sleep {
+            event.notify_one();
+        }
     }
 
     /// Begins shutdown: refuses new outside jobs, waits for admitted ones to be queued, then
@@ -243,6 +316,17 @@ impl Registry {
     }
 }
 
+/// `make(i)` for every thread `i`, in a vector whose size in bytes is checked
+/// (`Layout::array`) and whose allocation may fail, as a [`BuildError::TooManyThreads`].
+fn per_thread<T>(threads: usize, make: &mut dyn FnMut(usize) -> T) -> Result<Vec<T>, BuildError> {
+    let too_many = || BuildError::TooManyThreads(threads);
+    Layout::array::<T>(threads).map_err(|_| too_many())?;
+    let mut items = Vec::new();
+    items.try_reserve_exact(threads).map_err(|_| too_many())?;
+    items.extend((0..threads).map(make));
+    Ok(items)
+}
+
 impl WorkerThread {
     /// The worker running on this thread, if it belongs to `registry`.
     pub(crate) fn current_in(registry: &Registry) -> Option<&WorkerThread> {
@@ -251,8 +335,10 @@ impl WorkerThread {
 
     /// The worker running on this thread, if it belongs to the registry at `registry`: compared
     /// by address only, never dereferenced, so `registry` may be dangling or null (then this is
-    /// `None`). There is deliberately no "worker of any pool": whatever pushes onto a worker's
-    /// deque or wakes one of its workers by index must know the worker is of its own pool.
+    /// `None`). There is deliberately no "worker of any pool" that can push or wake: whatever
+    /// pushes onto a worker's deque or wakes one of its workers by index must know the worker
+    /// is of its own pool (R2). A worker about to wait on another pool uses
+    /// [`current_for_helping`](Self::current_for_helping) instead.
     #[inline]
     pub(crate) fn current_in_ptr(registry: *const Registry) -> Option<&'static WorkerThread> {
         let worker = CURRENT.with(core::cell::Cell::get);
@@ -261,6 +347,20 @@ impl WorkerThread {
         // runs, and any borrow made here.
         let worker = unsafe { worker.as_ref() }?;
         core::ptr::eq(Arc::as_ptr(&worker.registry), registry).then_some(worker)
+    }
+
+    /// The worker running on this thread, of whichever pool, as a [`CrossWaiter`]: for a wait
+    /// on *another* pool only, which it lets the worker spend running its own pool's jobs.
+    ///
+    /// This is the one accessor that does not check the pool, and what it yields cannot push
+    /// onto the worker's deque nor wake anyone by index (R2): callers that want to hand the
+    /// current thread a job must use [`current_in`](Self::current_in) with their registry.
+    pub(crate) fn current_for_helping() -> Option<CrossWaiter> {
+        let worker = CURRENT.with(core::cell::Cell::get);
+        // SAFETY: as in `current_in_ptr`: `CURRENT` points to the `WorkerThread` on this
+        // thread's `main_loop` stack while it runs, which outlives everything the thread runs.
+        let worker = unsafe { worker.as_ref() }?;
+        Some(CrossWaiter { worker })
     }
 
     pub(crate) fn registry(&self) -> &Arc<Registry> {
@@ -340,7 +440,8 @@ impl WorkerThread {
 
     /// Waits until `condition` holds, running other jobs meanwhile: what a worker does while a
     /// job it depends on runs elsewhere. Whoever makes `condition` true must then call
-    /// [`Registry::wake_worker`] with this worker's index (after a `SeqCst` write).
+    /// [`Registry::wake_worker`] with this worker's index, or, from another pool, notify the
+    /// event count [`CrossWaiter::event`] lent it (after a `SeqCst` write).
     pub(crate) fn wait_until(&self, mut condition: impl FnMut() -> bool) {
         while !condition() {
             if let Some(job) = self.find_work() {
@@ -361,6 +462,11 @@ impl WorkerThread {
                 self.execute(job);
             }
         }
+    }
+
+    /// This worker's own event count, for a latch of another pool to wake it through (R2).
+    fn sleep_event(&self) -> Arc<EventCount> {
+        Arc::clone(&self.registry.worker_sleep[self.index])
     }
 
     /// The worker thread's body: runs jobs until shutdown has queued everything and no work is
@@ -398,5 +504,48 @@ impl WorkerThread {
             }
         }
         CURRENT.with(|c| c.set(core::ptr::null()));
+    }
+}
+
+/// The worker on this thread, about to wait for a job of another pool: all it can do is wait,
+/// running its own pool's jobs meanwhile, and lend the event count it parks on to the latch
+/// that will end the wait (module docs, R1 and R2). Made by
+/// [`WorkerThread::current_for_helping`]; not `Send`, like the `&WorkerThread` inside.
+pub(crate) struct CrossWaiter {
+    worker: &'static WorkerThread,
+}
+
+impl CrossWaiter {
+    /// Whether this worker belongs to `registry` (compared by address): a wait on one's own
+    /// pool is not a cross wait, and callers take the in-pool path first.
+    pub(crate) fn is_of(&self, registry: *const Registry) -> bool {
+        core::ptr::eq(Arc::as_ptr(&self.worker.registry), registry)
+    }
+
+    /// The event count this worker parks on while it waits: notify it after a `SeqCst` write
+    /// that makes the wait's condition true (the event count's contract).
+    pub(crate) fn event(&self) -> Arc<EventCount> {
+        self.worker.sleep_event()
+    }
+
+    /// Waits until `condition` holds, running this worker's own pool's jobs meanwhile, and
+    /// counted in `cross_waiters` so that jobs injected into its pool wake it (R1). Whoever
+    /// makes `condition` true must then notify [`event`](Self::event) (after a `SeqCst` write).
+    pub(crate) fn wait_until(&self, condition: impl FnMut() -> bool) {
+        /// Lowers the count however the wait ends (it does not unwind: jobs run contained).
+        struct Counted<'a>(&'a AtomicUsize);
+        impl Drop for Counted<'_> {
+            fn drop(&mut self) {
+                // Relaxed: a count read late only costs an injection a needless wake (R1).
+                self.0.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+        let registry = &self.worker.registry;
+        // SeqCst: before this worker's last look at the injector, in the total order that the
+        // injector's SeqCst load of the count also takes part in (R1).
+        registry.cross_waiters.fetch_add(1, Ordering::SeqCst);
+        seq_cst_fence_for_loom();
+        let _counted = Counted(&registry.cross_waiters);
+        self.worker.wait_until(condition);
     }
 }

@@ -9,6 +9,14 @@
 //! - **S1 (one writer, then readers).** `func` is taken and `result` written only by the one
 //!   worker that runs the job (J1), before it sets `done` (SeqCst, so also Release). `result`
 //!   is read only by the joiner after it sees `done` (SeqCst, so also Acquire).
+//! - **S2 (cross joiner).** A joiner that is a worker of another pool helps its own pool while
+//!   it waits, parked on its own `worker_sleep` event (registry R1, R2). It publishes that event
+//!   in `cross_waiter` (an `Arc` leaked with `into_raw`, `SeqCst`) before its wait starts; the
+//!   task loads `cross_waiter` (`SeqCst`) after setting `done`. In the total order either the
+//!   load comes after the publication, and the task notifies the event, or it comes before, so
+//!   `done` was set before the joiner's wait began and its first check sees it. The `Arc` is
+//!   reclaimed exactly once, by whichever of the two swaps the pointer out of `cross_waiter`
+//!   (the task when it finds it, the joiner after its wait).
 
 use core::cell::UnsafeCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -18,7 +26,7 @@ use spindle_queue::EventCount;
 
 use crate::error::TaskPanic;
 use crate::job::{Job, JobRef};
-use crate::primitive::{AtomicBool, AtomicUsize, Ordering};
+use crate::primitive::{AtomicBool, AtomicPtr, AtomicUsize, Ordering, seq_cst_fence_for_loom};
 
 /// `Completion::waiting_worker` when no worker waits.
 const NO_WORKER: usize = usize::MAX;
@@ -33,6 +41,8 @@ struct Completion<R> {
     waiting_worker: AtomicUsize,
     /// Outside joiners wait here.
     event: EventCount,
+    /// The event count of a joiner that is a worker of another pool, or null (S2).
+    cross_waiter: AtomicPtr<EventCount>,
     /// The pool the task runs in, compared by address only.
     pool: *const Registry,
 }
@@ -88,6 +98,39 @@ where
                 worker.registry().wake_worker(waiting);
             }
         }
+        // SeqCst (with the fence under loom): after the store of `done` in the total order (S2).
+        seq_cst_fence_for_loom();
+        if !completion.cross_waiter.load(Ordering::SeqCst).is_null() {
+            completion.wake_cross_waiter();
+        }
+    }
+}
+
+impl<R> Completion<R> {
+    /// Takes the cross joiner's event count, if the joiner has not taken it back yet, and
+    /// notifies it (S2).
+    #[cold]
+    #[inline(never)]
+    fn wake_cross_waiter(&self) {
+        let event = self
+            .cross_waiter
+            .swap(core::ptr::null_mut(), Ordering::SeqCst);
+        if !event.is_null() {
+            // SAFETY: a non-null pointer came from `Arc::into_raw` in `join`, and whoever swaps
+            // it out owns it, once (S2).
+            unsafe { Arc::from_raw(event) }.notify_one();
+        }
+    }
+
+    /// The cross joiner takes its event count back after its wait, unless the task did (S2).
+    fn take_back_cross_waiter(&self) {
+        let event = self
+            .cross_waiter
+            .swap(core::ptr::null_mut(), Ordering::SeqCst);
+        if !event.is_null() {
+            // SAFETY: as in `wake_cross_waiter`.
+            drop(unsafe { Arc::from_raw(event) });
+        }
     }
 }
 
@@ -104,6 +147,7 @@ where
             done: AtomicBool::new(false),
             waiting_worker: AtomicUsize::new(NO_WORKER),
             event: EventCount::new(),
+            cross_waiter: AtomicPtr::new(core::ptr::null_mut()),
             pool: registry,
         },
     });
@@ -155,7 +199,10 @@ impl<R> JoinHandle<R> {
     /// Waits for the task and returns its value.
     ///
     /// On a worker of the same pool, waiting runs other jobs of the pool instead of blocking
-    /// the thread, so a task may join tasks it spawned even on a one-thread pool.
+    /// the thread, so a task may join tasks it spawned even on a one-thread pool. On a worker
+    /// of another pool, waiting runs that worker's own pool's jobs, so the task may itself wait
+    /// on the joiner's pool (see "Waiting across parts" in the crate docs). Only a thread
+    /// outside every pool blocks.
     ///
     /// # Errors
     ///
@@ -181,7 +228,20 @@ impl<R> JoinHandle<R> {
                     .store(worker.index(), Ordering::SeqCst);
                 worker.wait_until(done);
             }
-            None => completion.event.wait_until(|| done().then_some(())),
+            None => match WorkerThread::current_for_helping() {
+                // A worker of another pool: help there meanwhile (S2).
+                Some(waiter) if !done() => {
+                    let event = Arc::into_raw(waiter.event()).cast_mut();
+                    // SeqCst (with the fence under loom): before the wait's checks of `done`, in
+                    // the total order the task's load of `cross_waiter` is in (S2).
+                    completion.cross_waiter.store(event, Ordering::SeqCst);
+                    seq_cst_fence_for_loom();
+                    waiter.wait_until(done);
+                    completion.take_back_cross_waiter();
+                }
+                Some(_) => {}
+                None => completion.event.wait_until(|| done().then_some(())),
+            },
         }
         // SAFETY: `done` is set, so the result is written and ours alone (S1).
         match unsafe { (*completion.result.get()).take() } {

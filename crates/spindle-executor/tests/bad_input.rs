@@ -16,7 +16,7 @@ use std::thread;
 use std::time::Duration;
 
 use reliability::{LIMIT, Tokens, within};
-use spindle_executor::{ExecuteError, ThreadPool};
+use spindle_executor::{BuildError, ExecuteError, MAX_THREADS, ThreadPool};
 
 /// After shutdown, from outside: `execute`/`spawn` hand back, the rest runs on the caller.
 #[track_caller]
@@ -29,6 +29,46 @@ fn assert_refuses_and_runs_inline(pool: &ThreadPool) {
     let mut out = [0; 3];
     pool.for_each_mut(&mut out, |i, x| *x = i);
     assert_eq!(out, [0, 1, 2]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Huge counts and sizes: typed errors, never a panic or an abort
+
+#[test]
+fn a_thread_count_too_large_for_memory_is_a_typed_error() {
+    within(LIMIT, || {
+        for threads in [usize::MAX, usize::MAX / 2, 1 << 40, MAX_THREADS + 1] {
+            match ThreadPool::new(threads) {
+                Err(BuildError::TooManyThreads(n)) => assert_eq!(n, threads),
+                other => panic!("{threads} threads: {other:?}"),
+            }
+            let err = ThreadPool::builder()
+                .num_threads(threads)
+                .spin_limit(u32::MAX)
+                .build()
+                .unwrap_err();
+            assert!(err.to_string().contains(&threads.to_string()), "{err}");
+            assert!(std::error::Error::source(&err).is_none());
+        }
+    });
+}
+
+#[test]
+fn a_stack_size_the_os_refuses_is_a_spawn_error() {
+    within(LIMIT, || {
+        for bytes in [usize::MAX, usize::MAX / 2, 1 << 46] {
+            let built = ThreadPool::builder()
+                .num_threads(2)
+                .stack_size(bytes)
+                .build();
+            assert!(
+                matches!(built, Err(BuildError::Spawn(_))),
+                "{bytes}: {built:?}"
+            );
+        }
+        // The builder still works with sane settings afterwards.
+        assert_eq!(ThreadPool::new(2).unwrap().install(|| 1), 1);
+    });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -301,7 +341,7 @@ fn a_task_of_one_pool_joins_spawns_and_installs_into_another() {
         let (aa, bb) = (Arc::clone(&a), Arc::clone(&b));
         let total = a
             .spawn(move || {
-                // A handle of pool B joined on a worker of pool A: a plain blocking wait.
+                // A handle of pool B joined on a worker of pool A, which helps A meanwhile.
                 let from_b = bb.spawn(|| 20).unwrap().join().unwrap();
                 let (x, y) = bb.join(|| 1, || 2);
                 let installed = bb.install(|| aa.install(|| 3)); // back into A, from B's worker

@@ -659,6 +659,63 @@ fn a_panicking_for_each_index_call_is_resumed_after_every_participant_stopped() 
     });
 }
 
+/// A batch that panics stops every participant promptly, not only the one that panicked: each
+/// reads the panic flag before each piece of its chunk (16 indices, doubling, at most 1024), so
+/// once the panic has left the call each other participant runs fewer than 1024 more calls
+/// (one more piece allowed here, for a flag read just before it was set). Once, 18 % of the
+/// remaining calls still ran: the other participants finished the chunks (a quarter of the
+/// batch, at first) they had claimed. What runs while the panic hook prints (the first
+/// backtrace of a process can take a tenth of a second) is not counted: the batch cannot see
+/// the panic before it unwinds, which the guard below marks.
+#[test]
+fn a_panicking_batch_stops_the_other_participants_within_a_piece() {
+    /// Records how many calls had started when the panic unwound through the failing call.
+    struct Unwinding<'a> {
+        calls: &'a AtomicUsize,
+        at: &'a AtomicUsize,
+    }
+    impl Drop for Unwinding<'_> {
+        fn drop(&mut self) {
+            self.at
+                .store(self.calls.load(Ordering::SeqCst), Ordering::SeqCst);
+        }
+    }
+    within(LIMIT, || {
+        const LEN: usize = 100_000;
+        const MAX_PIECE: usize = 1024;
+        let pool = ThreadPool::new(4).unwrap();
+        for _ in 0..scaled(5) {
+            let calls = AtomicUsize::new(0);
+            let at_unwind = AtomicUsize::new(usize::MAX);
+            let result = catch_unwind(AssertUnwindSafe(|| {
+                pool.for_each_index(LEN, |i| {
+                    let before = calls.fetch_add(1, Ordering::SeqCst);
+                    // Panic once the other participants are under way, mid-chunk.
+                    if before == 3 * MAX_PIECE {
+                        let _mark = Unwinding {
+                            calls: &calls,
+                            at: &at_unwind,
+                        };
+                        panic!("call {i} failed");
+                    }
+                    thread::yield_now();
+                })
+            }));
+            assert!(result.is_err());
+            let (total, at_unwind) = (calls.into_inner(), at_unwind.into_inner());
+            let others = pool.num_threads() - 1;
+            assert!(
+                total <= at_unwind + others * 2 * MAX_PIECE,
+                "{} calls ran after the panic unwound, {:.1} % of the remaining {}",
+                total - at_unwind,
+                100.0 * (total - at_unwind) as f64 / (LEN - at_unwind) as f64,
+                LEN - at_unwind,
+            );
+        }
+        assert_serves(&pool);
+    });
+}
+
 #[test]
 fn a_panicking_for_each_mut_call_leaves_every_element_owned_by_the_caller() {
     within(LIMIT, || {
@@ -880,5 +937,172 @@ fn a_thread_name_std_refuses_leaves_no_worker_behind() {
             );
             thread::sleep(Duration::from_millis(5));
         }
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// User `Drop` on a worker: captures and results whose `Drop` panics
+
+/// A closure's capture that panics when dropped (not during an unwind: that would abort).
+fn bomb(tokens: &Tokens) -> BombPayload {
+    BombPayload(tokens.token())
+}
+
+#[test]
+fn an_executed_jobs_capture_whose_drop_panics_reaches_the_handler_and_the_worker_survives() {
+    within(LIMIT, || {
+        let tokens = Tokens::new();
+        let (seen, payloads) = mpsc::channel();
+        let pool = ThreadPool::builder()
+            .num_threads(1)
+            .panic_handler(move |payload| {
+                let _ = seen.send(message(&*payload).map(str::to_owned));
+            })
+            .build()
+            .unwrap();
+        let before = worker_of(&pool);
+        let capture = bomb(&tokens);
+        pool.execute(move || {
+            let _keep = &capture;
+        })
+        .unwrap();
+        assert_eq!(
+            payloads.recv().unwrap().as_deref(),
+            Some("the panic payload's drop panicked")
+        );
+        assert_eq!(worker_of(&pool), before, "the same worker, alive");
+        assert_serves(&pool);
+        drop(pool);
+        tokens.assert_each_dropped_once();
+    });
+}
+
+#[test]
+fn a_spawned_tasks_capture_whose_drop_panics_releases_the_joiner_with_that_panic() {
+    within(LIMIT, || {
+        let tokens = Tokens::new();
+        let pool = ThreadPool::new(1).unwrap();
+        let capture = bomb(&tokens);
+        let err = pool
+            .spawn(move || {
+                let _keep = &capture;
+                5
+            })
+            .unwrap()
+            .join()
+            .unwrap_err();
+        assert_eq!(err.message(), Some("the panic payload's drop panicked"));
+        assert_serves(&pool);
+        drop(pool);
+        tokens.assert_each_dropped_once();
+    });
+}
+
+#[test]
+fn a_detached_tasks_result_whose_drop_panics_is_dropped_on_the_worker_which_survives() {
+    within(LIMIT, || {
+        let tokens = Tokens::new();
+        let pool = ThreadPool::new(1).unwrap();
+        let before = worker_of(&pool);
+        let (release, gate) = mpsc::channel::<()>();
+        let result = bomb(&tokens);
+        let handle = pool
+            .spawn(move || {
+                gate.recv().unwrap();
+                result
+            })
+            .unwrap();
+        // Detached while it runs: the task's last reference, and so its result, drops on the
+        // worker, where the panic of that `Drop` must be contained.
+        drop(handle);
+        release.send(()).unwrap();
+        assert_eq!(worker_of(&pool), before, "the same worker, alive");
+        assert_serves(&pool);
+        pool.shutdown();
+        assert!(
+            pool.stats().total().panicked >= 1,
+            "the drop's panic was seen"
+        );
+        tokens.assert_each_dropped_once();
+    });
+}
+
+#[test]
+fn install_join_and_scope_closures_whose_captures_panic_on_drop_release_their_caller() {
+    within(LIMIT, || {
+        let tokens = Tokens::new();
+        let pool = ThreadPool::new(2).unwrap();
+        let expect_bomb = |result: std::thread::Result<()>| {
+            assert_eq!(
+                message(&*result.unwrap_err()),
+                Some("the panic payload's drop panicked")
+            );
+        };
+        let capture = bomb(&tokens);
+        expect_bomb(catch_unwind(AssertUnwindSafe(|| {
+            pool.install(move || {
+                let _keep = &capture;
+            });
+        })));
+        for side in 0..2 {
+            let capture = bomb(&tokens);
+            let with_bomb = move || {
+                let _keep = &capture;
+                pause();
+            };
+            expect_bomb(catch_unwind(AssertUnwindSafe(|| {
+                if side == 0 {
+                    pool.join(with_bomb, pause);
+                } else {
+                    pool.join(pause, with_bomb);
+                }
+            })));
+        }
+        let capture = bomb(&tokens);
+        expect_bomb(catch_unwind(AssertUnwindSafe(|| {
+            pool.scope(|s| {
+                s.spawn(move |_| {
+                    let _keep = &capture;
+                });
+                s.spawn(|_| pause());
+            });
+        })));
+        assert_serves(&pool);
+        drop(pool);
+        tokens.assert_each_dropped_once();
+    });
+}
+
+#[test]
+fn a_job_sent_to_another_pool_whose_capture_panics_on_drop_releases_the_waiting_worker() {
+    within(LIMIT, || {
+        let tokens = Tokens::new();
+        let a = Arc::new(ThreadPool::new(1).unwrap());
+        let b = Arc::new(ThreadPool::new(1).unwrap());
+        let capture = bomb(&tokens);
+        let (a2, b2) = (Arc::clone(&a), Arc::clone(&b));
+        let caught = a
+            .spawn(move || {
+                // A's worker waits on B (helping A); B's job calls back into A, then its
+                // capture's drop panics on B's worker: the panic comes back to A's worker.
+                catch_unwind(AssertUnwindSafe(|| {
+                    b2.install(move || {
+                        let _keep = &capture;
+                        a2.install(|| ());
+                    });
+                }))
+                .map_err(|payload| message(&*payload).map(str::to_owned))
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(
+            caught.unwrap_err().as_deref(),
+            Some("the panic payload's drop panicked")
+        );
+        assert_serves(&a);
+        assert_serves(&b);
+        drop((a, b));
+        tokens.assert_each_dropped_once();
     });
 }

@@ -4,8 +4,8 @@
 //! A call gives each thread it addresses one [`Batch`] (no channel, no allocation per request)
 //! and pushes a pointer to it onto that thread's inbox. The thread answers the whole batch into
 //! the reply buffer and counts the latch down; the caller sleeps once per call, not once per
-//! request. The buffers are reused from call to call ([`Buffers`]), so a warm pool neither
-//! allocates nor faults in fresh pages for a batch. A single request travels inline
+//! request. The buffers are reused from call to call ([`Buffers`], up to the pool's cap in
+//! bytes), so a warm pool neither allocates nor faults in fresh pages for a batch. A single request travels inline
 //! ([`Batch::one`]), with no buffer at all.
 //!
 //! # Invariants
@@ -18,9 +18,22 @@
 //! - **J3** The count-down is the thread's last access to the batch and the latch: it copies
 //!   the event count's reference first, and event counts are never freed (`caller_event`), so
 //!   notifying never touches memory the caller may have freed.
+//! - **J4** Processing a batch ends in its count-down whatever the answering code does: the
+//!   answers run inside `catch_unwind`, and a batch whose answering unwinds anyway (no user code
+//!   does: the thread contains each request's user code on its own) gets a
+//!   [`PoolError::Unanswered`] for every request left unanswered before the latch is counted
+//!   down, so no caller is left waiting on a batch that will never finish.
+//! - **J5** A caller that is a pool thread (a nested call, see `thread`) gives its latch the
+//!   event count that the pushers into its own inbox notify, and waits on that event for
+//!   "latch done or inbox non-empty" (`Serving::wait`). Both writes are `SeqCst` (the
+//!   count-down's `fetch_sub`, the push's claim of a slot) followed by a `notify_one` on that
+//!   same event, and both conditions are `SeqCst` loads (`Latch::is_done`, `Queue::is_empty`):
+//!   the event count's contract holds for each, so neither wake-up is lost.
 
 use std::collections::VecDeque;
 use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr::NonNull;
 use std::time::Duration;
 
@@ -49,6 +62,11 @@ pub(crate) struct Batch<P: PoolItem> {
     pub(crate) errors: usize,
     latch: NonNull<Latch>,
 }
+
+// SAFETY: as for `Envelope`: the batch's values are `Send`, and its latch pointer is only
+// dereferenced by the thread J2 makes the batch's user. An empty `Vec<Option<Batch>>` kept in
+// `Buffers` between calls holds no batch at all.
+unsafe impl<P: PoolItem> Send for Batch<P> {}
 
 impl<P: PoolItem> Batch<P> {
     /// A batch of many requests, answered into `replies` (empty, capacity reused).
@@ -102,21 +120,54 @@ impl<P: PoolItem> Envelope<P> {
         }
     }
 
-    /// Answers every request with `answer`, then counts the latch down.
+    /// Answers every request with `answer`, then counts the latch down, whatever happens (J4).
+    ///
+    /// `answer` is expected not to unwind (the pool thread contains every piece of user code it
+    /// runs); if it does anyway, the requests not yet answered are leaked rather than dropped
+    /// during the unwind (a panicking `Drop` there would abort), each gets
+    /// [`PoolError::Unanswered`], and the latch is still counted down.
     pub(crate) fn process(self, mut answer: impl FnMut(Message<P>) -> Result<Reply<P>, PoolError>) {
         // SAFETY: J1: the batch is alive until we count down below; J2: only we touch it now.
         let batch = unsafe { &mut *self.batch.as_ptr() };
-        let mut outcome = |request| {
-            let outcome = answer(request).map_err(Box::new);
-            batch.errors += usize::from(outcome.is_err());
-            outcome
-        };
-        if let Some(request) = batch.one.take() {
-            batch.one_reply = Some(outcome(request));
-        }
-        for request in batch.requests.drain(..) {
-            let reply = outcome(request);
-            batch.replies.push_back(reply);
+        let one = batch.one.is_some();
+        let expected = batch.requests.len();
+        // Room for every reply up front (none needed once warm): filling in `Unanswered`s
+        // below then never grows the buffer.
+        batch.replies.reserve(expected);
+        let answered = catch_unwind(AssertUnwindSafe(|| {
+            let mut outcome = |request| {
+                let outcome = answer(request).map_err(Box::new);
+                batch.errors += usize::from(outcome.is_err());
+                outcome
+            };
+            if let Some(request) = batch.one.take() {
+                batch.one_reply = Some(outcome(request));
+            }
+            // Forgotten if `answer` unwinds: the requests left are leaked, not dropped while
+            // unwinding, and the vector is left empty (`Vec::drain`'s documented behaviour).
+            let mut requests = ManuallyDrop::new(batch.requests.drain(..));
+            for request in &mut *requests {
+                let reply = outcome(request);
+                batch.replies.push_back(reply);
+            }
+            drop(ManuallyDrop::into_inner(requests));
+        }));
+        if let Err(payload) = answered {
+            let message = crate::thread::panic_message(&*payload);
+            crate::thread::drop_payload(payload);
+            let unanswered = || {
+                Err(Box::new(PoolError::Unanswered {
+                    message: message.clone(),
+                }))
+            };
+            if one && batch.one_reply.is_none() {
+                batch.one_reply = Some(unanswered());
+                batch.errors += 1;
+            }
+            while batch.replies.len() < expected {
+                batch.replies.push_back(unanswered());
+                batch.errors += 1;
+            }
         }
         let latch = batch.latch;
         // SAFETY: J1: the latch outlives the batch's processing; this is our last access (J3).
@@ -140,7 +191,7 @@ impl<P: PoolItem> Envelope<P> {
 /// as there were threads calling at once. Under loom, an `Arc` per latch instead: loom objects
 /// cannot outlive a model.
 #[cfg(not(spindle_loom))]
-mod caller_event {
+pub(crate) mod caller_event {
     use std::sync::Mutex;
 
     use spindle_queue::EventCount;
@@ -151,18 +202,29 @@ mod caller_event {
 
     impl Drop for Held {
         fn drop(&mut self) {
-            FREE.lock().unwrap_or_else(|e| e.into_inner()).push(self.0);
+            give_back(self.0);
         }
     }
 
     std::thread_local! {
-        static HELD: Held = Held(
-            FREE.lock().unwrap_or_else(|e| e.into_inner()).pop()
-                .unwrap_or_else(|| Box::leak(Box::new(EventCount::new()))),
-        );
+        static HELD: Held = Held(take());
     }
 
     pub(crate) type EventRef = &'static EventCount;
+
+    /// An event count of one's own, from the free list (or a new one, never freed).
+    pub(crate) fn take() -> EventRef {
+        FREE.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop()
+            .unwrap_or_else(|| Box::leak(Box::new(EventCount::new())))
+    }
+
+    /// Returns an event count taken with [`take`] to the free list. A late notification on it
+    /// is a spurious wake-up for its next user, which its waiters tolerate.
+    pub(crate) fn give_back(event: EventRef) {
+        FREE.lock().unwrap_or_else(|e| e.into_inner()).push(event);
+    }
 
     pub(crate) fn current() -> EventRef {
         HELD.with(|held| held.0)
@@ -175,7 +237,7 @@ mod caller_event {
 }
 
 #[cfg(spindle_loom)]
-mod caller_event {
+pub(crate) mod caller_event {
     use spindle_queue::EventCount;
 
     use crate::primitive::Arc;
@@ -188,6 +250,16 @@ mod caller_event {
 
     pub(crate) fn current() -> EventRef {
         EVENT.with(Arc::clone)
+    }
+
+    /// An event count of one's own.
+    pub(crate) fn take() -> EventRef {
+        Arc::new(EventCount::new())
+    }
+
+    /// Drops it (loom objects cannot outlive a model, so nothing is pooled).
+    pub(crate) fn give_back(event: EventRef) {
+        drop(event);
     }
 
     /// Another reference to the same event count.
@@ -203,22 +275,29 @@ pub(crate) struct Latch {
 }
 
 impl Latch {
+    /// A latch for `batches` batches, waking the calling thread's own event count.
     pub(crate) fn new(batches: usize) -> Self {
+        Self::with_event(batches, caller_event::current())
+    }
+
+    /// A latch whose count-down notifies `event` (a pool thread's, for a nested call: J5).
+    pub(crate) fn with_event(batches: usize, event: caller_event::EventRef) -> Self {
         Self {
             remaining: AtomicUsize::new(batches),
-            event: caller_event::current(),
+            event,
         }
     }
 
-    fn done(&self) -> bool {
+    /// True once every batch has been counted down.
+    pub(crate) fn is_done(&self) -> bool {
         // SeqCst: the read the event count's contract asks for (pairs with `count_down`).
         self.remaining.load(Ordering::SeqCst) == 0
     }
 
     /// Blocks until every batch has been counted down: spins for [`SPIN`], then parks.
     pub(crate) fn wait(&self) {
-        if !spin_until(|| self.done()) {
-            self.event.wait_until(|| self.done().then_some(()));
+        if !spin_until(|| self.is_done()) {
+            self.event.wait_until(|| self.is_done().then_some(()));
         }
     }
 
@@ -244,11 +323,13 @@ pub(crate) fn spin_until(ready: impl FnMut() -> bool) -> bool {
 }
 
 /// A call's working memory, kept by the pool between calls so a warm pool reuses it: requests
-/// routed per thread, each request's thread (to answer in request order), replies per thread.
+/// routed per thread, each request's thread (to answer in request order), replies per thread,
+/// and the room for the call's batches (empty between calls).
 pub(crate) struct Buffers<P: PoolItem> {
     pub(crate) requests: Vec<Vec<Message<P>>>,
     pub(crate) replies: Vec<VecDeque<Outcome<P>>>,
     pub(crate) route: Vec<u32>,
+    pub(crate) batches: Vec<Option<Batch<P>>>,
 }
 
 impl<P: PoolItem> Buffers<P> {
@@ -257,6 +338,7 @@ impl<P: PoolItem> Buffers<P> {
             requests: (0..threads).map(|_| Vec::new()).collect(),
             replies: (0..threads).map(|_| VecDeque::new()).collect(),
             route: Vec::new(),
+            batches: Vec::with_capacity(threads),
         }
     }
 
@@ -265,10 +347,80 @@ impl<P: PoolItem> Buffers<P> {
         self.requests.iter_mut().for_each(Vec::clear);
         self.replies.iter_mut().for_each(VecDeque::clear);
         self.route.clear();
+        self.batches.clear();
     }
 
-    /// The requests the buffers have room for.
-    pub(crate) fn capacity(&self) -> usize {
-        self.route.capacity()
+    /// The heap memory the buffers hold, in bytes (by capacity, not length).
+    pub(crate) fn bytes(&self) -> usize {
+        use std::mem::size_of;
+        let requests: usize = self.requests.iter().map(Vec::capacity).sum();
+        let replies: usize = self.replies.iter().map(VecDeque::capacity).sum();
+        requests * size_of::<Message<P>>()
+            + replies * size_of::<Outcome<P>>()
+            + self.route.capacity() * size_of::<u32>()
+            + self.requests.capacity() * size_of::<Vec<Message<P>>>()
+            + self.replies.capacity() * size_of::<VecDeque<Outcome<P>>>()
+            + self.batches.capacity() * size_of::<Option<Batch<P>>>()
+    }
+}
+
+#[cfg(all(test, not(spindle_loom)))]
+mod tests {
+    use super::*;
+    use crate::item::{AddResponse, IdTargeted, NewPoolItemError};
+
+    struct Item;
+
+    struct Id(u64);
+    impl IdTargeted for Id {
+        fn id(&self) -> u64 {
+            self.0
+        }
+    }
+
+    impl PoolItem for Item {
+        type Init = Id;
+        type Api = Id;
+        type ApiResponse = ();
+        fn new_pool_item(_: Id) -> Result<Self, NewPoolItemError> {
+            Ok(Item)
+        }
+        fn process_message(&mut self, _: Id) {}
+    }
+
+    /// J4: a batch whose answering unwinds still counts its latch down, and every request it
+    /// did not answer gets `Unanswered`.
+    #[test]
+    fn an_unwinding_answer_still_counts_the_latch_down_and_fills_the_replies() {
+        let latch = Latch::new(1);
+        let requests = (0..4).map(|id| Message::Call(Id(id))).collect();
+        let mut batch = Batch::<Item>::many(requests, VecDeque::new(), &latch);
+        // SAFETY: J1/J2: `batch` and `latch` outlive the processing, done on this thread.
+        let envelope = unsafe { Envelope::new(&mut batch) };
+        let mut answered = 0;
+        envelope.process(|message| {
+            answered += 1;
+            assert!(
+                message.id() < 2,
+                "answering request {} failed",
+                message.id()
+            );
+            Ok(Reply::Added(AddResponse::new(message.id())))
+        });
+        assert!(latch.is_done());
+        assert_eq!(answered, 3);
+        assert_eq!(batch.replies.len(), 4);
+        assert_eq!(batch.errors, 2);
+        assert!(batch.requests.is_empty());
+        let unanswered = |outcome: &Outcome<Item>| matches!(outcome, Err(e) if matches!(**e, PoolError::Unanswered { ref message } if message.contains("request 2")));
+        assert!(unanswered(&batch.replies[2]) && unanswered(&batch.replies[3]));
+
+        let latch = Latch::new(1);
+        let mut batch = Batch::<Item>::one(Message::Call(Id(5)), &latch);
+        // SAFETY: as above.
+        let envelope = unsafe { Envelope::new(&mut batch) };
+        envelope.process(|_| panic!("lost"));
+        assert!(latch.is_done());
+        assert!(matches!(batch.one_reply, Some(Err(_))));
     }
 }

@@ -45,14 +45,49 @@
 //! - **Responses in request order**, whatever thread answered them.
 //! - **Faults are values.** An unknown id, a duplicate id (the constructor does not run), a
 //!   constructor error, a panicking item (it is removed; its thread and the other items keep
-//!   serving), a request after shutdown: each is a [`PoolError`] for that request alone.
+//!   serving), a request after shutdown: each is a [`PoolError`] for that request alone. All
+//!   user code a pool thread runs is contained: methods, constructors, shutdown hooks, `id()`,
+//!   and the `Drop` of requests, inits and items (a refused request is dropped inside
+//!   `catch_unwind` too); whatever panics, the caller gets its answer or a typed error and the
+//!   thread keeps serving.
+//! - **Retained memory is bounded.** The buffers a call uses are kept for the next calls up to
+//!   16 MiB per pool (all retained sets together; calls of up to about 200 000 small requests
+//!   reuse them and allocate nothing once warm); a larger call's buffers are freed when it
+//!   ends.
 //! - **Shutdown** answers what was already sent, then runs every item's shutdown hook on its
 //!   own thread, in id order, and reports each thread's items ([`ThreadShutdownResponse`]).
 //! - **Tests without threads**: code written against [`SenderAndReceiver`] runs on a
 //!   [`SenderAndReceiverMock`] that checks requests and returns canned responses.
 //!
+//! # Waiting across parts
+//!
+//! An item's method or constructor may call any pool, its own included, with
+//! `send_and_receive*`. While it waits, **its thread keeps answering its own inbox**: the
+//! requests for the thread's other items are served from inside the wait, so chains of calls
+//! between item pools that come back to a waiting thread (A → B → A, A → B → C → A, with any
+//! number of threads) complete instead of deadlocking. The waiting thread wakes both when its
+//! answer arrives and when its inbox gets a batch.
+//!
+//! - A request that reaches **the item that is waiting** (its call is on its thread's stack,
+//!   so running it would be re-entrant) is refused with [`PoolError::ItemBusy`], whoever sent
+//!   it: the thread cannot tell a cycle back into the item from an unrelated caller. So is an
+//!   `Init` or a removal for an id whose constructor is waiting. Nothing is run re-entrantly.
+//! - Serving from inside a wait nests: each level is a call of a different item, so the depth
+//!   is bounded by the thread's items (and constructors in flight), but deep chains use stack.
+//! - A shutdown hook's calls wait plainly: by then the thread's inbox is closed and drained,
+//!   and a call back into a shut-down pool gets [`PoolError::ShutDown`].
+//! - **Not covered:** a pool thread waiting on another kind of Spindle part (the executor's
+//!   `install`/`join`, `Shards`, a queue's blocking pop, a `JoinHandle`) or on anything else
+//!   (a channel, a lock) makes a plain blocking wait, during which its items are not served;
+//!   nor does [`ThreadPool::shutdown`] of another pool from an item (it joins that pool's
+//!   threads). Keep cycles through those out of item code.
+//!
+//! # Errors at construction
+//!
 //! `ThreadPool::new` panics on zero threads, as messaging_thread_pool's does, so the seed's
-//! examples run unchanged; [`ThreadPool::try_new`] and the [`Builder`] return a [`BuildError`].
+//! examples run unchanged; [`ThreadPool::try_new`] and the [`Builder`] return a [`BuildError`]
+//! (zero threads, more than a pool can hold, a thread or stack size the OS refuses) and never
+//! panic.
 //!
 //! # What does not compile
 //!

@@ -420,8 +420,8 @@ fn shutdown_from_inside_a_shutdown_hook_and_pools_calling_pools_do_not_deadlock(
         assert_eq!(
             hook_lines(&log),
             [
-                "keeper 0: 0 reports, Err(FromPoolThread)",
-                "keeper 1: 0 reports, Err(FromPoolThread)"
+                "keeper 0: 0 reports, Err(ShutDown)",
+                "keeper 1: 0 reports, Err(ShutDown)"
             ]
         );
         let start = std::time::Instant::now();

@@ -6,6 +6,9 @@
 //! - the pool keeps serving: the same thread and its other items answer follow-up requests,
 //! - nothing leaks: items, requests and responses carry [`Token`]s, and each is dropped
 //!   exactly once by the end.
+//!
+//! And user code around the item: a refused request or init whose `Drop` panics (the pool
+//! drops it on its thread), an `id()` that panics on the pool thread.
 
 #[path = "../../../tests/support/reliability.rs"]
 mod reliability;
@@ -16,7 +19,8 @@ use std::time::Duration;
 use reliability::{LIMIT, Token, Tokens, within};
 use spindle_pool::{Message, PoolError, RemovePoolItemRequest, ThreadPool};
 use vault::{
-    BombRequest, EchoRequest, FailRequest, Fault, OpenVault, StoreRequest, Vault, VaultApi,
+    Bomb, BombRequest, EchoRequest, FailRequest, Fault, OpenVault, StoreRequest, TakeRequest,
+    Vault, VaultApi,
 };
 
 /// A one-thread pool (every item shares the faulty one's thread) with vaults `ids`.
@@ -293,6 +297,111 @@ fn a_panic_payload_that_panics_when_dropped_does_not_kill_the_thread() {
             .unwrap_err();
         assert!(matches!(err, PoolError::ItemPanicked { id: 1, .. }));
         assert_serves(&pool, &tokens, 2);
+        drop(pool);
+        tokens.assert_each_dropped_once();
+    });
+}
+
+/// A request refused for an unknown id is dropped on the pool thread; its argument's `Drop`
+/// panics there. The caller still gets `UnknownId`, the thread keeps serving its other items,
+/// and `shutdown` returns. (It used to unwind out of the thread's loop past the latch: the
+/// caller waited forever.)
+#[test]
+fn a_refused_request_whose_drop_panics_gets_its_error_and_the_thread_keeps_serving() {
+    within(LIMIT, || {
+        let tokens = Tokens::new();
+        let pool = pool_with(&tokens, [1, 2]);
+        assert_eq!(
+            pool.send_and_receive_once(TakeRequest(99, Bomb::new(tokens.token())))
+                .unwrap_err(),
+            PoolError::UnknownId(99)
+        );
+        assert_serves(&pool, &tokens, 1);
+        // In a batch, between good requests: only the refused one fails.
+        let outcomes = pool
+            .send_and_receive_each(
+                [
+                    VaultApi::TakeRequest(TakeRequest(1, Bomb::new(tokens.token()))),
+                    VaultApi::TakeRequest(TakeRequest(98, Bomb::new(tokens.token()))),
+                    VaultApi::StoreRequest(StoreRequest(2, tokens.token())),
+                ]
+                .map(Message::Call),
+            )
+            .unwrap();
+        assert!(outcomes[0].is_ok() && outcomes[2].is_ok(), "{outcomes:?}");
+        assert_eq!(
+            outcomes[1].as_ref().map(drop),
+            Err(&PoolError::UnknownId(98))
+        );
+        assert_serves(&pool, &tokens, 2);
+        assert_eq!(pool.shutdown()[0].items(), [1, 2]);
+        // After shutdown the request is refused on the caller's side, never reaching a thread.
+        let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            pool.send_and_receive_once(TakeRequest(1, Bomb::new(tokens.token())))
+        }));
+        assert!(
+            refused.is_err(),
+            "dropped by the caller: its own bomb goes off there"
+        );
+        drop(pool);
+        tokens.assert_each_dropped_once();
+    });
+}
+
+/// A duplicate `Init` is refused before the constructor runs, and dropped on the pool thread:
+/// its bomb goes off there, contained.
+#[test]
+fn a_duplicate_init_whose_drop_panics_gets_duplicate_id_and_the_thread_keeps_serving() {
+    within(LIMIT, || {
+        let tokens = Tokens::new();
+        let pool = pool_with(&tokens, [1]);
+        let duplicate = OpenVault::with_bomb(1, tokens.token(), Bomb::new(tokens.token()));
+        assert_eq!(
+            pool.send_and_receive_once(duplicate).unwrap_err(),
+            PoolError::DuplicateId(1)
+        );
+        // A fresh id with a bomb: the constructor defuses it.
+        pool.send_and_receive_once(OpenVault::with_bomb(
+            3,
+            tokens.token(),
+            Bomb::new(tokens.token()),
+        ))
+        .unwrap();
+        assert_serves(&pool, &tokens, 1);
+        assert_serves(&pool, &tokens, 3);
+        assert_eq!(pool.shutdown()[0].items(), [1, 3]);
+        drop(pool);
+        tokens.assert_each_dropped_once();
+    });
+}
+
+/// An `id()` that panics on the pool thread (and only there): the request cannot be delivered,
+/// the caller gets `IdPanicked`, and the thread keeps serving.
+#[test]
+fn an_id_that_panics_on_the_pool_thread_is_reported_and_the_thread_keeps_serving() {
+    within(LIMIT, || {
+        let tokens = Tokens::new();
+        let pool = pool_with(&tokens, [1]);
+        let err = pool
+            .send_and_receive_once(OpenVault::failing(7, tokens.token(), Fault::Id))
+            .unwrap_err();
+        assert_eq!(
+            err,
+            PoolError::IdPanicked {
+                message: "vault 7: id failed".to_owned()
+            }
+        );
+        let outcomes = pool
+            .send_and_receive_each([
+                OpenVault::new(8, tokens.token()),
+                OpenVault::failing(9, tokens.token(), Fault::Id),
+            ])
+            .unwrap();
+        assert!(outcomes[0].is_ok());
+        assert!(matches!(outcomes[1], Err(PoolError::IdPanicked { .. })));
+        assert_serves(&pool, &tokens, 1);
+        assert_serves(&pool, &tokens, 8);
+        assert_eq!(pool.shutdown()[0].items(), [1, 8]);
         drop(pool);
         tokens.assert_each_dropped_once();
     });

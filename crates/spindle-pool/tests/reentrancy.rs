@@ -1,5 +1,7 @@
-//! Items calling their own pool: refused with a typed error instead of deadlocking, and a
-//! shutdown from inside the pool closes it without waiting for itself.
+//! Items calling their own pool: served (the waiting thread answers its own inbox meanwhile),
+//! a call back into the very item that is waiting is refused with `ItemBusy` instead of
+//! deadlocking or running re-entrantly, and a shutdown from inside the pool closes it without
+//! waiting for itself.
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -27,11 +29,11 @@ impl Node {
         Node { id }
     }
 
-    /// Asks the next node for its name, through the pool (refused: it would wait for itself).
+    /// Asks node `other` for its name, through the pool.
     #[messaging(AskNeighbourRequest, AskNeighbourResponse)]
-    pub fn ask_neighbour(&self) -> Result<u64, PoolError> {
+    pub fn ask_neighbour(&self, other: u64) -> Result<u64, PoolError> {
         let pool = POOL.get().expect("pool set");
-        pool.send_and_receive_once(NameRequest(self.id + 1))
+        pool.send_and_receive_once(NameRequest(other))
             .map(|r| r.result)
     }
 
@@ -49,18 +51,23 @@ impl Node {
 }
 
 #[test]
-fn an_item_calling_its_own_pool_gets_an_error_and_shutdown_from_inside_returns() {
+fn an_item_calling_its_own_pool_is_served_itself_refused_and_shutdown_from_inside_returns() {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let pool = POOL.get_or_init(|| ThreadPool::new(2));
         pool.send_and_receive((0..2).map(NodeInit))
             .unwrap()
             .for_each(drop);
-        let asked = pool
-            .send_and_receive_once(AskNeighbourRequest(0))
-            .unwrap()
-            .result;
-        assert_eq!(asked, Err(PoolError::FromPoolThread));
+        let asked = |id, other| {
+            pool.send_and_receive_once(AskNeighbourRequest(id, other))
+                .unwrap()
+                .result
+        };
+        assert_eq!(asked(0, 1), Ok(1), "another thread of the pool");
+        assert_eq!(asked(0, 2), Err(PoolError::UnknownId(2)));
+        pool.send_and_receive_once(NodeInit(2)).unwrap();
+        assert_eq!(asked(0, 2), Ok(2), "the asking node's own thread");
+        assert_eq!(asked(0, 0), Err(PoolError::ItemBusy(0)), "itself");
         let reports = pool
             .send_and_receive_once(ShutDownFromInsideRequest(1))
             .unwrap()

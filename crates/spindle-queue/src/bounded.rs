@@ -34,6 +34,7 @@
 use core::fmt;
 use core::mem::MaybeUninit;
 use core::panic::{RefUnwindSafe, UnwindSafe};
+use std::alloc::Layout;
 use std::time::Duration;
 
 use crossbeam_utils::CachePadded;
@@ -99,7 +100,9 @@ impl<T> BoundedQueue<T> {
     ///
     /// # Errors
     ///
-    /// [`CapacityError`] if `capacity` is zero or too large to index.
+    /// [`CapacityError`] if `capacity` is zero, too large to index, or its ring of slots
+    /// (about `capacity * (size_of::<T>() + 8)` bytes) does not fit an allocation or is
+    /// refused by the allocator.
     ///
     /// # Examples
     ///
@@ -110,18 +113,23 @@ impl<T> BoundedQueue<T> {
     /// # Ok::<(), spindle_queue::CapacityError>(())
     /// ```
     pub fn new(capacity: usize) -> Result<Self, CapacityError> {
+        let too_big = CapacityError::new(capacity);
         let mark_bit = capacity
             .checked_add(1)
             .and_then(usize::checked_next_power_of_two)
             .filter(|_| capacity > 0 && capacity <= isize::MAX as usize / 4)
-            .ok_or(CapacityError::new(capacity))?;
+            .ok_or(too_big)?;
+        // The ring's size in bytes must fit an allocation (`Layout::array`), and the allocation
+        // itself may be refused: both are the caller's bad capacity, never a panic or an abort.
+        Layout::array::<Slot<T>>(capacity).map_err(|_| too_big)?;
+        let mut buffer = Vec::new();
+        buffer.try_reserve_exact(capacity).map_err(|_| too_big)?;
         // Lap 0: the slot at position `p` waits for the producer with tail index `p`.
-        let buffer = (0..capacity)
-            .map(|position| Slot {
-                stamp: AtomicUsize::new(position),
-                value: UnsafeCell::new(MaybeUninit::uninit()),
-            })
-            .collect();
+        buffer.extend((0..capacity).map(|position| Slot {
+            stamp: AtomicUsize::new(position),
+            value: UnsafeCell::new(MaybeUninit::uninit()),
+        }));
+        let buffer = buffer.into_boxed_slice();
         Ok(BoundedQueue {
             head: CachePadded::new(AtomicUsize::new(0)),
             tail: CachePadded::new(AtomicUsize::new(0)),

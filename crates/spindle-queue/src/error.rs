@@ -217,7 +217,8 @@ pub(crate) enum Empty {
     Closed,
 }
 
-/// A [`BoundedQueue`](crate::BoundedQueue) was asked for a capacity it cannot have.
+/// A [`BoundedQueue`](crate::BoundedQueue) or [`Queue::with_capacity`](crate::Queue::with_capacity)
+/// was asked for a capacity it cannot have.
 ///
 /// # Examples
 ///
@@ -254,7 +255,7 @@ impl fmt::Display for CapacityError {
         if self.requested == 0 {
             f.write_str("a bounded queue needs a capacity of at least 1")
         } else {
-            write!(f, "a bounded queue cannot hold {} values", self.requested)
+            write!(f, "a queue cannot make room for {} values", self.requested)
         }
     }
 }

@@ -43,6 +43,18 @@
 //! cores, parking hands the core to the thread that can make progress, where spinning would
 //! burn it: that is where the blocking queues beat crossbeam-channel (see the benches).
 //!
+//! # Waiting across parts
+//!
+//! The queues are the bottom layer: their blocking ends (`pop_blocking`, `push_blocking` and the
+//! `_timeout` forms) park the calling thread and nothing else. Called from a thread of another
+//! Spindle part (an executor worker, an actor shard, an item-pool thread), that thread stops
+//! serving its own part until a value (or room) arrives; nothing detects a producer that is itself
+//! waiting on that thread. So from such a thread prefer the non-blocking `push`/`pop`, or the
+//! `_timeout` forms, which return [`PopTimeoutError`]/[`PushTimeoutError`] instead of waiting
+//! forever. A close ([`Queue::close`], [`BoundedQueue::close`]) releases every blocked end at
+//! once with [`Closed`]. The parts above keep their own promises for waits between them (see
+//! each crate's "Waiting across parts").
+//!
 //! # Checking
 //!
 //! Every atomic and cell goes through one shim module, so under `--cfg spindle_loom` (run by
@@ -86,4 +98,4 @@ pub use bounded::{BoundedIntoIter, BoundedQueue};
 pub use error::{CapacityError, Closed, PopTimeoutError, PushError, PushTimeoutError};
 pub use event::{DEFAULT_SPIN_LIMIT, EventCount};
 pub use spin::spin_until;
-pub use unbounded::{DEFAULT_RETAINED_CAPACITY, IntoIter, Queue};
+pub use unbounded::{DEFAULT_RETAINED_BYTES, DEFAULT_RETAINED_CAPACITY, IntoIter, Queue};

@@ -39,12 +39,13 @@ use core::fmt;
 use core::marker::PhantomData;
 use core::panic::{RefUnwindSafe, UnwindSafe};
 use core::ptr;
+use std::alloc::Layout;
 use std::time::Duration;
 
 use crossbeam_utils::CachePadded;
 
 use crate::blocking;
-use crate::error::{Closed, Empty, PopTimeoutError};
+use crate::error::{CapacityError, Closed, Empty, PopTimeoutError};
 use crate::event::EventCount;
 use crate::primitive::{AtomicPtr, AtomicUsize, Backoff, Ordering};
 use crate::segment::{LAP, SEGMENT_CAP, Segment, finish_read};
@@ -59,6 +60,10 @@ const CLOSED: usize = 1;
 
 /// How many items' worth of drained segments [`Queue::new`] keeps for reuse.
 pub const DEFAULT_RETAINED_CAPACITY: usize = 1024;
+
+/// The most bytes of drained segments [`Queue::new`] keeps for reuse, whatever the item size
+/// (at least one segment is kept).
+pub const DEFAULT_RETAINED_BYTES: usize = 256 * 1024;
 
 /// An index and the segment it lies in.
 struct Position<T> {
@@ -124,33 +129,55 @@ impl<T> Queue<T> {
     pub const SEGMENT_CAPACITY: usize = SEGMENT_CAP;
 
     /// Creates an empty queue. Allocates nothing until the first push; keeps up to
-    /// [`DEFAULT_RETAINED_CAPACITY`] items' worth of drained segments for reuse.
+    /// [`DEFAULT_RETAINED_CAPACITY`] items' worth of drained segments for reuse, and never more
+    /// than [`DEFAULT_RETAINED_BYTES`] of them (so a queue of large values that once held a
+    /// burst does not keep megabytes after it drains; at least one segment is always kept).
     ///
     /// # Examples
     ///
     /// ```
     /// let q = spindle_queue::Queue::<u64>::new();
     /// assert!(q.is_empty());
+    /// // Large values: the retained memory is capped in bytes, not only in items.
+    /// let big = spindle_queue::Queue::<[u8; 4096]>::new();
+    /// assert!(big.retained_capacity() * 4096 <= spindle_queue::DEFAULT_RETAINED_BYTES.max(
+    ///     4096 * spindle_queue::Queue::<[u8; 4096]>::SEGMENT_CAPACITY));
     /// ```
     pub fn new() -> Self {
-        Self::with_spares(0, DEFAULT_RETAINED_CAPACITY)
+        // Whole segments that fit the byte cap, at least one.
+        let segments = (DEFAULT_RETAINED_BYTES / (size_of::<T>().max(1) * SEGMENT_CAP)).max(1);
+        let by_bytes = segments.saturating_mul(SEGMENT_CAP);
+        Self::with_spares(0, DEFAULT_RETAINED_CAPACITY.min(by_bytes))
     }
 
     /// Creates an empty queue with room for `capacity` values allocated up front, and keeps
     /// at least that much memory for reuse as it drains. A workload that never holds more than
     /// `capacity` values allocates nothing at all, warm-up included.
     ///
+    /// # Errors
+    ///
+    /// [`CapacityError`] if the segments for `capacity` values would not fit in memory (their
+    /// size in bytes overflows `isize`).
+    ///
     /// # Examples
     ///
     /// ```
-    /// let q = spindle_queue::Queue::with_capacity(100);
+    /// let q = spindle_queue::Queue::with_capacity(100)?;
     /// for i in 0..100 {
     ///     q.push(i).unwrap(); // no allocation
     /// }
     /// assert_eq!(q.len(), 100);
+    /// assert!(spindle_queue::Queue::<u64>::with_capacity(usize::MAX).is_err());
+    /// # Ok::<(), spindle_queue::CapacityError>(())
     /// ```
-    pub fn with_capacity(capacity: usize) -> Self {
-        Self::with_spares(capacity, capacity.max(DEFAULT_RETAINED_CAPACITY))
+    pub fn with_capacity(capacity: usize) -> Result<Self, CapacityError> {
+        // One extra segment: see `with_spares`.
+        let segments = capacity.div_ceil(SEGMENT_CAP).saturating_add(1);
+        Layout::array::<Segment<T>>(segments).map_err(|_| CapacityError::new(capacity))?;
+        Ok(Self::with_spares(
+            capacity,
+            capacity.max(DEFAULT_RETAINED_CAPACITY),
+        ))
     }
 
     /// Creates an empty queue that keeps at most `retained` items' worth of drained segments

@@ -26,7 +26,7 @@ fn capacities_just_past_the_limit_are_typed_errors_without_allocating() {
         assert_eq!(err.requested(), too_big);
         assert_eq!(
             err.to_string(),
-            format!("a bounded queue cannot hold {too_big} values")
+            format!("a queue cannot make room for {too_big} values")
         );
     }
     // Zero, the other edge, for every element type (zero-sized too).
@@ -36,6 +36,30 @@ fn capacities_just_past_the_limit_are_typed_errors_without_allocating() {
     let one = BoundedQueue::new(1).unwrap();
     assert_eq!(one.push(1), Ok(()));
     assert_eq!(one.push(2), Err(PushError::Full(2)));
+}
+
+/// Issue 14: `BoundedQueue::<u64>::new(isize::MAX as usize / 4)` passed the slot-count check
+/// and then panicked "capacity overflow" building the ring: the size is checked in bytes too.
+#[test]
+fn capacities_whose_bytes_overflow_are_typed_errors() {
+    for capacity in [isize::MAX as usize / 4, isize::MAX as usize / 16, 1 << 60] {
+        let err = BoundedQueue::<u64>::new(capacity).unwrap_err();
+        assert_eq!(err.requested(), capacity);
+        // A large element overflows sooner.
+        let err = BoundedQueue::<[u8; 4096]>::new(capacity >> 8).unwrap_err();
+        assert_eq!(err.requested(), capacity >> 8);
+    }
+    // Fits `isize` in bytes but no allocator hands out 2^56 bytes: refused, not aborted.
+    let err = BoundedQueue::<[u8; 256]>::new(1 << 48).unwrap_err();
+    assert_eq!(err.requested(), 1 << 48);
+    // The unbounded queue's preallocation is checked the same way.
+    for capacity in [usize::MAX, usize::MAX / 2, isize::MAX as usize] {
+        let err: CapacityError = Queue::<u64>::with_capacity(capacity).unwrap_err();
+        assert_eq!(err.requested(), capacity);
+    }
+    let q = Queue::with_capacity(10).unwrap();
+    q.push(1u8).unwrap();
+    assert_eq!(q.pop(), Some(1));
 }
 
 #[test]

@@ -101,7 +101,7 @@ fn zero_sized_values_work() {
 #[test]
 fn with_capacity_and_retained_capacity_behave_like_new() {
     for q in [
-        Queue::with_capacity(100),
+        Queue::with_capacity(100).unwrap(),
         Queue::with_retained_capacity(0),
         Queue::default(),
     ] {

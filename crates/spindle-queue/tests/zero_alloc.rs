@@ -101,7 +101,7 @@ fn unbounded_queue_allocates_nothing_once_warmed_up() {
 
 #[test]
 fn unbounded_queue_with_capacity_allocates_nothing_at_all() {
-    let q = Queue::with_capacity(100);
+    let q = Queue::with_capacity(100).unwrap();
     let allocations = allocations_during(|| bounded_length_cycles(&q, 100));
     assert_eq!(allocations, 0);
 }
@@ -176,7 +176,7 @@ fn blocking_operations_allocate_nothing_even_when_they_park() {
     // spin and park. Both threads count from the start (after one warm-up round trip, which
     // also has each thread's `Thread` handle made).
     let q = Arc::new(BoundedQueue::new(2).unwrap());
-    let unbounded = Arc::new(Queue::with_capacity(64));
+    let unbounded = Arc::new(Queue::with_capacity(64).unwrap());
     q.push(0).unwrap();
     assert_eq!(q.pop(), Some(0));
     let consumer = {

@@ -23,6 +23,40 @@ pub enum Fault {
     Hook,
     /// Its `Drop` panics (on removal, after a panicking method, at shutdown).
     Drop,
+    /// Its `OpenVault`'s `id()` panics on the pool's threads (not on the caller's).
+    Id,
+}
+
+/// A request argument whose `Drop` panics unless it was defused (or the thread is already
+/// unwinding). Its token counts its drops either way.
+#[derive(Debug, PartialEq)]
+pub struct Bomb(pub Option<Token>);
+
+impl Bomb {
+    pub fn new(token: Token) -> Self {
+        Bomb(Some(token))
+    }
+
+    /// Takes the token out: the bomb no longer panics when dropped.
+    pub fn defuse(mut self) -> Token {
+        self.0.take().expect("a live bomb")
+    }
+}
+
+impl Clone for Bomb {
+    fn clone(&self) -> Self {
+        Bomb(self.0.clone())
+    }
+}
+
+impl Drop for Bomb {
+    fn drop(&mut self) {
+        if let Some(token) = &self.0 {
+            if !std::thread::panicking() {
+                panic!("bomb {} went off", token.id());
+            }
+        }
+    }
 }
 
 /// Creates a vault: its id, the token its state holds, and where it fails.
@@ -31,6 +65,8 @@ pub struct OpenVault {
     pub id: u64,
     pub token: Token,
     pub fault: Fault,
+    /// Carried along (defused by the constructor): its `Drop` panics if the init is refused.
+    pub bomb: Option<Bomb>,
 }
 
 impl OpenVault {
@@ -39,12 +75,31 @@ impl OpenVault {
     }
 
     pub fn failing(id: u64, token: Token, fault: Fault) -> Self {
-        OpenVault { id, token, fault }
+        OpenVault {
+            id,
+            token,
+            fault,
+            bomb: None,
+        }
+    }
+
+    /// An init carrying a [`Bomb`]: refused (a duplicate id), it panics as it is dropped.
+    pub fn with_bomb(id: u64, token: Token, bomb: Bomb) -> Self {
+        OpenVault {
+            bomb: Some(bomb),
+            ..Self::new(id, token)
+        }
     }
 }
 
 impl IdTargeted for OpenVault {
     fn id(&self) -> u64 {
+        let on_pool_thread = std::thread::current()
+            .name()
+            .is_some_and(|name| name.starts_with("Vault-"));
+        if self.fault == Fault::Id && on_pool_thread {
+            panic!("vault {}: id failed", self.id);
+        }
         self.id
     }
 }
@@ -82,7 +137,13 @@ impl IdTargeted for Vault {
 #[pool_item(Init = "OpenVault", Shutdown = "close")]
 impl Vault {
     pub fn new(init: OpenVault) -> Self {
-        let OpenVault { id, token, fault } = init;
+        let OpenVault {
+            id,
+            token,
+            fault,
+            bomb,
+        } = init;
+        let _bomb_token = bomb.map(Bomb::defuse);
         if fault == Fault::New {
             drop(token);
             panic!("vault {id}: constructor failed");
@@ -113,6 +174,12 @@ impl Vault {
     pub fn fail(&mut self, token: Token) -> usize {
         let _token = token;
         panic!("vault {}: method failed", self.id)
+    }
+
+    /// Keeps the bomb's token, defused; returns how many tokens it holds.
+    #[messaging(TakeRequest, TakeResponse)]
+    pub fn take(&mut self, bomb: Bomb) -> usize {
+        self.store(bomb.defuse())
     }
 
     /// Panics with a payload whose own `Drop` panics.
