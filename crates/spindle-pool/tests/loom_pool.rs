@@ -117,6 +117,10 @@ impl Hop {
 /// unknown id there: the answer only needs A's thread to serve). With the serving wait removed
 /// (a plain `Latch::wait`), or with the push not notifying the waiting thread's event count,
 /// the model deadlocks.
+// Ignored because loom's state space for three parking threads is too large for CI: the model
+// did not finish in 5 minutes even at one preemption. Run it by hand with `--ignored`; the
+// same protocol is exercised by `tests/cross_pool.rs` (and under Miri). A smaller scenario
+// that loom can exhaust is the follow-up.
 #[test]
 #[ignore = "too slow for CI: did not finish in 5 minutes even with one preemption; needs a smaller scenario"]
 fn a_thread_waiting_on_another_pool_serves_a_call_back_into_its_own() {
