@@ -280,28 +280,22 @@ impl<C> FlatQueue<C> {
     /// panics does not stop the others from being dropped: each panic is caught and its payload
     /// dropped (contained too, [`drop_payload`]).
     pub(crate) fn clear(&mut self) {
+        let mut rest = self.take_remaining();
+        while let Some(outcome) = rest.step(None) {
+            if let Err(payload) = outcome {
+                drop_payload(payload);
+            }
+        }
+    }
+
+    /// Takes every queued entry out of the queue, as a walk that consumes them (F3).
+    fn take_remaining(&mut self) -> Remaining<C> {
         let (head, len) = self.take_entries();
-        let mut rest = Remaining::<C> {
+        Remaining {
             buf: self.buf.as_ptr(),
             cursor: head,
             len,
             _c: Default::default(),
-        };
-        while rest.cursor < rest.len {
-            let cursor = &mut rest.cursor;
-            let outcome = catch_unwind(AssertUnwindSafe(|| {
-                // SAFETY: as in `run_all`: `cursor` is at an unconsumed entry start (F1: each
-                // thunk advances it past its entry before dropping, even if the drop unwinds),
-                // and `take_entries` made this walk the only consumer (F3).
-                unsafe {
-                    let entry = rest.buf.add(*cursor);
-                    let thunk = entry.cast::<Thunk<C>>().read();
-                    thunk(entry, cursor, None);
-                }
-            }));
-            if let Err(payload) = outcome {
-                drop_payload(payload);
-            }
         }
     }
 
@@ -315,26 +309,8 @@ impl<C> FlatQueue<C> {
         cx: &mut C,
         mut on_panic: impl FnMut(&mut C, Box<dyn Any + Send>),
     ) {
-        let (head, len) = self.take_entries();
-        let mut rest = Remaining::<C> {
-            buf: self.buf.as_ptr(),
-            cursor: head,
-            len,
-            _c: Default::default(),
-        };
-        while rest.cursor < rest.len {
-            let cursor = &mut rest.cursor;
-            let outcome = catch_unwind(AssertUnwindSafe(|| {
-                // SAFETY: `cursor` is at an entry start inside `buf[head..len]` (F1: the
-                // previous thunk advanced it exactly past its entry, even when it unwound);
-                // `take_entries` forgot the range, so this walk is the only consumer of these
-                // entries (F3).
-                unsafe {
-                    let entry = rest.buf.add(*cursor);
-                    let thunk = entry.cast::<Thunk<C>>().read();
-                    thunk(entry, cursor, Some(&mut *cx));
-                }
-            }));
+        let mut rest = self.take_remaining();
+        while let Some(outcome) = rest.step(Some(&mut *cx)) {
             if let Err(payload) = outcome {
                 on_panic(cx, payload);
             }
@@ -350,10 +326,32 @@ struct Remaining<C> {
     _c: std::marker::PhantomData<fn(&mut C)>,
 }
 
+impl<C> Remaining<C> {
+    /// Consumes the next entry, containing its panic: runs it with `cx`, or drops it unrun when
+    /// `cx` is `None`. `None` once every entry is consumed.
+    fn step(&mut self, cx: Option<&mut C>) -> Option<std::thread::Result<()>> {
+        if self.cursor >= self.len {
+            return None;
+        }
+        let buf = self.buf;
+        let cursor = &mut self.cursor;
+        Some(catch_unwind(AssertUnwindSafe(|| {
+            // SAFETY: `cursor` is at an entry start inside `buf[head..len]` (F1: the previous
+            // thunk advanced it exactly past its entry, even when it unwound); `take_entries`
+            // forgot the range, so this walk is the only consumer of these entries (F3).
+            unsafe {
+                let entry = buf.add(*cursor);
+                let thunk = entry.cast::<Thunk<C>>().read();
+                thunk(entry, cursor, cx);
+            }
+        })))
+    }
+}
+
 impl<C> Drop for Remaining<C> {
     fn drop(&mut self) {
         while self.cursor < self.len {
-            // SAFETY: as in `run_all`: `cursor` is at an unconsumed entry start (F1, F3).
+            // SAFETY: as in `Remaining::step`: `cursor` is at an unconsumed entry start (F1, F3).
             unsafe {
                 let entry = self.buf.add(self.cursor);
                 let thunk = entry.cast::<Thunk<C>>().read();
