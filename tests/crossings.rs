@@ -2,17 +2,14 @@
 //! items run work on the executor, from a plain runtime and from `Shards`. Each case runs under
 //! a watchdog, so a deadlock fails the test instead of hanging it.
 
-#[path = "support/reliability.rs"]
-mod reliability;
-
 use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Instant;
 
-use reliability::{LIMIT, within};
 use spindle::actor::{Runtime, Shards};
 use spindle::executor::ThreadPool as Executor;
 use spindle_pool::{IdTargeted, ThreadPool as ItemPool, pool_item};
+use spindle_test_support::{LIMIT, within};
 
 /// An item that hands its arithmetic to the executor pool its request names (a `join` tree,
 /// so the executor's workers wait on each other too).

@@ -120,7 +120,11 @@ impl Sanitizer {
             Sanitizer::Address => vec![
                 (
                     "ASAN_OPTIONS",
-                    "detect_leaks=1:detect_stack_use_after_return=1".to_owned(),
+                    // `allocator_may_return_null`: the bad-input tests ask for allocations larger than
+                    // memory and check the typed error that a refused allocation becomes; by default
+                    // ASan aborts the process at such a request instead of refusing it.
+                    "detect_leaks=1:detect_stack_use_after_return=1:allocator_may_return_null=1"
+                        .to_owned(),
                 ),
                 ("LSAN_OPTIONS", suppressions(LSAN_SUPPRESSIONS)),
             ],

@@ -435,7 +435,7 @@ impl Runtime {
             // arrives within microseconds, and a park/unpark pair costs more than that.
             let inbox = &self.core.shared.inbox;
             if self.core.shared.queue_is_empty()
-                && spindle_queue::spin_until(SPIN_BEFORE_SLEEP, || !inbox.letters.is_empty())
+                && spindle_utils::spin_until(SPIN_BEFORE_SLEEP, || !inbox.letters.is_empty())
             {
                 continue;
             }

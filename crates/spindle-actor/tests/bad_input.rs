@@ -10,15 +10,12 @@
 //! (`lifecycle.rs`), past instants and a clock going backwards (`timers.rs`).
 
 mod common;
-#[path = "../../../tests/support/reliability.rs"]
-mod reliability;
-
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use common::stop_probe;
-use reliability::{LIMIT, Token, Tokens, within};
 use spindle_actor::{ActorOwn, BuildError, Fwd, Ret, Runtime, ShardError, Shards, StopCause};
+use spindle_test_support::{LIMIT, Token, Tokens, within};
 
 // ---------------------------------------------------------------------------------------------
 // `Shards` stopped from inside

@@ -11,16 +11,13 @@
 //!   exactly once by the end.
 
 mod common;
-#[path = "../../../tests/support/reliability.rs"]
-mod reliability;
-
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind, panic_any};
 use std::time::{Duration, Instant};
 
 use common::stop_probe;
-use reliability::{LIMIT, Token, Tokens, message, within};
 use spindle_actor::{ActorOwn, Fwd, Ret, Runtime, Shards, StopCause};
+use spindle_test_support::{LIMIT, Token, Tokens, message, within};
 
 /// Runs `rt` once at `now`; the panic `run` resumed, if any.
 fn run_at(rt: &mut Runtime, now: Instant) -> Option<Box<dyn Any + Send>> {

@@ -6,13 +6,10 @@
 //! `Runtime::buffer_bytes` (doc-hidden) reports what they hold; `zero_alloc.rs` checks that
 //! the steady state still allocates nothing.
 
-#[path = "../../../tests/support/reliability.rs"]
-mod reliability;
-
 use std::time::{Duration, Instant};
 
-use reliability::{LIMIT, scaled, within};
 use spindle_actor::Runtime;
+use spindle_test_support::{LIMIT, scaled, within};
 
 const MIB: usize = 1 << 20;
 /// Two call buffers of 2 MiB, the timer store under twice its 1.5 MiB, the idle queue under

@@ -5,15 +5,12 @@
 //! it; the simultaneous cases line both shards up on a barrier first, so the crossing waits
 //! happen at the same moment every run.
 
-#[path = "../../../tests/support/reliability.rs"]
-mod reliability;
-
 use std::sync::mpsc;
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::Duration;
 
-use reliability::{LIMIT, Token, Tokens, within};
 use spindle_actor::{Cx, Remote, Runtime, ShardError, ShardReport, Shards};
+use spindle_test_support::{LIMIT, Token, Tokens, within};
 
 /// Shuts `shards` down once every other clone of the `Arc` is gone (the shard closures that
 /// captured one drop it just after they report).

@@ -5,16 +5,13 @@
 //! calls (also cross-shard) against `Shards::shutdown`; these add wakers, the last handle going
 //! away under a sleeping `run_until`, and offloaded work racing its pool's shutdown.
 
-#[path = "../../../tests/support/reliability.rs"]
-mod reliability;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use reliability::{LIMIT, Tokens, scaled, within};
 use spindle_actor::{Fwd, Runtime, Stalled};
+use spindle_test_support::{LIMIT, Tokens, scaled, within};
 
 fn rounds() -> usize {
     scaled(10)

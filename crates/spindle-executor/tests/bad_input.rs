@@ -7,16 +7,13 @@
 //! shutdown running on the caller (`join.rs`, `scope.rs`, `batch.rs`), mismatched
 //! `map_into` lengths (`batch.rs`).
 
-#[path = "../../../tests/support/reliability.rs"]
-mod reliability;
-
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::Duration;
 
-use reliability::{LIMIT, Tokens, within};
 use spindle_executor::{BuildError, ExecuteError, MAX_THREADS, ThreadPool};
+use spindle_test_support::{LIMIT, Tokens, within};
 
 /// After shutdown, from outside: `execute`/`spawn` hand back, the rest runs on the caller.
 #[track_caller]
@@ -269,7 +266,7 @@ fn a_task_admitted_before_shutdown_can_be_joined_after_it() {
 #[test]
 fn concurrent_shutdowns_all_return() {
     within(LIMIT, || {
-        for _ in 0..reliability::scaled(20) {
+        for _ in 0..spindle_test_support::scaled(20) {
             let pool = Arc::new(ThreadPool::new(2).unwrap());
             let ran = Arc::new(AtomicUsize::new(0));
             for _ in 0..200 {
@@ -299,7 +296,7 @@ fn concurrent_shutdowns_all_return() {
 #[test]
 fn concurrent_shutdowns_each_return_after_every_admitted_job_ran() {
     within(LIMIT, || {
-        for _ in 0..reliability::scaled(20) {
+        for _ in 0..spindle_test_support::scaled(20) {
             let pool = Arc::new(ThreadPool::new(2).unwrap());
             let ran = Arc::new(AtomicUsize::new(0));
             for _ in 0..200 {

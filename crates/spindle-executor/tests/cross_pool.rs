@@ -8,16 +8,13 @@
 //! waited on another one, each of these hung. Pools park at once when idle (`spin_limit(0)`),
 //! so the waits go through the park and wake paths, not only the spinning ones.
 
-#[path = "../../../tests/support/reliability.rs"]
-mod reliability;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::Duration;
 
-use reliability::{LIMIT, scaled, within};
 use spindle_executor::ThreadPool;
+use spindle_test_support::{LIMIT, scaled, within};
 
 /// Thread counts of the first pool and of the others: every chain runs with each.
 const SHAPES: [(usize, usize); 4] = [(1, 1), (1, 2), (2, 1), (2, 2)];

@@ -7,17 +7,14 @@
 //! - nothing leaks: every closure, result and panic payload carries a [`Token`], and each token
 //!   is dropped exactly once by the end.
 
-#[path = "../../../tests/support/reliability.rs"]
-mod reliability;
-
 use std::panic::{AssertUnwindSafe, catch_unwind, panic_any};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier, Mutex, mpsc};
 use std::thread;
 use std::time::Duration;
 
-use reliability::{BombPayload, LIMIT, Token, Tokens, message, scaled, within};
 use spindle_executor::{TaskPanic, ThreadPool};
+use spindle_test_support::{BombPayload, LIMIT, Token, Tokens, message, scaled, within};
 
 /// Long enough that the other half of a join, or the other tasks of a scope, are still
 /// running when the panic happens.

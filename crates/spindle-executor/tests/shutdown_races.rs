@@ -5,16 +5,13 @@
 //! jobs submitted from inside the pool, the blocking entry points (`install`, `join`, `scope`,
 //! batches) and the pool's drop.
 
-#[path = "../../../tests/support/reliability.rs"]
-mod reliability;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::Duration;
 
-use reliability::{LIMIT, Tokens, scaled, within};
 use spindle_executor::ThreadPool;
+use spindle_test_support::{LIMIT, Tokens, scaled, within};
 
 /// Rounds per race, each shutting down after a different delay.
 fn rounds() -> usize {

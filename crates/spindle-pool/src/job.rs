@@ -319,7 +319,7 @@ impl Latch {
 
 /// Spins until `ready` or [`SPIN`] has passed; true if ready.
 pub(crate) fn spin_until(ready: impl FnMut() -> bool) -> bool {
-    spindle_queue::spin_until(SPIN, ready)
+    spindle_utils::spin_until(SPIN, ready)
 }
 
 /// A call's working memory, kept by the pool between calls so a warm pool reuses it: requests

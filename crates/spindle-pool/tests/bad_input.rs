@@ -7,18 +7,16 @@
 //! call (`pool.rs`), a request after shutdown (`pool.rs`), an item calling or shutting down its
 //! own pool from a method (`reentrancy.rs`).
 
-#[path = "../../../tests/support/reliability.rs"]
-mod reliability;
 mod vault;
 
 use std::sync::{Arc, Mutex};
 
-use reliability::{LIMIT, Tokens, within};
 use spindle_pool::{
     AddResponse, IdTargeted, IntoReply, Message, NewPoolItemError, PoolError, PoolItem,
     RemovePoolItemRequest, Reply, RequestWithResponse, ThreadPool, ThreadShutdownResponse,
     pool_item,
 };
+use spindle_test_support::{LIMIT, Tokens, within};
 use vault::{EchoRequest, OpenVault, StoreRequest, Vault, VaultApi};
 
 #[test]

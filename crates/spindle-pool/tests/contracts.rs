@@ -3,8 +3,6 @@
 //! compile at a call site, a non-`Send` request or response, is in the crate docs'
 //! `compile_fail` examples.) `pool.rs` checks `ThreadPool: Send + Sync` too.
 
-#[path = "../../../tests/support/reliability.rs"]
-mod reliability;
 mod vault;
 
 use std::error::Error;

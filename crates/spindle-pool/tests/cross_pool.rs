@@ -5,17 +5,15 @@
 //! request whose `Drop` panics is contained there too. Each runs under a watchdog: on a pool
 //! whose waiting threads stop serving, these hang.
 
-#[path = "../../../tests/support/reliability.rs"]
-mod reliability;
 mod vault;
 
 use std::fmt;
 use std::sync::Arc;
 
-use reliability::{LIMIT, Tokens, scaled, within};
 use spindle_pool::{
     AddResponse, IdTargeted, Message, PoolError, Reply, RequestWithResponse, ThreadPool, pool_item,
 };
+use spindle_test_support::{LIMIT, Tokens, scaled, within};
 use vault::Bomb;
 
 /// The pools of one test, reachable from inside their items (compared by address).

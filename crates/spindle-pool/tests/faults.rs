@@ -10,14 +10,12 @@
 //! And user code around the item: a refused request or init whose `Drop` panics (the pool
 //! drops it on its thread), an `id()` that panics on the pool thread.
 
-#[path = "../../../tests/support/reliability.rs"]
-mod reliability;
 mod vault;
 
 use std::time::Duration;
 
-use reliability::{LIMIT, Token, Tokens, within};
 use spindle_pool::{Message, PoolError, RemovePoolItemRequest, ThreadPool};
+use spindle_test_support::{LIMIT, Token, Tokens, within};
 use vault::{
     Bomb, BombRequest, EchoRequest, FailRequest, Fault, OpenVault, StoreRequest, TakeRequest,
     Vault, VaultApi,

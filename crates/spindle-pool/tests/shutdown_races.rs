@@ -6,8 +6,6 @@
 //! these race whole batches, split over several threads, and a shutdown issued from inside the
 //! pool by one of its own items.
 
-#[path = "../../../tests/support/reliability.rs"]
-mod reliability;
 mod vault;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,8 +13,8 @@ use std::sync::{Arc, Barrier, OnceLock};
 use std::thread;
 use std::time::Duration;
 
-use reliability::{LIMIT, Tokens, scaled, within};
 use spindle_pool::{IdTargeted, PoolError, ThreadPool, pool_item};
+use spindle_test_support::{LIMIT, Tokens, scaled, within};
 use vault::{EchoRequest, OpenVault, StoreRequest, Vault};
 
 fn rounds() -> usize {

@@ -7,15 +7,12 @@
 //! every allocation in the process while a test's window is open, and the bytes live at any
 //! time; the tests of this binary take turns, so nothing else allocates meanwhile.
 
-#[path = "../../../tests/support/reliability.rs"]
-mod reliability;
-
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering};
 
-use reliability::{LIMIT, scaled, within};
 use spindle_pool::{IdTargeted, ThreadPool, pool_item};
+use spindle_test_support::{LIMIT, scaled, within};
 
 struct CountingAllocator;
 

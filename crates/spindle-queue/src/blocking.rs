@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use crate::error::{Empty, PopTimeoutError, PushError, PushTimeoutError};
-use crate::event::EventCount;
+use spindle_utils::EventCount;
 
 /// The instant `timeout` from now; `None` (wait forever) if that is beyond the clock's range.
 pub(crate) fn deadline_after(timeout: Duration) -> Option<Instant> {

@@ -41,8 +41,9 @@ use crossbeam_utils::CachePadded;
 
 use crate::blocking;
 use crate::error::{CapacityError, Closed, Empty, PopTimeoutError, PushError, PushTimeoutError};
-use crate::event::EventCount;
-use crate::primitive::{AtomicUsize, Backoff, Ordering, UnsafeCell};
+use spindle_utils::EventCount;
+use spindle_utils::sync::marked::AtomicUsize;
+use spindle_utils::sync::{Backoff, Ordering, UnsafeCell};
 
 /// One value cell and its turn stamp.
 struct Slot<T> {

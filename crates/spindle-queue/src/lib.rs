@@ -87,15 +87,12 @@
 mod blocking;
 mod bounded;
 mod error;
-mod event;
-mod primitive;
 mod segment;
 mod spares;
-mod spin;
 mod unbounded;
 
 pub use bounded::{BoundedIntoIter, BoundedQueue};
 pub use error::{CapacityError, Closed, PopTimeoutError, PushError, PushTimeoutError};
-pub use event::{DEFAULT_SPIN_LIMIT, EventCount};
-pub use spin::spin_until;
+/// The waiting primitive, from spindle-utils (re-exported here, where it used to live).
+pub use spindle_utils::{DEFAULT_SPIN_LIMIT, EventCount};
 pub use unbounded::{DEFAULT_RETAINED_BYTES, DEFAULT_RETAINED_CAPACITY, IntoIter, Queue};

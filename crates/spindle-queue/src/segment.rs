@@ -22,8 +22,9 @@
 use core::mem::MaybeUninit;
 use core::ptr;
 
-use crate::primitive::{AtomicPtr, AtomicU32, Backoff, Ordering, UnsafeCell};
 use crate::spares::Spares;
+use spindle_utils::sync::marked::{AtomicPtr, AtomicU32};
+use spindle_utils::sync::{Backoff, Ordering, UnsafeCell};
 
 /// Set in a slot's state once its value has been read out.
 pub(crate) const READ: u32 = 2;

@@ -14,8 +14,9 @@
 
 use core::ptr;
 
-use crate::primitive::{AtomicPtr, AtomicUsize, Ordering};
 use crate::segment::Segment;
+use spindle_utils::sync::Ordering;
+use spindle_utils::sync::marked::{AtomicPtr, AtomicUsize};
 
 /// Stack of reset, reusable segments.
 pub(crate) struct Spares<T> {

@@ -46,10 +46,11 @@ use crossbeam_utils::CachePadded;
 
 use crate::blocking;
 use crate::error::{CapacityError, Closed, Empty, PopTimeoutError};
-use crate::event::EventCount;
-use crate::primitive::{AtomicPtr, AtomicUsize, Backoff, Ordering};
 use crate::segment::{LAP, SEGMENT_CAP, Segment, finish_read};
 use crate::spares::Spares;
+use spindle_utils::EventCount;
+use spindle_utils::sync::marked::{AtomicPtr, AtomicUsize};
+use spindle_utils::sync::{Backoff, Ordering};
 
 /// Low index bits reserved for flags.
 const SHIFT: usize = 1;

@@ -3,17 +3,14 @@
 //! that panics at each point of a wait. Each time: the panic reaches the caller, the queue (or
 //! event count) keeps working, and every value is dropped exactly once.
 
-#[path = "../../../tests/support/reliability.rs"]
-mod reliability;
-
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::Duration;
 
-use reliability::{LIMIT, Token, Tokens, message, within};
 use spindle_queue::{BoundedQueue, EventCount, Queue};
+use spindle_test_support::{LIMIT, Token, Tokens, message, within};
 
 /// `n` tokens, then a panic: an iterator that fails partway.
 fn failing_after(tokens: &Tokens, n: usize) -> impl Iterator<Item = Token> + use<> {
@@ -179,7 +176,7 @@ fn a_condition_that_panics_after_the_waiter_linked_itself_unlinks_it() {
 #[test]
 fn a_notification_caught_by_a_waiter_whose_check_panics_is_passed_on() {
     within(LIMIT, || {
-        for _ in 0..reliability::scaled(20) {
+        for _ in 0..spindle_test_support::scaled(20) {
             let shared = Arc::new((EventCount::with_spin_limit(0), AtomicBool::new(false)));
             let both_started = Arc::new(Barrier::new(2));
             let first = {

@@ -6,16 +6,13 @@
 //! `blocking.rs` covers a close waking blocked poppers and pushers; these race the close
 //! against streams of pushes of every kind.
 
-#[path = "../../../tests/support/reliability.rs"]
-mod reliability;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::Duration;
 
-use reliability::{LIMIT, Token, Tokens, scaled, within};
 use spindle_queue::{BoundedQueue, Closed, PushError, PushTimeoutError, Queue};
+use spindle_test_support::{LIMIT, Token, Tokens, scaled, within};
 
 const PRODUCERS: usize = 2;
 const CONSUMERS: usize = 2;

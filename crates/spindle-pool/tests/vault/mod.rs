@@ -11,7 +11,7 @@ use spindle_pool::{
     AddResponse, IdTargeted, Message, Reply, RequestWithResponse, ThreadShutdownResponse, pool_item,
 };
 
-use crate::reliability::Token;
+use spindle_test_support::Token;
 
 /// Where a vault fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,7 +185,7 @@ impl Vault {
     /// Panics with a payload whose own `Drop` panics.
     #[messaging(BombRequest, BombResponse)]
     pub fn bomb(&mut self, token: Token) -> usize {
-        std::panic::panic_any(crate::reliability::BombPayload(token))
+        std::panic::panic_any(spindle_test_support::BombPayload(token))
     }
 
     fn close(&mut self) -> Vec<ThreadShutdownResponse> {

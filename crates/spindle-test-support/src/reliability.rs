@@ -1,10 +1,5 @@
 //! Helpers for the reliability suites (`faults.rs`, `shutdown_races.rs`, `bad_input.rs`):
 //! a ledger of drop-counted tokens, a timeout that fails instead of hanging, Miri scaling.
-//!
-//! One file for every crate: each suite includes it with `#[path]`, as the benches share
-//! `benches/support/rounds.rs`.
-
-#![allow(dead_code, unreachable_pub)] // each test binary uses a different subset
 
 use std::fmt;
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -60,6 +55,7 @@ fn lock(ledger: &Mutex<Vec<u32>>) -> MutexGuard<'_, Vec<u32>> {
 }
 
 impl Tokens {
+    /// An empty ledger.
     pub fn new() -> Self {
         Self::default()
     }
@@ -155,6 +151,11 @@ impl Drop for BombPayload {
 }
 
 /// The message of a panic payload, if it is a string.
+///
+/// ```
+/// let payload = std::panic::catch_unwind(|| panic!("x")).unwrap_err();
+/// assert_eq!(spindle_test_support::message(&*payload), Some("x"));
+/// ```
 pub fn message(payload: &(dyn std::any::Any + Send)) -> Option<&str> {
     payload
         .downcast_ref::<&'static str>()

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 /// ```
 /// use std::time::Duration;
 /// let mut calls = 0;
-/// assert!(spindle_queue::spin_until(Duration::from_millis(10), || { calls += 1; calls == 3 }));
-/// assert!(!spindle_queue::spin_until(Duration::from_micros(5), || false));
+/// assert!(spindle_utils::spin_until(Duration::from_millis(10), || { calls += 1; calls == 3 }));
+/// assert!(!spindle_utils::spin_until(Duration::from_micros(5), || false));
 /// ```
 pub fn spin_until(limit: Duration, mut ready: impl FnMut() -> bool) -> bool {
     if cfg!(spindle_loom) {

@@ -36,9 +36,8 @@ use std::time::Instant;
 
 use crossbeam_utils::CachePadded;
 
-use crate::primitive::{
-    AtomicUsize, Mutex, Ordering, Parker, UnsafeCell, lock, seq_cst_fence_for_loom, yield_now,
-};
+use crate::sync::marked::AtomicUsize;
+use crate::sync::{Mutex, Ordering, Parker, UnsafeCell, lock, seq_cst_fence_for_loom, yield_now};
 
 /// How many times a waiter re-checks its condition before parking, by default.
 pub const DEFAULT_SPIN_LIMIT: u32 = 16;
@@ -143,7 +142,7 @@ impl WaitList {
 /// ```
 /// use std::sync::Arc;
 /// use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
-/// use spindle_queue::EventCount;
+/// use spindle_utils::EventCount;
 ///
 /// let ready = Arc::new((AtomicBool::new(false), EventCount::new()));
 /// let setter = {
@@ -190,7 +189,7 @@ impl EventCount {
     /// [`DEFAULT_SPIN_LIMIT`] times before parking.
     ///
     /// ```
-    /// let event = spindle_queue::EventCount::new();
+    /// let event = spindle_utils::EventCount::new();
     /// assert_eq!(event.waiters(), 0);
     /// ```
     pub fn new() -> Self {
@@ -209,7 +208,7 @@ impl EventCount {
     /// the cores by far; larger budgets trade CPU for latency.
     ///
     /// ```
-    /// let event = spindle_queue::EventCount::with_spin_limit(0);
+    /// let event = spindle_utils::EventCount::with_spin_limit(0);
     /// assert_eq!(event.spin_limit(), 0);
     /// ```
     pub fn with_spin_limit(spin_limit: u32) -> Self {
@@ -226,7 +225,7 @@ impl EventCount {
     /// How many times a waiter re-checks its condition before parking.
     ///
     /// ```
-    /// assert_eq!(spindle_queue::EventCount::new().spin_limit(), spindle_queue::DEFAULT_SPIN_LIMIT);
+    /// assert_eq!(spindle_utils::EventCount::new().spin_limit(), spindle_utils::DEFAULT_SPIN_LIMIT);
     /// ```
     pub fn spin_limit(&self) -> u32 {
         self.spin_limit
@@ -235,7 +234,7 @@ impl EventCount {
     /// How many threads are parked (or about to park) right now: a snapshot.
     ///
     /// ```
-    /// assert_eq!(spindle_queue::EventCount::new().waiters(), 0);
+    /// assert_eq!(spindle_utils::EventCount::new().waiters(), 0);
     /// ```
     pub fn waiters(&self) -> usize {
         self.waiters.load(Ordering::Relaxed)
@@ -251,7 +250,7 @@ impl EventCount {
     /// ```
     /// use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
     /// let counter = AtomicU32::new(3);
-    /// let event = spindle_queue::EventCount::new();
+    /// let event = spindle_utils::EventCount::new();
     /// // Already true: returns without parking.
     /// let seen = event.wait_until(|| Some(counter.load(SeqCst)).filter(|&n| n > 0));
     /// assert_eq!(seen, 3);
@@ -268,7 +267,7 @@ impl EventCount {
     /// parked before the condition held (0 when the spin phase was enough): for statistics.
     ///
     /// ```
-    /// let event = spindle_queue::EventCount::new();
+    /// let event = spindle_utils::EventCount::new();
     /// assert_eq!(event.wait_until_counting_parks(|| Some('x')), ('x', 0));
     /// ```
     pub fn wait_until_counting_parks<T>(
@@ -288,7 +287,7 @@ impl EventCount {
     ///
     /// ```
     /// use std::time::{Duration, Instant};
-    /// let event = spindle_queue::EventCount::new();
+    /// let event = spindle_utils::EventCount::new();
     /// let deadline = Instant::now() + Duration::from_millis(5);
     /// assert_eq!(event.wait_until_deadline(deadline, || None::<()>), None);
     /// assert!(Instant::now() >= deadline);
@@ -307,7 +306,7 @@ impl EventCount {
     /// # Examples
     ///
     /// ```
-    /// let event = spindle_queue::EventCount::new();
+    /// let event = spindle_utils::EventCount::new();
     /// event.notify_one(); // nobody waits: one atomic load
     /// ```
     #[inline]
@@ -326,7 +325,7 @@ impl EventCount {
     /// # Examples
     ///
     /// ```
-    /// let event = spindle_queue::EventCount::new();
+    /// let event = spindle_utils::EventCount::new();
     /// event.notify_all();
     /// ```
     #[inline]

@@ -1,107 +1,144 @@
-//! The loom shim: every atomic, cell and spin hint the queues use comes from here.
+//! The loom shim: every atomic, cell, lock, park and thread Spindle's protocols use comes from
+//! here.
 //!
 //! Under `--cfg spindle_loom` these are loom's instrumented types, so `cargo xtask loom` can
-//! explore every interleaving of the real queue code; otherwise they are the `core` types at
-//! zero cost. Nothing else in the crate names `core::sync::atomic` or `core::cell::UnsafeCell`.
+//! explore every interleaving of the real code of every Spindle crate; otherwise they are the
+//! `std` types at zero cost. No Spindle crate names `std::sync::atomic`, `core::cell::UnsafeCell`
+//! or `std::thread::spawn` for its protocols directly.
 //!
-//! Under loom, every access to an atomic is preceded by a relaxed RMW on a companion "access
-//! marker". loom's DPOR remembers only the *last* access to each atomic, so when thread B loads
-//! a location and then CASes it, B's CAS is compared with B's own load and the interleaving
-//! "B's CAS before thread A's earlier load" is never tried (tokio-rs/loom#392, #166): a CAS
-//! loop, which always loads first, hides its races. The marker makes every pair of accesses
-//! to one atomic dependent, so DPOR backtracks at each of them. A relaxed RMW on a separate
-//! location creates no happens-before edge, so the memory-model behaviour of the real atomic
-//! (stale loads included) is unchanged; the cost is more interleavings to explore.
+//! This module is public so that the other Spindle crates can share it; it is not meant for
+//! users, and its contents follow loom's API rather than std's where the two differ
+//! ([`UnsafeCell::with`] instead of `get`).
+//!
+//! # Two kinds of atomics
+//!
+//! [`atomic`] holds the plain types (std's, or loom's). [`marked`] holds the ones the queues and
+//! [`EventCount`](crate::EventCount) use: under loom, every access to one of them is preceded by
+//! a relaxed RMW on a companion "access marker". loom's DPOR remembers only the *last* access to
+//! each atomic, so when thread B loads a location and then CASes it, B's CAS is compared with
+//! B's own load and the interleaving "B's CAS before thread A's earlier load" is never tried
+//! (tokio-rs/loom#392, #166): a CAS loop, which always loads first, hides its races. The marker
+//! makes every pair of accesses to one atomic dependent, so DPOR backtracks at each of them. A
+//! relaxed RMW on a separate location creates no happens-before edge, so the memory-model
+//! behaviour of the real atomic (stale loads included) is unchanged; the cost is more
+//! interleavings to explore, which is why the executor's models, whose CAS loops are few, use
+//! the plain ones. Outside loom both are the same std types.
+
+/// The plain atomics: std's, or loom's under `--cfg spindle_loom`.
+pub mod atomic {
+    #[cfg(not(spindle_loom))]
+    pub use std::sync::atomic::{
+        AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering, fence,
+    };
+
+    #[cfg(spindle_loom)]
+    pub use loom::sync::atomic::{
+        AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering, fence,
+    };
+}
+
+/// Atomics whose every access is a separate step for loom's scheduler (see the module docs);
+/// std's types outside loom.
+pub mod marked {
+    #[cfg(spindle_loom)]
+    pub use super::loom_atomic::{AtomicPtr, AtomicU32, AtomicUsize};
+
+    #[cfg(not(spindle_loom))]
+    pub use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicUsize};
+}
+
+pub use self::atomic::Ordering;
 
 #[cfg(spindle_loom)]
-pub(crate) use self::loom_atomic::{AtomicPtr, AtomicU32, AtomicUsize};
-#[cfg(spindle_loom)]
-pub(crate) use loom::sync::atomic::Ordering;
+pub use loom::cell::UnsafeCell;
 
 #[cfg(not(spindle_loom))]
-pub(crate) use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicUsize, Ordering};
-
-#[cfg(spindle_loom)]
-pub(crate) use loom::cell::UnsafeCell;
+pub use self::cell::UnsafeCell;
 
 #[cfg(not(spindle_loom))]
-pub(crate) use self::cell::UnsafeCell;
-
-#[cfg(not(spindle_loom))]
-pub(crate) use crossbeam_utils::Backoff;
+pub use crossbeam_utils::Backoff;
 
 #[cfg(spindle_loom)]
-pub(crate) use self::loom_backoff::Backoff;
+pub use self::loom_backoff::Backoff;
 
 #[cfg(not(spindle_loom))]
-pub(crate) use std::sync::{Mutex, MutexGuard};
+pub use std::sync::{Arc, Mutex, MutexGuard};
 
 #[cfg(spindle_loom)]
-pub(crate) use loom::sync::{Mutex, MutexGuard};
+pub use loom::sync::{Arc, Mutex, MutexGuard};
 
 #[cfg(not(spindle_loom))]
-pub(crate) use self::std_park::{Parker, yield_now};
+pub use self::std_park::{Parker, Unparker, yield_now};
 
 #[cfg(spindle_loom)]
-pub(crate) use self::loom_park::{Parker, yield_now};
+pub use self::loom_park::{Parker, Unparker, yield_now};
 
-/// Locks `mutex`, ignoring poisoning: the crate runs no user code while holding a lock, so a
-/// poisoned lock still guards consistent data.
+/// Locks `mutex`, ignoring poisoning: Spindle runs no user code while holding one of its
+/// locks, so a poisoned lock still guards consistent data.
 #[inline]
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
+pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    #[cfg(not(spindle_loom))]
+    return mutex.lock().unwrap_or_else(|e| e.into_inner());
+    #[cfg(spindle_loom)]
+    return mutex
+        .lock()
+        .expect("loom mutexes are not poisoned in the models");
 }
 
 #[cfg(not(spindle_loom))]
 mod std_park {
     //! Parking is `std::thread::park`; the handle that wakes a thread is its `Thread`.
 
-    pub(crate) use std::thread::yield_now;
+    pub use std::thread::yield_now;
     use std::thread::{self, Thread};
     use std::time::Duration;
 
     /// The current thread's side of a park: it sleeps here until unparked.
     #[derive(Debug)]
-    pub(crate) struct Parker(Thread);
+    pub struct Parker(Thread);
 
     /// Wakes the thread of a [`Parker`]; a clone of its reference-counted `Thread`, so it stays
     /// valid after the parked thread has moved on.
     #[derive(Debug)]
-    pub(crate) struct Unparker(Thread);
+    pub struct Unparker(Thread);
 
     impl Parker {
+        /// The parker of the calling thread.
         #[inline]
-        pub(crate) fn for_current_thread() -> Self {
+        pub fn for_current_thread() -> Self {
             Parker(thread::current())
         }
 
         /// Sleeps until unparked; may also return spuriously.
         #[inline]
-        pub(crate) fn park(&self) {
+        pub fn park(&self) {
             thread::park();
         }
 
         /// Sleeps until unparked or `timeout` passes; may also return spuriously.
         #[inline]
-        pub(crate) fn park_timeout(&self, timeout: Duration) {
+        pub fn park_timeout(&self, timeout: Duration) {
             thread::park_timeout(timeout);
         }
 
+        /// A handle that wakes this parker's thread.
         #[inline]
-        pub(crate) fn unparker(&self) -> Unparker {
+        pub fn unparker(&self) -> Unparker {
             Unparker(self.0.clone())
         }
     }
 
     impl Unparker {
+        /// Wakes the thread (or makes its next park return at once).
         #[inline]
-        pub(crate) fn unpark(self) {
+        pub fn unpark(self) {
             self.0.unpark();
         }
     }
 }
 
 #[cfg(spindle_loom)]
+#[allow(missing_docs)] // loom's stand-ins for the documented std items above
 mod loom_park {
     //! Under loom, a park is a wait on a `loom::sync::Notify` owned by the parked thread.
     //! loom's own `thread::unpark` makes a thread that is blocked on a *mutex* runnable and then
@@ -109,36 +146,36 @@ mod loom_park {
     //! a thread waiting on that very object.
 
     use loom::sync::{Arc, Notify};
-    pub(crate) use loom::thread::yield_now;
+    pub use loom::thread::yield_now;
     use std::time::Duration;
 
     #[derive(Debug)]
-    pub(crate) struct Parker(Arc<Notify>);
+    pub struct Parker(Arc<Notify>);
 
     #[derive(Debug)]
-    pub(crate) struct Unparker(Arc<Notify>);
+    pub struct Unparker(Arc<Notify>);
 
     impl Parker {
-        pub(crate) fn for_current_thread() -> Self {
+        pub fn for_current_thread() -> Self {
             Parker(Arc::new(Notify::new()))
         }
 
-        pub(crate) fn park(&self) {
+        pub fn park(&self) {
             self.0.wait();
         }
 
         /// loom has no clock; the models use no deadlines, so this behaves as a spurious wake.
-        pub(crate) fn park_timeout(&self, _timeout: Duration) {
+        pub fn park_timeout(&self, _timeout: Duration) {
             yield_now();
         }
 
-        pub(crate) fn unparker(&self) -> Unparker {
+        pub fn unparker(&self) -> Unparker {
             Unparker(Arc::clone(&self.0))
         }
     }
 
     impl Unparker {
-        pub(crate) fn unpark(self) {
+        pub fn unpark(self) {
             self.0.notify();
         }
     }
@@ -152,9 +189,9 @@ mod loom_park {
 /// that cannot happen; it does model `SeqCst` fences. So under loom a fence sits next to each
 /// such access; elsewhere this is nothing, and x86 pays no `mfence`.
 #[inline(always)]
-pub(crate) fn seq_cst_fence_for_loom() {
+pub fn seq_cst_fence_for_loom() {
     #[cfg(spindle_loom)]
-    loom::sync::atomic::fence(Ordering::SeqCst);
+    atomic::fence(Ordering::SeqCst);
 }
 
 #[cfg(not(spindle_loom))]
@@ -163,49 +200,54 @@ mod cell {
     /// both; the closures inline away.
     #[derive(Debug)]
     #[repr(transparent)]
-    pub(crate) struct UnsafeCell<T>(core::cell::UnsafeCell<T>);
+    pub struct UnsafeCell<T>(core::cell::UnsafeCell<T>);
 
     impl<T> UnsafeCell<T> {
+        /// A cell holding `value`.
         #[inline(always)]
-        pub(crate) const fn new(value: T) -> Self {
+        pub const fn new(value: T) -> Self {
             Self(core::cell::UnsafeCell::new(value))
         }
 
+        /// Runs `f` with a shared pointer to the value.
         #[inline(always)]
-        pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+        pub fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
             f(self.0.get())
         }
 
+        /// Runs `f` with a mutable pointer to the value.
         #[inline(always)]
-        pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        pub fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
             f(self.0.get())
         }
     }
 }
 
 #[cfg(spindle_loom)]
+#[allow(missing_docs)] // loom's stand-ins for the documented std items above
 mod loom_backoff {
     /// Under loom a spin loop must yield to the model's scheduler, or the model never lets the
     /// thread it waits for run.
     #[derive(Debug, Default)]
-    pub(crate) struct Backoff;
+    pub struct Backoff;
 
     impl Backoff {
-        pub(crate) fn new() -> Self {
+        pub fn new() -> Self {
             Backoff
         }
 
-        pub(crate) fn spin(&self) {
+        pub fn spin(&self) {
             loom::thread::yield_now();
         }
 
-        pub(crate) fn snooze(&self) {
+        pub fn snooze(&self) {
             loom::thread::yield_now();
         }
     }
 }
 
 #[cfg(spindle_loom)]
+#[allow(missing_docs)] // loom's stand-ins for the documented std items above
 mod loom_atomic {
     //! Loom atomics with an access marker; see the module docs above for why.
 
@@ -216,13 +258,13 @@ mod loom_atomic {
         ($(#[$doc:meta])* $name:ident<$($g:ident)?>, $inner:ty, $value:ty) => {
             $(#[$doc])*
             #[derive(Debug)]
-            pub(crate) struct $name<$($g)?> {
+            pub struct $name<$($g)?> {
                 inner: $inner,
                 marker: atomic::AtomicUsize,
             }
 
             impl<$($g)?> $name<$($g)?> {
-                pub(crate) fn new(value: $value) -> Self {
+                pub fn new(value: $value) -> Self {
                     Self { inner: <$inner>::new(value), marker: atomic::AtomicUsize::new(0) }
                 }
 
@@ -230,18 +272,18 @@ mod loom_atomic {
                     self.marker.fetch_add(1, Ordering::Relaxed);
                 }
 
-                pub(crate) fn load(&self, order: Ordering) -> $value {
+                pub fn load(&self, order: Ordering) -> $value {
                     self.mark();
                     self.inner.load(order)
                 }
 
-                pub(crate) fn store(&self, value: $value, order: Ordering) {
+                pub fn store(&self, value: $value, order: Ordering) {
                     self.mark();
                     self.inner.store(value, order)
                 }
 
                 #[allow(dead_code)] // not every atomic kind uses every operation
-                pub(crate) fn compare_exchange(
+                pub fn compare_exchange(
                     &self,
                     current: $value,
                     new: $value,
@@ -253,7 +295,7 @@ mod loom_atomic {
                 }
 
                 #[allow(dead_code)] // not every atomic kind uses every operation
-                pub(crate) fn compare_exchange_weak(
+                pub fn compare_exchange_weak(
                     &self,
                     current: $value,
                     new: $value,
@@ -265,7 +307,7 @@ mod loom_atomic {
                 }
 
                 #[allow(dead_code)] // not every atomic kind uses every operation
-                pub(crate) fn swap(&self, value: $value, order: Ordering) -> $value {
+                pub fn swap(&self, value: $value, order: Ordering) -> $value {
                     self.mark();
                     self.inner.swap(value, order)
                 }
@@ -287,26 +329,47 @@ mod loom_atomic {
     );
 
     impl AtomicU32 {
-        pub(crate) fn fetch_add(&self, value: u32, order: Ordering) -> u32 {
+        pub fn fetch_add(&self, value: u32, order: Ordering) -> u32 {
             self.mark();
             self.inner.fetch_add(value, order)
         }
     }
 
     impl AtomicUsize {
-        pub(crate) fn fetch_or(&self, value: usize, order: Ordering) -> usize {
+        pub fn fetch_or(&self, value: usize, order: Ordering) -> usize {
             self.mark();
             self.inner.fetch_or(value, order)
         }
 
-        pub(crate) fn fetch_add(&self, value: usize, order: Ordering) -> usize {
+        pub fn fetch_add(&self, value: usize, order: Ordering) -> usize {
             self.mark();
             self.inner.fetch_add(value, order)
         }
 
-        pub(crate) fn fetch_sub(&self, value: usize, order: Ordering) -> usize {
+        pub fn fetch_sub(&self, value: usize, order: Ordering) -> usize {
             self.mark();
             self.inner.fetch_sub(value, order)
         }
     }
+}
+
+/// Declares a thread-local through std (with a `const` initializer) or, under loom, through
+/// loom, which runs all its threads on one OS thread.
+///
+/// ```
+/// spindle_utils::sync_thread_local! {
+///     /// How deep this thread is.
+///     static DEPTH: core::cell::Cell<usize> = core::cell::Cell::new(0);
+/// }
+/// DEPTH.with(|d| d.set(d.get() + 1));
+/// assert_eq!(DEPTH.with(|d| d.get()), 1);
+/// ```
+#[macro_export]
+macro_rules! sync_thread_local {
+    ($(#[$attr:meta])* static $name:ident: $t:ty = $init:expr;) => {
+        #[cfg(not(spindle_loom))]
+        ::std::thread_local! { $(#[$attr])* static $name: $t = const { $init }; }
+        #[cfg(spindle_loom)]
+        $crate::__loom::thread_local! { $(#[$attr])* static $name: $t = $init; }
+    };
 }
