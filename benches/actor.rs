@@ -45,12 +45,10 @@ use std::hint::black_box;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Bencher, Criterion, Throughput, criterion_group, criterion_main};
 use crossbeam_channel as channel;
 use spindle::actor::{Actor, ActorOwn, Cx, Runtime};
-
-#[path = "support/rounds.rs"]
-mod rounds;
+use spindle_bench_support::{config, rounds};
 
 #[path = "actor/shards.rs"]
 mod shards;
@@ -561,83 +559,130 @@ fn naive_timer() -> impl FnMut() {
 // ---------------------------------------------------------------------------------------------
 // Criterion groups.
 
-fn config() -> Criterion {
-    // Short times so the whole file runs in about a minute; the interleaved rounds are what
-    // to read for ratios on this noisy 2-core machine. No plots: rendering them took about 4 s
-    // per benchmark here, more than the measuring (the estimates are still saved).
-    Criterion::default()
-        .warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_secs(1))
-        .sample_size(20)
-        .without_plots()
-}
+/// Makes a contender's runtime and returns its iteration: `Box<dyn FnMut()>` for the
+/// single-threaded workloads, [`Timed`] for the two-thread ones.
+type Factory<R> = Box<dyn Fn() -> R>;
 
-/// Makes a fresh runtime and returns its iteration.
-type Factory = Box<dyn Fn() -> Box<dyn FnMut()>>;
-
-fn factory<F: FnMut() + 'static>(make: fn() -> F) -> Factory {
+fn local<F: FnMut() + 'static>(make: fn() -> F) -> Factory<Box<dyn FnMut()>> {
     Box::new(move || Box::new(make()))
 }
 
-/// One group of single-threaded contenders, each a factory of iterations, in order.
-fn local_group(c: &mut Criterion, name: &str, elements: u64, contenders: [(&str, Factory); 3]) {
-    let mut group = c.benchmark_group(name);
-    group.throughput(Throughput::Elements(elements));
-    for (label, make) in contenders {
-        // Made just before its run and dropped right after (one `Stakker` at a time).
-        let mut iteration = make();
-        group.bench_function(label, |b| b.iter(&mut iteration));
+/// One workload, as a criterion group and as an interleaved-rounds table.
+struct Workload<R> {
+    /// The criterion group.
+    group: &'static str,
+    /// The rounds table's title.
+    title: &'static str,
+    /// What one element is, for the rounds table (`call`, `timer`, `round trip`).
+    per: &'static str,
+    /// Elements per iteration (criterion's throughput).
+    elements: u64,
+    /// Iterations per contender per round.
+    reps: u64,
+    /// Per contender: its criterion name, its (shorter) rounds name and its factory.
+    contenders: Vec<(&'static str, &'static str, Factory<R>)>,
+}
+
+/// The single-threaded workloads, each contender on a fresh runtime.
+fn local_workloads() -> [Workload<Box<dyn FnMut()>>; 4] {
+    const NAIVE: &str = "naive VecDeque<Box<dyn FnOnce>>";
+    [
+        Workload {
+            group: "call",
+            title: "call: 1000 outside calls + run",
+            per: "call",
+            elements: CALLS,
+            reps: 1000,
+            contenders: vec![
+                (
+                    "spindle Actor::call",
+                    "spindle Actor::call",
+                    local(spindle_call),
+                ),
+                ("stakker call!", "stakker call!", local(stakker_call)),
+                (NAIVE, "naive boxed queue", local(naive_call)),
+            ],
+        },
+        Workload {
+            group: "self_chain",
+            title: "self_chain: 1000 chained self-calls",
+            per: "call",
+            elements: CALLS,
+            reps: 1000,
+            contenders: vec![
+                (
+                    "spindle cx.this().call",
+                    "spindle cx.this().call",
+                    local(spindle_chain),
+                ),
+                (
+                    "stakker call!([cx], ..)",
+                    "stakker call!([cx], ..)",
+                    local(stakker_chain),
+                ),
+                (NAIVE, "naive boxed queue", local(naive_chain)),
+            ],
+        },
+        Workload {
+            group: "ping_pong",
+            title: "ping_pong: 1000 calls bounced between two actors",
+            per: "call",
+            elements: CALLS,
+            reps: 1000,
+            contenders: vec![
+                (
+                    "spindle peer.call",
+                    "spindle peer.call",
+                    local(spindle_ping_pong),
+                ),
+                (
+                    "stakker call!([peer, cx], ..)",
+                    "stakker call!([peer, cx], ..)",
+                    local(stakker_ping_pong),
+                ),
+                (NAIVE, "naive boxed queue", local(naive_ping_pong)),
+            ],
+        },
+        Workload {
+            group: "timer",
+            title: "timer: 1000 timers added and expired per run",
+            per: "timer",
+            elements: TIMERS,
+            reps: 100,
+            contenders: vec![
+                ("spindle cx.after", "spindle cx.after", local(spindle_timer)),
+                ("stakker after!", "stakker after!", local(stakker_timer)),
+                (
+                    "naive BinaryHeap<Box<dyn FnOnce>>",
+                    "naive BinaryHeap",
+                    local(naive_timer),
+                ),
+            ],
+        },
+    ]
+}
+
+fn local_groups(c: &mut Criterion) {
+    // Made just before its run and dropped right after (one `Stakker` at a time).
+    criterion_groups(c, local_workloads(), |b, iteration| b.iter(iteration));
+}
+
+/// One criterion group per workload, each contender made just before its run and dropped
+/// right after; `bench` runs one made contender.
+fn criterion_groups<R>(
+    c: &mut Criterion,
+    workloads: impl IntoIterator<Item = Workload<R>>,
+    bench: fn(&mut Bencher<'_>, &mut R),
+) {
+    for workload in workloads {
+        let mut group = c.benchmark_group(workload.group);
+        group.throughput(Throughput::Elements(workload.elements));
+        for (label, _, make) in workload.contenders {
+            let mut made = make();
+            group.bench_function(label, |b| bench(b, &mut made));
+        }
+        group.finish();
     }
-    group.finish();
-}
-
-fn call(c: &mut Criterion) {
-    local_group(
-        c,
-        "call",
-        CALLS,
-        [
-            ("spindle Actor::call", factory(spindle_call)),
-            ("stakker call!", factory(stakker_call)),
-            ("naive VecDeque<Box<dyn FnOnce>>", factory(naive_call)),
-        ],
-    );
-}
-
-fn self_chain(c: &mut Criterion) {
-    local_group(
-        c,
-        "self_chain",
-        CALLS,
-        [
-            ("spindle cx.this().call", factory(spindle_chain)),
-            ("stakker call!([cx], ..)", factory(stakker_chain)),
-            ("naive VecDeque<Box<dyn FnOnce>>", factory(naive_chain)),
-        ],
-    );
-    local_group(
-        c,
-        "ping_pong",
-        CALLS,
-        [
-            ("spindle peer.call", factory(spindle_ping_pong)),
-            ("stakker call!([peer, cx], ..)", factory(stakker_ping_pong)),
-            ("naive VecDeque<Box<dyn FnOnce>>", factory(naive_ping_pong)),
-        ],
-    );
-}
-
-fn timer(c: &mut Criterion) {
-    local_group(
-        c,
-        "timer",
-        TIMERS,
-        [
-            ("spindle cx.after", factory(spindle_timer)),
-            ("stakker after!", factory(stakker_timer)),
-            ("naive BinaryHeap<Box<dyn FnOnce>>", factory(naive_timer)),
-        ],
-    );
 }
 
 /// A job for the crossbeam baselines: boxed, run on the receiving thread's state.
@@ -780,223 +825,127 @@ fn crossbeam_round_trip() -> impl FnMut(u64) -> Duration {
     }
 }
 
-fn remote_throughput(c: &mut Criterion) {
-    let mut group = c.benchmark_group("remote_throughput");
-    group.throughput(Throughput::Elements(REMOTE_CALLS));
-    let mut run = spindle_remote_throughput();
-    group.bench_function("spindle Remote::call + run_until", |b| {
-        b.iter_custom(&mut run)
-    });
-    drop(run);
-    let mut run = crossbeam_remote_throughput();
-    group.bench_function("crossbeam unbounded Box<dyn FnOnce>", |b| {
-        b.iter_custom(&mut run)
-    });
-    drop(run);
-    group.finish();
+/// A two-thread workload's `run(iters) -> time`, for `iter_custom` and for the rounds.
+type Timed = Box<dyn FnMut(u64) -> Duration>;
+
+fn timed<F: FnMut(u64) -> Duration + 'static>(make: fn() -> F) -> Factory<Timed> {
+    Box::new(move || Box::new(make()))
 }
 
-fn shard_round_trip(c: &mut Criterion) {
-    let mut group = c.benchmark_group("shard_round_trip");
-    group.throughput(Throughput::Elements(1));
-    let mut run = shards::spindle_shard_round_trip();
-    group.bench_function("spindle Shards: actor to actor across shards", |b| {
-        b.iter_custom(&mut run)
-    });
-    drop(run);
-    let mut run = crossbeam_round_trip();
-    group.bench_function("crossbeam request/reply channels", |b| {
-        b.iter_custom(&mut run)
-    });
-    drop(run);
-    group.finish();
+/// The two-thread workloads; each contender keeps its threads across rounds.
+fn timed_workloads() -> [Workload<Timed>; 3] {
+    const CROSSBEAM: &str = "crossbeam request/reply channels";
+    [
+        Workload {
+            group: "remote_throughput",
+            title: "remote_throughput: 10 000 calls from another thread",
+            per: "call",
+            elements: REMOTE_CALLS,
+            reps: 5,
+            contenders: vec![
+                (
+                    "spindle Remote::call + run_until",
+                    "spindle Remote::call",
+                    timed(spindle_remote_throughput),
+                ),
+                (
+                    "crossbeam unbounded Box<dyn FnOnce>",
+                    "crossbeam Box<dyn FnOnce>",
+                    timed(crossbeam_remote_throughput),
+                ),
+            ],
+        },
+        Workload {
+            group: "remote_round_trip",
+            title: "remote_round_trip: call + reply between two threads",
+            per: "round trip",
+            elements: 1,
+            reps: 500,
+            contenders: vec![
+                (
+                    "spindle Remote::call + reply channel",
+                    "spindle Remote::call + reply",
+                    timed(spindle_round_trip),
+                ),
+                (
+                    CROSSBEAM,
+                    "crossbeam request/reply",
+                    timed(crossbeam_round_trip),
+                ),
+            ],
+        },
+        Workload {
+            group: "shard_round_trip",
+            title: "shard_round_trip: actor on shard 0 calls actor on shard 1, which calls back",
+            per: "round trip",
+            elements: 1,
+            reps: 500,
+            contenders: vec![
+                (
+                    "spindle Shards: actor to actor across shards",
+                    "spindle Shards",
+                    timed(shards::spindle_shard_round_trip),
+                ),
+                (
+                    CROSSBEAM,
+                    "crossbeam request/reply",
+                    timed(crossbeam_round_trip),
+                ),
+            ],
+        },
+    ]
 }
 
-fn remote_round_trip(c: &mut Criterion) {
-    let mut group = c.benchmark_group("remote_round_trip");
-    group.throughput(Throughput::Elements(1));
-    let mut run = spindle_round_trip();
-    group.bench_function("spindle Remote::call + reply channel", |b| {
-        b.iter_custom(&mut run)
-    });
-    drop(run);
-    let mut run = crossbeam_round_trip();
-    group.bench_function("crossbeam request/reply channels", |b| {
-        b.iter_custom(&mut run)
-    });
-    drop(run);
-    group.finish();
+fn timed_groups(c: &mut Criterion) {
+    // Made just before its run and dropped right after: one pair of threads at a time.
+    criterion_groups(c, timed_workloads(), |b, run| b.iter_custom(run));
 }
 
 // ---------------------------------------------------------------------------------------------
 // Interleaved rounds.
 
-/// Builds a fresh runtime with `make`, runs `warm` unmeasured iterations, then times `reps`
-/// iterations: ns per element (`elements` per iteration).
-fn ns_per_element<F: FnMut()>(make: fn() -> F, warm: u32, reps: u32, elements: u64) -> f64 {
-    let mut iteration = make();
-    for _ in 0..warm {
-        iteration();
-    }
-    let start = Instant::now();
-    for _ in 0..reps {
-        iteration();
-    }
-    start.elapsed().as_nanos() as f64 / (f64::from(reps) * elements as f64)
-}
-
-fn contender<'a, F: FnMut() + 'static>(
-    name: &'a str,
-    make: fn() -> F,
-    reps: u32,
-    elements: u64,
-) -> rounds::Contender<'a> {
-    (
-        name,
-        Box::new(move || ns_per_element(make, reps / 10 + 1, reps, elements)),
-    )
-}
-
-/// True when criterion only lists, tests or profiles: the rounds are skipped then.
-fn quick_mode() -> bool {
-    std::env::args()
-        .any(|arg| arg == "--list" || arg == "--test" || arg.starts_with("--profile-time"))
-}
-
-/// A rounds contender for a two-thread workload: `units` units of `run` per round, in
-/// `scale` per element of a unit (`run` is made once and kept across rounds, threads and all).
-fn timed_contender<'a>(
-    name: &'a str,
-    mut run: impl FnMut(u64) -> Duration + 'a,
-    units: u64,
-    elements: u64,
-    scale: f64,
-) -> rounds::Contender<'a> {
-    run(units); // warm-up
-    (
-        name,
-        Box::new(move || run(units).as_nanos() as f64 / (units * elements) as f64 / scale),
-    )
-}
-
 fn interleaved_rounds(_: &mut Criterion) {
-    if quick_mode() {
+    if rounds::quick_mode() {
         return;
     }
-    // Repetitions chosen so each timed stretch is a few milliseconds.
-    rounds::interleaved(
-        "call: 1000 outside calls + run",
-        "ns/call",
-        vec![
-            contender("spindle Actor::call", spindle_call, 1000, CALLS),
-            contender("stakker call!", stakker_call, 1000, CALLS),
-            contender("naive boxed queue", naive_call, 1000, CALLS),
-        ],
-        ROUNDS,
-    );
-    rounds::interleaved(
-        "self_chain: 1000 chained self-calls",
-        "ns/call",
-        vec![
-            contender("spindle cx.this().call", spindle_chain, 1000, CALLS),
-            contender("stakker call!([cx], ..)", stakker_chain, 1000, CALLS),
-            contender("naive boxed queue", naive_chain, 1000, CALLS),
-        ],
-        ROUNDS,
-    );
-    rounds::interleaved(
-        "ping_pong: 1000 calls bounced between two actors",
-        "ns/call",
-        vec![
-            contender("spindle peer.call", spindle_ping_pong, 1000, CALLS),
-            contender(
-                "stakker call!([peer, cx], ..)",
-                stakker_ping_pong,
-                1000,
-                CALLS,
-            ),
-            contender("naive boxed queue", naive_ping_pong, 1000, CALLS),
-        ],
-        ROUNDS,
-    );
-    rounds::interleaved(
-        "timer: 1000 timers added and expired per run",
-        "ns/timer",
-        vec![
-            contender("spindle cx.after", spindle_timer, 100, TIMERS),
-            contender("stakker after!", stakker_timer, 100, TIMERS),
-            contender("naive BinaryHeap", naive_timer, 100, TIMERS),
-        ],
-        ROUNDS,
-    );
-    rounds::interleaved(
-        "remote_throughput: 10 000 calls from another thread",
-        "ns/call",
-        vec![
-            timed_contender(
-                "spindle Remote::call",
-                spindle_remote_throughput(),
-                5,
-                REMOTE_CALLS,
-                1.0,
-            ),
-            timed_contender(
-                "crossbeam Box<dyn FnOnce>",
-                crossbeam_remote_throughput(),
-                5,
-                REMOTE_CALLS,
-                1.0,
-            ),
-        ],
-        ROUNDS,
-    );
-    rounds::interleaved(
-        "remote_round_trip: call + reply between two threads",
-        "µs/round trip",
-        vec![
-            timed_contender(
-                "spindle Remote::call + reply",
-                spindle_round_trip(),
-                500,
-                1,
-                1e3,
-            ),
-            timed_contender(
-                "crossbeam request/reply",
-                crossbeam_round_trip(),
-                500,
-                1,
-                1e3,
-            ),
-        ],
-        ROUNDS,
-    );
-    rounds::interleaved(
-        "shard_round_trip: actor on shard 0 calls actor on shard 1, which calls back",
-        "µs/round trip",
-        vec![
-            timed_contender(
-                "spindle Shards",
-                shards::spindle_shard_round_trip(),
-                500,
-                1,
-                1e3,
-            ),
-            timed_contender(
-                "crossbeam request/reply",
-                crossbeam_round_trip(),
-                500,
-                1,
-                1e3,
-            ),
-        ],
-        ROUNDS,
-    );
+    // Each round builds a fresh runtime, runs a tenth of `reps` unmeasured, then times `reps`
+    // iterations. Repetitions chosen so each timed stretch is a few milliseconds.
+    for workload in local_workloads() {
+        let (reps, ops) = (workload.reps, workload.reps * workload.elements);
+        let contenders = workload
+            .contenders
+            .into_iter()
+            .map(|(_, name, make)| -> rounds::Contender<'_> {
+                let measure = move || {
+                    let mut iteration = make();
+                    (0..reps / 10 + 1).for_each(|_| iteration());
+                    rounds::time_per_op(ops, || (0..reps).for_each(|_| iteration()))
+                };
+                (name, Box::new(measure))
+            })
+            .collect();
+        rounds::interleaved(workload.title, workload.per, contenders, ROUNDS);
+    }
+    // Each contender is made once, warmed with one round's work, and kept across rounds,
+    // threads and all.
+    for workload in timed_workloads() {
+        let (reps, ops) = (workload.reps, workload.reps * workload.elements);
+        let contenders = workload
+            .contenders
+            .into_iter()
+            .map(|(_, name, make)| -> rounds::Contender<'_> {
+                let mut run = make();
+                run(reps);
+                (name, Box::new(move || rounds::ns_per_op(run(reps), ops)))
+            })
+            .collect();
+        rounds::interleaved(workload.title, workload.per, contenders, ROUNDS);
+    }
 }
 
 criterion_group! {
     name = benches;
-    config = config();
-    targets = call, self_chain, timer, remote_throughput, remote_round_trip, shard_round_trip, interleaved_rounds
+    config = config::short(Duration::from_millis(300), Duration::from_secs(1), 20, false);
+    targets = local_groups, timed_groups, interleaved_rounds
 }
 criterion_main!(benches);

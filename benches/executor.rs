@@ -24,8 +24,7 @@ use std::time::Duration;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use spindle::executor::ThreadPool;
 
-#[path = "support/rounds.rs"]
-mod rounds;
+use spindle_bench_support::{config, rounds};
 
 const THREADS: usize = 2;
 const TASKS: u64 = 1000;
@@ -72,11 +71,42 @@ impl Drop for NaivePool {
     }
 }
 
+/// rayon's contender: a pool of `THREADS` threads.
+fn rayon_pool() -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(THREADS)
+        .build()
+        .unwrap()
+}
+
 /// Waits until `count` reaches `target`, yielding: how the fire-and-forget pools are awaited.
 fn await_count(count: &AtomicUsize, target: usize) {
     while count.load(Ordering::Acquire) < target {
         thread::yield_now();
     }
+}
+
+/// Benchmarks `$name` in `$group`: `$jobs` jobs, each running `$work` and counting itself
+/// done, handed one by one to `$execute` (given the job as `$job`), then waits for all. A
+/// macro, not a function: each pool's `execute` takes the job closure's own type.
+macro_rules! counted_jobs {
+    ($group:ident, $name:expr, $jobs:expr, $work:block, |$job:ident| $execute:expr) => {
+        $group.bench_function($name, |b| {
+            let done = Arc::new(AtomicUsize::new(0));
+            b.iter(|| {
+                done.store(0, Ordering::Relaxed);
+                for _ in 0..$jobs {
+                    let done = Arc::clone(&done);
+                    let $job = move || {
+                        $work
+                        done.fetch_add(1, Ordering::Release);
+                    };
+                    $execute;
+                }
+                await_count(&done, $jobs);
+            })
+        })
+    };
 }
 
 fn spawn_1000(c: &mut Criterion) {
@@ -105,26 +135,16 @@ fn spawn_1000(c: &mut Criterion) {
             });
         })
     });
-    group.bench_function("spindle execute + counter", |b| {
-        let done = Arc::new(AtomicUsize::new(0));
-        b.iter(|| {
-            done.store(0, Ordering::Relaxed);
-            for _ in 0..TASKS {
-                let done = Arc::clone(&done);
-                pool.execute(move || {
-                    done.fetch_add(1, Ordering::Release);
-                })
-                .unwrap();
-            }
-            await_count(&done, TASKS as usize);
-        })
-    });
+    counted_jobs!(
+        group,
+        "spindle execute + counter",
+        TASKS as usize,
+        {},
+        |job| { pool.execute(job).unwrap() }
+    );
     drop(pool);
 
-    let rayon = rayon::ThreadPoolBuilder::new()
-        .num_threads(THREADS)
-        .build()
-        .unwrap();
+    let rayon = rayon_pool();
     group.bench_function("rayon scope + spawn", |b| {
         b.iter(|| {
             rayon.scope(|s| {
@@ -152,19 +172,13 @@ fn spawn_1000(c: &mut Criterion) {
     drop(tp);
 
     let naive = NaivePool::new(THREADS);
-    group.bench_function("naive Mutex<Receiver> + counter", |b| {
-        let done = Arc::new(AtomicUsize::new(0));
-        b.iter(|| {
-            done.store(0, Ordering::Relaxed);
-            for _ in 0..TASKS {
-                let done = Arc::clone(&done);
-                naive.execute(move || {
-                    done.fetch_add(1, Ordering::Release);
-                });
-            }
-            await_count(&done, TASKS as usize);
-        })
-    });
+    counted_jobs!(
+        group,
+        "naive Mutex<Receiver> + counter",
+        TASKS as usize,
+        {},
+        |job| { naive.execute(job) }
+    );
     group.finish();
 }
 
@@ -202,10 +216,7 @@ fn batch_100k(c: &mut Criterion) {
     });
     drop(pool);
 
-    let rayon = rayon::ThreadPoolBuilder::new()
-        .num_threads(THREADS)
-        .build()
-        .unwrap();
+    let rayon = rayon_pool();
     group.bench_function("rayon par_iter_mut", |b| {
         b.iter(|| {
             rayon.install(|| {
@@ -257,37 +268,26 @@ fn rust_tp_group(c: &mut Criterion, name: &str, jobs: usize, work: fn() -> u64) 
         })
     });
     let naive = NaivePool::new(THREADS);
-    group.bench_function("naive Mutex<Receiver> pool", |b| {
-        let done = Arc::new(AtomicUsize::new(0));
-        b.iter(|| {
-            done.store(0, Ordering::Relaxed);
-            for _ in 0..jobs {
-                let done = Arc::clone(&done);
-                naive.execute(move || {
-                    black_box(work());
-                    done.fetch_add(1, Ordering::Release);
-                });
-            }
-            await_count(&done, jobs);
-        })
-    });
+    counted_jobs!(
+        group,
+        "naive Mutex<Receiver> pool",
+        jobs,
+        {
+            black_box(work());
+        },
+        |job| { naive.execute(job) }
+    );
     drop(naive);
     let pool = ThreadPool::new(THREADS).unwrap();
-    group.bench_function("spindle execute", |b| {
-        let done = Arc::new(AtomicUsize::new(0));
-        b.iter(|| {
-            done.store(0, Ordering::Relaxed);
-            for _ in 0..jobs {
-                let done = Arc::clone(&done);
-                pool.execute(move || {
-                    black_box(work());
-                    done.fetch_add(1, Ordering::Release);
-                })
-                .unwrap();
-            }
-            await_count(&done, jobs);
-        })
-    });
+    counted_jobs!(
+        group,
+        "spindle execute",
+        jobs,
+        {
+            black_box(work());
+        },
+        |job| { pool.execute(job).unwrap() }
+    );
     group.finish();
 }
 
@@ -336,10 +336,7 @@ fn fib_rayon(n: u64, cutoff: u64) -> u64 {
 fn fib_join(c: &mut Criterion) {
     let mut group = c.benchmark_group("fib_join");
     let pool = ThreadPool::new(THREADS).unwrap();
-    let rayon = rayon::ThreadPoolBuilder::new()
-        .num_threads(THREADS)
-        .build()
-        .unwrap();
+    let rayon = rayon_pool();
     for (name, n, cutoff) in [
         ("fib(30), cutoff 20", 30, 20),
         ("fib(25), no cutoff", 25, 0),
@@ -354,45 +351,36 @@ fn fib_join(c: &mut Criterion) {
     group.finish();
 }
 
-/// Times `f` (run `reps` times) and returns seconds per run.
-fn time_per_run(reps: u32, mut f: impl FnMut()) -> f64 {
-    let start = std::time::Instant::now();
-    for _ in 0..reps {
-        f();
-    }
-    start.elapsed().as_secs_f64() / f64::from(reps)
+/// Runs `run` on `pool` once to warm it, then `REPS` times: ns per run.
+fn time_per_run<P>(pool: &P, run: fn(&P)) -> f64 {
+    const REPS: u64 = 50;
+    run(pool);
+    rounds::time_per_op(REPS, || (0..REPS).for_each(|_| run(pool)))
 }
 
 fn rounds(_: &mut Criterion) {
+    if rounds::quick_mode() {
+        return;
+    }
     // Each round builds its pool and drops it after timing: with both pools alive, one pool's
     // idle spinning workers take the other's cores (4 threads on 2 cores).
     let spindle = |run: fn(&ThreadPool)| {
-        move || {
-            let pool = ThreadPool::new(THREADS).unwrap();
-            run(&pool); // warm
-            time_per_run(50, || run(&pool))
-        }
+        Box::new(move || time_per_run(&ThreadPool::new(THREADS).unwrap(), run))
+            as Box<dyn FnMut() -> f64>
     };
     let rayon = |run: fn(&rayon::ThreadPool)| {
-        move || {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(THREADS)
-                .build()
-                .unwrap();
-            run(&pool);
-            time_per_run(50, || run(&pool))
-        }
-    };
-    let micros = |mut run: Box<dyn FnMut() -> f64>| -> Box<dyn FnMut() -> f64> {
-        Box::new(move || run() * 1e6)
+        Box::new(move || {
+            let pool = rayon_pool();
+            time_per_run(&pool, run)
+        }) as Box<dyn FnMut() -> f64>
     };
     rounds::interleaved(
         "scope + 1000 spawns, fresh pools",
-        "µs",
+        "run",
         vec![
             (
                 "rayon",
-                micros(Box::new(rayon(|pool| {
+                rayon(|pool| {
                     pool.scope(|s| {
                         for i in 0..TASKS {
                             s.spawn(move |_| {
@@ -400,11 +388,11 @@ fn rounds(_: &mut Criterion) {
                             });
                         }
                     })
-                }))),
+                }),
             ),
             (
                 "spindle",
-                micros(Box::new(spindle(|pool| {
+                spindle(|pool| {
                     pool.scope(|s| {
                         for i in 0..TASKS {
                             s.spawn(move |_| {
@@ -412,43 +400,35 @@ fn rounds(_: &mut Criterion) {
                             });
                         }
                     })
-                }))),
+                }),
             ),
         ],
         21,
     );
     rounds::interleaved(
         "fib(25) by join, no cutoff, fresh pools",
-        "µs",
+        "run",
         vec![
             (
                 "rayon",
-                micros(Box::new(rayon(|pool| {
+                rayon(|pool| {
                     black_box(pool.install(|| fib_rayon(25, 0)));
-                }))),
+                }),
             ),
             (
                 "spindle",
-                micros(Box::new(spindle(|pool| {
+                spindle(|pool| {
                     black_box(pool.install(|| fib_spindle(pool, 25, 0)));
-                }))),
+                }),
             ),
         ],
         21,
     );
 }
 
-fn config() -> Criterion {
-    // Short times so `cargo xtask bench` finishes in minutes.
-    Criterion::default()
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2))
-        .sample_size(10)
-}
-
 criterion_group! {
     name = benches;
-    config = config();
+    config = config::short(Duration::from_millis(500), Duration::from_secs(2), 10, true);
     targets = spawn_1000, batch_100k, fib_join, rust_tp_A_trivial, rust_tp_B_cpu_bound, rust_tp_C_burst, self::rounds
 }
 criterion_main!(benches);

@@ -39,14 +39,26 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 
+use spindle_bench_support::results::{self, BreakEven, BreakEvenRow, Crossing, Load, Table};
+use spindle_bench_support::{config, rounds};
+
 #[path = "pool/baseline.rs"]
 mod baseline;
-#[path = "pool/mtp_item.rs"]
-mod mtp;
-#[path = "support/rounds.rs"]
-mod rounds;
-#[path = "pool/spindle_item.rs"]
-mod sp;
+#[path = "pool/item.rs"]
+mod item;
+
+/// The bench item for spindle-pool. The bench reaches spindle-pool through the facade, hence
+/// `crate = "spindle::pool"`.
+mod sp {
+    use spindle::pool::{IdTargeted, pool_item};
+    crate::item::counter_item!(#[pool_item(crate = "spindle::pool")]);
+}
+
+/// The same item for messaging_thread_pool 5.0, through its own `#[pool_item]`.
+mod mtp {
+    use messaging_thread_pool::{IdTargeted, pool_item};
+    crate::item::counter_item!(#[pool_item]);
+}
 
 /// Threads in every pool.
 const THREADS: usize = 2;
@@ -114,12 +126,12 @@ trait Pool {
     fn round_trip(&mut self) -> u64;
 }
 
-type SpindlePool = spindle::pool::ThreadPool<sp::Counter>;
+type SpindlePool = spindle::pool::ItemPool<sp::Counter>;
 type MtpPool = messaging_thread_pool::ThreadPool<mtp::Counter>;
 
 /// spindle-pool with its items, checked: responses come back in request order.
 fn spindle_pool() -> SpindlePool {
-    let pool = SpindlePool::new(THREADS);
+    let pool = SpindlePool::new(THREADS).expect("the bench pool");
     let added = pool
         .send_and_receive((0..ITEMS).map(sp::CounterInit))
         .unwrap();
@@ -133,30 +145,6 @@ fn spindle_pool() -> SpindlePool {
     pool
 }
 
-impl Pool for SpindlePool {
-    fn batch(&mut self, n: u64, iters: u64) -> u64 {
-        if iters == 0 {
-            let requests = (0..n).map(|i| sp::IncRequest(i % ITEMS, 1));
-            fold(
-                self.send_and_receive(requests).unwrap().map(|r| r.result),
-                n,
-            )
-        } else {
-            let requests = (0..n).map(|i| sp::SpinRequest(i % ITEMS, iters));
-            fold(
-                self.send_and_receive(requests).unwrap().map(|r| r.result),
-                n,
-            )
-        }
-    }
-
-    fn round_trip(&mut self) -> u64 {
-        self.send_and_receive_once(sp::IncRequest(ROUND_TRIP_ID, 1))
-            .unwrap()
-            .result
-    }
-}
-
 /// messaging_thread_pool with its items.
 fn mtp_pool() -> MtpPool {
     let pool = MtpPool::new(THREADS as u64);
@@ -167,29 +155,38 @@ fn mtp_pool() -> MtpPool {
     pool
 }
 
-impl Pool for MtpPool {
-    fn batch(&mut self, n: u64, iters: u64) -> u64 {
-        if iters == 0 {
-            let requests = (0..n).map(|i| mtp::IncRequest(i % ITEMS, 1));
-            fold(
-                self.send_and_receive(requests).unwrap().map(|r| r.result),
-                n,
-            )
-        } else {
-            let requests = (0..n).map(|i| mtp::SpinRequest(i % ITEMS, iters));
-            fold(
-                self.send_and_receive(requests).unwrap().map(|r| r.result),
-                n,
-            )
-        }
-    }
+/// `Pool` for a `#[pool_item]` pool of `$item::Counter`: spindle-pool and messaging_thread_pool
+/// take the same requests through the same calls.
+macro_rules! item_pool {
+    ($pool:ty, $item:ident) => {
+        impl Pool for $pool {
+            fn batch(&mut self, n: u64, iters: u64) -> u64 {
+                if iters == 0 {
+                    let requests = (0..n).map(|i| $item::IncRequest(i % ITEMS, 1));
+                    fold(
+                        self.send_and_receive(requests).unwrap().map(|r| r.result),
+                        n,
+                    )
+                } else {
+                    let requests = (0..n).map(|i| $item::SpinRequest(i % ITEMS, iters));
+                    fold(
+                        self.send_and_receive(requests).unwrap().map(|r| r.result),
+                        n,
+                    )
+                }
+            }
 
-    fn round_trip(&mut self) -> u64 {
-        self.send_and_receive_once(mtp::IncRequest(ROUND_TRIP_ID, 1))
-            .unwrap()
-            .result
-    }
+            fn round_trip(&mut self) -> u64 {
+                self.send_and_receive_once($item::IncRequest(ROUND_TRIP_ID, 1))
+                    .unwrap()
+                    .result
+            }
+        }
+    };
 }
+
+item_pool!(SpindlePool, sp);
+item_pool!(MtpPool, mtp);
 
 /// The crossbeam baseline with its items.
 fn baseline_pool() -> baseline::Pool {
@@ -246,17 +243,6 @@ impl Sequential {
 // ---------------------------------------------------------------------------------------------
 // Criterion groups.
 
-fn config() -> Criterion {
-    // Short times so the whole file runs in about a minute and a half; the interleaved rounds
-    // are what to read for ratios on this noisy 2-core machine. No plots (rendering them took
-    // longer than the measuring).
-    Criterion::default()
-        .warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_millis(1500))
-        .sample_size(10)
-        .without_plots()
-}
-
 fn batch(c: &mut Criterion) {
     let mut group = c.benchmark_group("batch");
     group.throughput(Throughput::Elements(BATCH));
@@ -285,19 +271,8 @@ fn round_trip(c: &mut Criterion) {
 // ---------------------------------------------------------------------------------------------
 // Interleaved rounds.
 
-/// True when criterion only lists, tests or profiles: the printed sections are skipped then.
-fn quick_mode() -> bool {
-    std::env::args()
-        .any(|arg| arg == "--list" || arg == "--test" || arg.starts_with("--profile-time"))
-}
-
-/// `elapsed` over `units` units, in ns per unit divided by `scale` (1e3 for µs).
-fn per_unit(elapsed: Duration, units: u64, scale: f64) -> f64 {
-    elapsed.as_nanos() as f64 / units as f64 / scale
-}
-
 fn interleaved_rounds(_: &mut Criterion) {
-    if quick_mode() {
+    if rounds::quick_mode() {
         return;
     }
     // Every pool made once and kept across both sections (their idle threads sleep).
@@ -308,42 +283,49 @@ fn interleaved_rounds(_: &mut Criterion) {
     for (_, pool) in &mut made {
         black_box(pool.batch(BATCH, 0)); // warm-up
     }
-    rounds::interleaved(
+    pool_rounds(
+        &mut made,
         "batch: one send_and_receive of 200 000 trivial requests",
-        "ns/message",
-        made.iter_mut()
-            .map(|(label, pool)| -> rounds::Contender<'_> {
-                (
-                    label,
-                    Box::new(move || {
-                        let start = Instant::now();
-                        black_box(pool.batch(BATCH, 0));
-                        per_unit(start.elapsed(), BATCH, 1.0)
-                    }),
-                )
-            })
-            .collect(),
-        ROUNDS,
+        "message",
+        BATCH,
+        |pool| {
+            black_box(pool.batch(BATCH, 0));
+        },
     );
     for (_, pool) in &mut made {
         for _ in 0..ROUND_TRIPS / 10 {
             black_box(pool.round_trip()); // warm-up
         }
     }
-    rounds::interleaved(
+    pool_rounds(
+        &mut made,
         "round_trip: send_and_receive_once, 2000 per round",
-        "µs/round trip",
+        "round trip",
+        ROUND_TRIPS,
+        |pool| {
+            for _ in 0..ROUND_TRIPS {
+                black_box(pool.round_trip());
+            }
+        },
+    );
+}
+
+/// Interleaved rounds of `run` (`ops` operations of `per`) on every pool in `made`.
+fn pool_rounds(
+    made: &mut [(&str, Box<dyn Pool>)],
+    title: &str,
+    per: &str,
+    ops: u64,
+    run: fn(&mut dyn Pool),
+) {
+    rounds::interleaved(
+        title,
+        per,
         made.iter_mut()
             .map(|(label, pool)| -> rounds::Contender<'_> {
                 (
                     label,
-                    Box::new(move || {
-                        let start = Instant::now();
-                        for _ in 0..ROUND_TRIPS {
-                            black_box(pool.round_trip());
-                        }
-                        per_unit(start.elapsed(), ROUND_TRIPS, 1e3)
-                    }),
+                    Box::new(move || rounds::time_per_op(ops, || run(pool.as_mut()))),
                 )
             })
             .collect(),
@@ -368,7 +350,7 @@ fn timed(mut batch: impl FnMut() -> u64, n: u64) -> f64 {
         black_box(batch());
         batches += 1;
     }
-    per_unit(start.elapsed(), batches * n, 1.0)
+    rounds::ns_per_op(start.elapsed(), batches * n)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -377,44 +359,18 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 /// Formats ns as ns or µs.
-fn duration(ns: f64) -> String {
-    let us = ns / 1e3;
-    if ns < 1_000.0 {
-        format!("{ns:.0} ns")
-    } else if us.fract() == 0.0 {
-        format!("{us:.0} µs")
-    } else {
-        format!("{us:.2} µs")
-    }
-}
-
 fn break_even(_: &mut Criterion) {
-    if quick_mode() {
+    if rounds::quick_mode() {
         return;
     }
+    let before = Load::now();
     let per_ns = iters_per_ns();
     let mut sequential = Sequential::new();
     let mut made: Vec<(&str, Box<dyn Pool>)> = pools()
         .into_iter()
         .map(|(label, make)| (label, make()))
         .collect();
-    println!(
-        "\nbreak_even: n requests over {ITEMS} items on {THREADS} threads, W of work each \
-         (burn: {:.2} iterations/ns)",
-        per_ns
-    );
-    println!(
-        "  wall ns per request, median of {BREAK_EVEN_RUNS} interleaved runs of >= {} ms \
-         | speedup = 1 thread / pool (above 1: the pool wins)",
-        BREAK_EVEN_BUDGET.as_millis()
-    );
-    print!("  {:>8} {:>7} {:>10}", "W", "n", "1 thread");
-    for (label, _) in &made {
-        print!(" | {label:>22} {:>7}", "speedup");
-    }
-    println!();
-    // Per W: the 1-thread figure and each pool's.
-    let mut table: Vec<(u64, f64, Vec<f64>)> = Vec::new();
+    let mut rows = Vec::new();
     for work_ns in WORK_NS {
         let iters = (work_ns as f64 * per_ns).round() as u64;
         let n = break_even_batch(work_ns);
@@ -437,38 +393,58 @@ fn break_even(_: &mut Criterion) {
             }
         }
         let mut figures = figures.into_iter().map(median);
-        let one = figures.next().unwrap();
-        let pooled: Vec<f64> = figures.collect();
-        print!("  {:>8} {n:>7} {one:>10.1}", duration(work_ns as f64));
-        for &p in &pooled {
-            print!(" | {p:>22.1} {:>6.2}x", one / p);
-        }
-        println!();
-        table.push((work_ns, one, pooled));
+        rows.push(BreakEvenRow {
+            work_ns,
+            requests: n,
+            one_thread_ns: figures.next().unwrap(),
+            pool_ns: figures.collect(),
+        });
     }
-    println!("  smallest W where 2 threads beat 1 (crossing interpolated in pool − 1-thread ns):");
-    for (i, (label, _)) in made.iter().enumerate() {
-        let diff: Vec<(u64, f64)> = table.iter().map(|(w, one, p)| (*w, p[i] - one)).collect();
-        match diff.iter().position(|&(_, d)| d < 0.0) {
-            None => println!("    {label:<22} never, up to {}", duration(100_000.0)),
-            Some(0) => println!("    {label:<22} W = 0: wins even on trivial requests"),
-            Some(j) => {
-                let ((w0, d0), (w1, d1)) = (diff[j - 1], diff[j]);
-                let crossing = w0 as f64 + (w1 - w0) as f64 * d0 / (d0 - d1);
-                println!(
-                    "    {label:<22} W = {} (loses at {}; crossing ≈ {})",
-                    duration(w1 as f64),
-                    duration(w0 as f64),
-                    duration(crossing)
-                );
-            }
-        }
+    let pools: Vec<String> = made.iter().map(|(label, _)| (*label).to_owned()).collect();
+    let crossings = pools
+        .iter()
+        .enumerate()
+        .map(|(i, pool)| crossing(pool, &rows, i))
+        .collect();
+    let table = BreakEven {
+        items: ITEMS,
+        threads: THREADS,
+        runs: BREAK_EVEN_RUNS,
+        budget_ms: BREAK_EVEN_BUDGET.as_millis() as u64,
+        burn_per_ns: per_ns,
+        load: Load::since(before),
+        pools,
+        rows,
+        crossings,
+    };
+    println!("\n{table}");
+    results::record(Table::BreakEven(table));
+}
+
+/// Where pool `i` of `rows` starts to beat one thread: the first W where it wins, and the
+/// crossing interpolated linearly in (pool − 1 thread) ns per request from the W before.
+fn crossing(pool: &str, rows: &[BreakEvenRow], i: usize) -> Crossing {
+    let diff: Vec<(u64, f64)> = rows
+        .iter()
+        .map(|row| (row.work_ns, row.pool_ns[i] - row.one_thread_ns))
+        .collect();
+    let wins = diff.iter().position(|&(_, d)| d < 0.0);
+    let loses = wins.and_then(|j| j.checked_sub(1));
+    let crossing_ns = wins.zip(loses).map(|(j, k)| {
+        let ((w0, d0), (w1, d1)) = (diff[k], diff[j]);
+        w0 as f64 + (w1 - w0) as f64 * d0 / (d0 - d1)
+    });
+    Crossing {
+        pool: pool.to_owned(),
+        wins_at_ns: wins.map(|j| diff[j].0),
+        loses_at_ns: loses.map(|k| diff[k].0),
+        crossing_ns,
     }
 }
 
 criterion_group! {
     name = benches;
-    config = config();
+    config = config::short(Duration::from_millis(300), Duration::from_millis(1500), 10, false);
     targets = batch, round_trip, interleaved_rounds, break_even
 }
 criterion_main!(benches);

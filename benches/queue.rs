@@ -26,9 +26,7 @@ use std::time::{Duration, Instant};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
 use crossbeam_utils::Backoff;
-
-#[path = "support/rounds.rs"]
-mod rounds;
+use spindle_bench_support::{config, rounds};
 
 #[path = "queue/blocking.rs"]
 mod blocking;
@@ -44,65 +42,40 @@ trait Contender: Send + Sync + 'static {
     fn try_pop(&self) -> Option<u64>;
 }
 
-impl Contender for spindle_queue::Queue<u64> {
-    fn try_push(&self, value: u64) -> Result<(), u64> {
-        self.push(value).map_err(|e| e.into_inner())
-    }
-    fn try_pop(&self) -> Option<u64> {
-        self.pop()
-    }
-}
-
-impl Contender for spindle_queue::BoundedQueue<u64> {
-    fn try_push(&self, value: u64) -> Result<(), u64> {
-        self.push(value).map_err(|e| e.into_inner())
-    }
-    fn try_pop(&self) -> Option<u64> {
-        self.pop()
-    }
-}
-
-impl Contender for crossbeam_queue::SegQueue<u64> {
-    fn try_push(&self, value: u64) -> Result<(), u64> {
-        self.push(value);
-        Ok(())
-    }
-    fn try_pop(&self) -> Option<u64> {
-        self.pop()
-    }
-}
-
-impl Contender for crossbeam_queue::ArrayQueue<u64> {
-    fn try_push(&self, value: u64) -> Result<(), u64> {
-        self.push(value)
-    }
-    fn try_pop(&self) -> Option<u64> {
-        self.pop()
-    }
-}
-
-impl Contender for concurrent_queue::ConcurrentQueue<u64> {
-    fn try_push(&self, value: u64) -> Result<(), u64> {
-        self.push(value).map_err(|e| e.into_inner())
-    }
-    fn try_pop(&self) -> Option<u64> {
-        self.pop().ok()
-    }
-}
-
 /// Both ends of a crossbeam channel, driven with `try_send`/`try_recv`.
 struct Channel(
     crossbeam_channel::Sender<u64>,
     crossbeam_channel::Receiver<u64>,
 );
 
-impl Contender for Channel {
-    fn try_push(&self, value: u64) -> Result<(), u64> {
-        self.0.try_send(value).map_err(|e| e.into_inner())
-    }
-    fn try_pop(&self) -> Option<u64> {
-        self.1.try_recv().ok()
-    }
+/// `impl Contender` for each type from two closures' bodies: the push (given the queue and
+/// the value) and the pop (given the queue).
+macro_rules! contender {
+    ($($ty:ty: |$q:ident, $v:ident| $push:expr, |$p:ident| $pop:expr;)+) => {$(
+        impl Contender for $ty {
+            fn try_push(&self, $v: u64) -> Result<(), u64> {
+                let $q = self;
+                $push
+            }
+            fn try_pop(&self) -> Option<u64> {
+                let $p = self;
+                $pop
+            }
+        }
+    )+};
+}
+
+contender! {
+    spindle_queue::Queue<u64>: |q, v| q.push(v).map_err(|e| e.into_inner()), |q| q.pop();
+    spindle_queue::BoundedQueue<u64>: |q, v| q.push(v).map_err(|e| e.into_inner()), |q| q.pop();
+    crossbeam_queue::SegQueue<u64>: |q, v| {
+        q.push(v);
+        Ok(())
+    }, |q| q.pop();
+    crossbeam_queue::ArrayQueue<u64>: |q, v| q.push(v), |q| q.pop();
+    concurrent_queue::ConcurrentQueue<u64>:
+        |q, v| q.push(v).map_err(|e| e.into_inner()), |q| q.pop().ok();
+    Channel: |q, v| q.0.try_send(v).map_err(|e| e.into_inner()), |q| q.1.try_recv().ok();
 }
 
 /// Runs `producers` + `consumers` threads moving `ITEMS` through `queue`; returns the time
@@ -169,52 +142,43 @@ fn contend<Q: Contender>(
     });
 }
 
+/// One push then one pop on `queue`, from one thread.
+fn push_pop<Q: Contender>(group: &mut BenchmarkGroup<'_, WallTime>, name: &str, queue: Q) {
+    group.bench_function(name, |b| {
+        b.iter(|| {
+            let _ = queue.try_push(black_box(1u64));
+            black_box(queue.try_pop())
+        })
+    });
+}
+
 fn single_thread(c: &mut Criterion) {
     let mut group = c.benchmark_group("single_thread");
     group.throughput(Throughput::Elements(1));
 
-    let q = spindle_queue::Queue::new();
-    group.bench_function("spindle Queue", |b| {
-        b.iter(|| {
-            let _ = q.push(black_box(1u64));
-            black_box(q.pop())
-        })
-    });
-    let q = spindle_queue::BoundedQueue::new(CAPACITY).unwrap();
-    group.bench_function("spindle BoundedQueue", |b| {
-        b.iter(|| {
-            let _ = q.push(black_box(1u64));
-            black_box(q.pop())
-        })
-    });
-    let q = crossbeam_queue::SegQueue::new();
-    group.bench_function("crossbeam SegQueue", |b| {
-        b.iter(|| {
-            q.push(black_box(1u64));
-            black_box(q.pop())
-        })
-    });
-    let q = crossbeam_queue::ArrayQueue::new(CAPACITY);
-    group.bench_function("crossbeam ArrayQueue", |b| {
-        b.iter(|| {
-            let _ = q.push(black_box(1u64));
-            black_box(q.pop())
-        })
-    });
-    let q = concurrent_queue::ConcurrentQueue::unbounded();
-    group.bench_function("concurrent-queue unbounded", |b| {
-        b.iter(|| {
-            let _ = q.push(black_box(1u64));
-            black_box(q.pop().ok())
-        })
-    });
+    push_pop(&mut group, "spindle Queue", spindle_queue::Queue::new());
+    push_pop(
+        &mut group,
+        "spindle BoundedQueue",
+        spindle_queue::BoundedQueue::new(CAPACITY).unwrap(),
+    );
+    push_pop(
+        &mut group,
+        "crossbeam SegQueue",
+        crossbeam_queue::SegQueue::new(),
+    );
+    push_pop(
+        &mut group,
+        "crossbeam ArrayQueue",
+        crossbeam_queue::ArrayQueue::new(CAPACITY),
+    );
+    push_pop(
+        &mut group,
+        "concurrent-queue unbounded",
+        concurrent_queue::ConcurrentQueue::unbounded(),
+    );
     let (tx, rx) = crossbeam_channel::unbounded();
-    group.bench_function("crossbeam-channel unbounded", |b| {
-        b.iter(|| {
-            let _ = tx.try_send(black_box(1u64));
-            black_box(rx.try_recv().ok())
-        })
-    });
+    push_pop(&mut group, "crossbeam-channel unbounded", Channel(tx, rx));
     let mut q = VecDeque::with_capacity(CAPACITY);
     group.bench_function("VecDeque (floor)", |b| {
         b.iter(|| {
@@ -278,14 +242,17 @@ fn bounded_2p2c(c: &mut Criterion) {
 
 /// One 2p2c run of a contender, freshly built, in ns per item.
 fn per_item(run: fn() -> Duration) -> Box<dyn FnMut() -> f64> {
-    Box::new(move || run().as_secs_f64() * 1e9 / ITEMS as f64)
+    Box::new(move || rounds::ns_per_op(run(), ITEMS))
 }
 
 fn rounds(_: &mut Criterion) {
     const ROUNDS: usize = 15;
+    if rounds::quick_mode() {
+        return;
+    }
     rounds::interleaved(
         "unbounded_2p2c",
-        "ns/item",
+        "item",
         vec![
             (
                 "crossbeam SegQueue",
@@ -317,7 +284,7 @@ fn rounds(_: &mut Criterion) {
     );
     rounds::interleaved(
         "bounded_2p2c",
-        "ns/item",
+        "item",
         vec![
             (
                 "crossbeam ArrayQueue",
@@ -357,18 +324,9 @@ fn rounds(_: &mut Criterion) {
     );
 }
 
-fn config() -> Criterion {
-    // Short times so `cargo xtask bench` finishes in minutes; ratios within one run are what
-    // we compare on a noisy 2-core machine.
-    Criterion::default()
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2))
-        .sample_size(10)
-}
-
 criterion_group! {
     name = benches;
-    config = config();
+    config = config::short(Duration::from_millis(500), Duration::from_secs(2), 10, true);
     targets = single_thread, unbounded_2p2c, bounded_2p2c,
         blocking::blocking_bounded_2p2c, blocking::blocking_bounded_4p4c,
         blocking::blocking_unbounded_2p2c, blocking::blocking_unbounded_4p4c,

@@ -73,6 +73,23 @@
 
 #![deny(missing_docs)]
 
+/// The shared error family, the same types in every part: a value refused and handed back
+/// ([`Closed`]), a caught panic carried to whoever waits ([`Panic`]), and the one error of
+/// every builder ([`BuildError`]). One `match` or `?` works across the toolkit.
+///
+/// ```
+/// use spindle::{BuildError, Closed};
+///
+/// let err = spindle::executor::ThreadPool::new(0).unwrap_err();
+/// assert!(matches!(err, BuildError::ZeroThreads));
+///
+/// let q = spindle::queue::BoundedQueue::new(1)?;
+/// q.close();
+/// assert_eq!(q.push_blocking(7), Err(Closed(7)));
+/// # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+/// ```
+pub use spindle_utils::{BuildError, Closed, Panic};
+
 #[cfg(feature = "queue")]
 #[doc(inline)]
 pub use spindle_queue as queue;
@@ -91,7 +108,9 @@ pub use spindle_pool as pool;
 
 /// The names most programs use, in one `use spindle::prelude::*`.
 ///
-/// The item pool's `ThreadPool` is here as `ItemPool`, beside the executor's `ThreadPool`.
+/// The executor's pool is `ThreadPool`, the item pool's `ItemPool`; the shared errors
+/// ([`Closed`](crate::Closed), [`Panic`](crate::Panic), [`BuildError`](crate::BuildError)) come
+/// with them.
 ///
 /// ```
 /// use spindle::prelude::*;
@@ -106,9 +125,10 @@ pub mod prelude {
     pub use crate::executor::ThreadPool;
     #[cfg(feature = "pool")]
     pub use crate::pool::{
-        IdTargeted, PoolItem, RequestWithResponse, SenderAndReceiver, ThreadPool as ItemPool,
+        IdTargeted, ItemPool, PoolError, PoolItem, RequestWithResponse, SenderAndReceiver,
         pool_item,
     };
     #[cfg(feature = "queue")]
     pub use crate::queue::{BoundedQueue, Queue};
+    pub use crate::{BuildError, Closed, Panic};
 }

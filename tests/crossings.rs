@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use spindle::actor::{Runtime, Shards};
 use spindle::executor::ThreadPool as Executor;
-use spindle_pool::{IdTargeted, ThreadPool as ItemPool, pool_item};
+use spindle_pool::{IdTargeted, ItemPool, pool_item};
 use spindle_test_support::{LIMIT, within};
 
 /// An item that hands its arithmetic to the executor pool its request names (a `join` tree,
@@ -75,7 +75,7 @@ struct Lower {
 impl Lower {
     fn new(executor_threads: usize, pool_threads: usize, items: u64) -> Arc<Lower> {
         let executor = Arc::new(Executor::new(executor_threads).unwrap());
-        let pool = ItemPool::<Summer>::new(pool_threads);
+        let pool = ItemPool::<Summer>::new(pool_threads).unwrap();
         for id in 0..items {
             pool.send_and_receive_once(SummerInit(id)).unwrap();
         }

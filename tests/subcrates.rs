@@ -56,3 +56,37 @@ impl ItemForPrelude {
         ItemForPrelude { id }
     }
 }
+
+#[test]
+fn one_error_family_across_the_parts() {
+    use spindle::BuildError;
+    use std::any::TypeId;
+    fn same<A: 'static, B: 'static>() -> bool {
+        TypeId::of::<A>() == TypeId::of::<B>()
+    }
+    // A refused value, a caught panic and a build failure are one type each, whichever part
+    // hands it out, so one `match` works everywhere.
+    assert!(same::<spindle::Closed<u8>, spindle::queue::Closed<u8>>());
+    assert!(same::<spindle::Closed<u8>, spindle::executor::Closed<u8>>());
+    assert!(same::<spindle::Closed<u8>, spindle::actor::Closed<u8>>());
+    assert!(same::<spindle::Panic, spindle::executor::Panic>());
+    assert!(same::<spindle::Panic, spindle::actor::Panic>());
+    assert!(same::<spindle::Panic, spindle::pool::Panic>());
+    assert!(same::<BuildError, spindle::executor::BuildError>());
+    assert!(same::<BuildError, spindle::actor::BuildError>());
+    assert!(same::<BuildError, spindle::pool::BuildError>());
+
+    // And every `new` fails the same way, with a `Result`.
+    assert!(matches!(
+        spindle::executor::ThreadPool::new(0),
+        Err(BuildError::ZeroThreads)
+    ));
+    assert!(matches!(
+        spindle::actor::Shards::new(0),
+        Err(BuildError::ZeroThreads)
+    ));
+    assert!(matches!(
+        spindle::pool::ItemPool::<ItemForPrelude>::new(0),
+        Err(BuildError::ZeroThreads)
+    ));
+}

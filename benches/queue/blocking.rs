@@ -5,6 +5,7 @@
 //! Besides criterion's wall time, each run reads the process's CPU time
 //! (`CLOCK_PROCESS_CPUTIME_ID`, all threads), and [`cpu_summary`] prints CPU ns per item: a
 //! queue that spins where it should park shows up there even when its wall time looks good.
+//! The summary is recorded in the bench's results file too ([`results::CpuPerItem`]).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier, Mutex, mpsc};
@@ -13,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput};
+use spindle_bench_support::results::{self, CpuPerItem, CpuRow, Table};
 use spindle_queue::{BoundedQueue, Queue};
 
 use crate::{CAPACITY, ITEMS};
@@ -29,8 +31,8 @@ fn process_cpu_time() -> Duration {
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
-/// (workload, contender, CPU ns per item) of every bench run so far.
-static CPU: Mutex<Vec<(String, String, f64)>> = Mutex::new(Vec::new());
+/// CPU ns per item of every blocking run so far.
+static CPU: Mutex<Vec<CpuRow>> = Mutex::new(Vec::new());
 
 /// Closes a spindle queue when the last producer holding one of these is dropped, as dropping
 /// the last `Sender` disconnects a channel.
@@ -48,28 +50,27 @@ trait Blocking: Send + Sync + 'static {
     fn close(&self);
 }
 
-impl Blocking for BoundedQueue<u64> {
-    fn send(&self, value: u64) {
-        self.push_blocking(value).unwrap();
-    }
-    fn recv(&self) -> Option<u64> {
-        self.pop_blocking().ok()
-    }
-    fn close(&self) {
-        BoundedQueue::close(self);
-    }
+/// `impl Blocking` for each spindle queue from its blocking push and pop (their `Result`s
+/// unwrapped and turned into an `Option`) and its `close`.
+macro_rules! blocking {
+    ($($ty:ty: $push:ident, $pop:ident;)+) => {$(
+        impl Blocking for $ty {
+            fn send(&self, value: u64) {
+                self.$push(value).unwrap();
+            }
+            fn recv(&self) -> Option<u64> {
+                self.$pop().ok()
+            }
+            fn close(&self) {
+                <$ty>::close(self);
+            }
+        }
+    )+};
 }
 
-impl Blocking for Queue<u64> {
-    fn send(&self, value: u64) {
-        self.push(value).unwrap();
-    }
-    fn recv(&self) -> Option<u64> {
-        self.pop_blocking().ok()
-    }
-    fn close(&self) {
-        Queue::close(self);
-    }
+blocking! {
+    BoundedQueue<u64>: push_blocking, pop_blocking;
+    Queue<u64>: push, pop_blocking;
 }
 
 impl<Q: Blocking> Drop for LastProducerCloses<Q> {
@@ -245,10 +246,14 @@ fn contend(
             wall
         })
     });
-    let per_item = cpu.as_nanos() as f64 / items.max(1) as f64;
-    CPU.lock()
-        .unwrap()
-        .push((workload.to_owned(), name.to_owned(), per_item));
+    // A run a criterion filter left out moved no items: nothing to record.
+    if items > 0 {
+        CPU.lock().unwrap().push(CpuRow {
+            group: workload.to_owned(),
+            contender: name.to_owned(),
+            cpu_ns: cpu.as_nanos() as f64 / items as f64,
+        });
+    }
 }
 
 fn workload(c: &mut Criterion, name: &str, threads: usize, contenders: &[(&str, Setup)]) {
@@ -293,10 +298,14 @@ pub(crate) fn blocking_unbounded_4p4c(c: &mut Criterion) {
     workload(c, "blocking_unbounded_4p4c", 4, UNBOUNDED);
 }
 
-/// Prints the CPU time per item of every blocking run, after criterion's wall-time reports.
+/// Prints the CPU time per item of every blocking run, after criterion's wall-time reports,
+/// and records it in the results file.
 pub(crate) fn cpu_summary(_: &mut Criterion) {
-    println!("\nCPU time per item (all threads), blocking workloads:");
-    for (workload, name, per_item) in CPU.lock().unwrap().iter() {
-        println!("{workload:<26} {name:<30} {per_item:>8.1} ns");
+    let rows = std::mem::take(&mut *CPU.lock().unwrap());
+    if rows.is_empty() || spindle_bench_support::rounds::quick_mode() {
+        return;
     }
+    let table = CpuPerItem { rows };
+    println!("\n{table}");
+    results::record(Table::CpuPerItem(table));
 }

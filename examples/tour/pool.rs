@@ -7,7 +7,7 @@ use std::hint::black_box;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use spindle::pool::{IdTargeted, PoolError, ThreadPool, pool_item};
+use spindle::pool::{IdTargeted, ItemPool, PoolError, pool_item};
 
 /// A shopping cart whose lines are shared with a helper through `Rc<RefCell<..>>`: it never
 /// leaves its thread, so no lock is needed.
@@ -54,7 +54,7 @@ impl Cart {
 
 pub(crate) fn tour() {
     println!("\n== spindle::pool ==");
-    let pool = ThreadPool::<Cart>::new(2);
+    let pool = ItemPool::<Cart>::new(2).expect("two pool threads");
     pool.send_and_receive((1..=4).map(CartInit))
         .expect("four new carts")
         .for_each(drop);

@@ -15,12 +15,14 @@ tasks:
           ThreadSanitizer: nightly, -Zbuild-std, target/asan and target/tsan (skipped, with a
           message, when nightly or its rust-src component is missing); no argument runs both
   soak [--minutes N] [-- test args]
-          run the stress-style tests (names with racing, shutdown, concurrent, many,
-          from_several_threads, producers, ...: see soak.rs) in release mode, over and over,
+          run the stress-style test files (shutdown_races, faults, blocking, ...: the
+          SOAK_TARGETS list in soak.rs) in release mode, over and over,
           for N minutes (default 10; 0 runs one round), with SPINDLE_SOAK=1; stops at the
           first failure or hang and prints its output
-  bench   run the criterion benches and write BENCHMARKS.md from what ran; extra args go to
-          criterion (a filter: the file then holds only the benchmarks that ran)
+  bench [--report-only] [-- criterion args]
+          run the criterion benches and write BENCHMARKS.md from what ran; extra args go to
+          criterion (a filter: the file then holds only the benchmarks that ran);
+          --report-only writes BENCHMARKS.md again from the last run's results, running nothing
   ci      what CI runs: cargo test --workspace, fmt --check, clippy -D warnings, loom
           (not miri, san or soak: those need nightly or minutes, and run locally)";
 
@@ -45,7 +47,9 @@ pub(crate) enum Task {
         minutes: u64,
         args: Vec<String>,
     },
+    /// `report_only`: write the report from the last run's files, run nothing.
     Bench {
+        report_only: bool,
         args: Vec<String>,
     },
     Ci,
@@ -69,9 +73,19 @@ impl Task {
             "miri" => Ok(Task::Miri {
                 args: passthrough(&rest),
             }),
-            "bench" => Ok(Task::Bench {
-                args: passthrough(&rest),
-            }),
+            "bench" => {
+                let report_only = rest.first().is_some_and(|a| a == "--report-only");
+                let rest = &rest[usize::from(report_only)..];
+                if report_only && !rest.is_empty() {
+                    return Err(format!(
+                        "`bench --report-only` takes no criterion arguments, got {rest:?}"
+                    ));
+                }
+                Ok(Task::Bench {
+                    report_only,
+                    args: passthrough(rest),
+                })
+            }
             "san" => parse_san(&rest),
             "soak" => parse_soak(&rest),
             "ci" if rest.is_empty() => Ok(Task::Ci),
@@ -161,9 +175,18 @@ mod tests {
         assert_eq!(
             parse(&["bench", "x"]),
             Ok(Task::Bench {
+                report_only: false,
                 args: vec!["x".into()]
             })
         );
+        assert_eq!(
+            parse(&["bench", "--report-only"]),
+            Ok(Task::Bench {
+                report_only: true,
+                args: vec![]
+            })
+        );
+        assert!(parse(&["bench", "--report-only", "x"]).is_err());
         assert!(parse(&["ci", "extra"]).is_err());
         assert!(parse(&["frobnicate"]).is_err());
     }

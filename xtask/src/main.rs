@@ -8,8 +8,10 @@
 //!                                   if nightly (with rust-src) is there
 //! cargo xtask soak [--minutes N] [-- test args]
 //!                                   the stress-style tests in release mode, over and over
-//! cargo xtask bench [-- args]       criterion benches (benches/*.rs), short measurement times;
-//!                                   writes BENCHMARKS.md
+//! cargo xtask bench [--report-only] [-- args]
+//!                                   criterion benches (benches/*.rs), short measurement times;
+//!                                   writes BENCHMARKS.md (--report-only: from the last run's
+//!                                   results, running nothing)
 //! cargo xtask ci                    what .ci/run runs: tests, fmt, clippy, loom
 //! ```
 //!
@@ -21,8 +23,9 @@
 //! documented race in crossbeam-deque (TSan) and the documented forgetting of a panic payload
 //! whose drop panicked (LSan); see `san.rs` for each flag and exception.
 //!
-//! `soak` repeats `cargo test --release` over the tests whose names say they race, shut down
-//! under load or use many threads, with `SPINDLE_SOAK=1` set, for `--minutes N` (default 10;
+//! `soak` repeats `cargo test --release` over the integration-test files named in
+//! `soak.rs`'s `SOAK_TARGETS` (`shutdown_races`, `faults`, the queues' many-thread files, ...:
+//! every test in them, in every package that has them), with `SPINDLE_SOAK=1` set, for `--minutes N` (default 10;
 //! 0 runs one round), stopping at the first failure or hang with that round's output, and
 //! prints how many rounds and tests ran.
 //!
@@ -31,7 +34,6 @@
 mod bench;
 mod ci;
 mod flags;
-mod json;
 mod loom;
 mod miri;
 mod run;
@@ -46,7 +48,7 @@ fn main() -> ExitCode {
         Ok(flags::Task::Miri { args }) => miri::run(&args),
         Ok(flags::Task::San { sanitizers, args }) => san::run(&sanitizers, &args),
         Ok(flags::Task::Soak { minutes, args }) => soak::run(minutes, &args),
-        Ok(flags::Task::Bench { args }) => bench::run(&args),
+        Ok(flags::Task::Bench { report_only, args }) => bench::run(report_only, &args),
         Ok(flags::Task::Ci) => ci::run(),
         Ok(flags::Task::Help) => {
             println!("{}", flags::USAGE);

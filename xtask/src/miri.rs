@@ -10,7 +10,7 @@ use crate::run::{status, workspace_root};
 
 /// Crates whose code holds `unsafe` blocks, with the Miri flags each runs under.
 ///
-/// spindle-queue uses nothing but std: strict provenance and the default Stacked Borrows.
+/// spindle-utils (the event count, the loom shim) and spindle-queue use nothing but std: strict provenance and the default Stacked Borrows.
 /// spindle-actor and spindle-pool depend on spindle-queue only; their own unsafe code (the
 /// actor's flat call queue and timer slots, the pool's batches on the caller's stack) runs
 /// under strict provenance too.
@@ -19,6 +19,7 @@ use crate::run::{status, workspace_root};
 /// uncollected at exit; crossbeam runs its own Miri CI with Tree Borrows and ignored leaks, so
 /// the executor's tests run the same way (our own code still gets every other check).
 const UNSAFE_CRATES: &[(&str, &str)] = &[
+    ("spindle-utils", "-Zmiri-strict-provenance"),
     ("spindle-queue", "-Zmiri-strict-provenance"),
     ("spindle-actor", "-Zmiri-strict-provenance"),
     ("spindle-pool", "-Zmiri-strict-provenance"),

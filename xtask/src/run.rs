@@ -1,8 +1,7 @@
 //! Running cargo and finding the workspace.
 
-use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 /// The workspace root (xtask's manifest lives one level below it).
@@ -27,47 +26,6 @@ pub(crate) fn status(mut command: Command) -> Result<(), String> {
         .map_err(|e| format!("could not start {shown}: {e}"))?;
     if status.success() {
         Ok(())
-    } else {
-        Err(format!("{shown} failed with {status}"))
-    }
-}
-
-/// Runs `command` like [`status`], echoing its stdout line by line as it comes and returning
-/// those lines too (stderr goes straight to the terminal).
-pub(crate) fn tee_stdout(mut command: Command) -> Result<Vec<String>, String> {
-    let shown = format!("{command:?}");
-    eprintln!("xtask: running {shown}");
-    let mut child = command
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("could not start {shown}: {e}"))?;
-    let mut lines = Vec::new();
-    if let Some(stdout) = child.stdout.take() {
-        let mut reader = BufReader::new(stdout);
-        let mut echo = std::io::stdout();
-        let mut line = Vec::new();
-        loop {
-            line.clear();
-            match reader.read_until(b'\n', &mut line) {
-                Ok(0) => break,
-                Ok(_) => {
-                    // Echo failures (a closed terminal) must not stop the run.
-                    let _ = echo.write_all(&line).and_then(|()| echo.flush());
-                    let text = String::from_utf8_lossy(&line);
-                    lines.push(text.trim_end_matches(['\n', '\r']).to_owned());
-                }
-                Err(e) => {
-                    eprintln!("xtask: reading the output of {shown}: {e}");
-                    break;
-                }
-            }
-        }
-    }
-    let status = child
-        .wait()
-        .map_err(|e| format!("waiting for {shown}: {e}"))?;
-    if status.success() {
-        Ok(lines)
     } else {
         Err(format!("{shown} failed with {status}"))
     }
@@ -114,13 +72,10 @@ pub(crate) fn integration_tests() -> Vec<(String, Vec<String>)> {
 
 /// The integration-test target names in one `tests/` directory.
 fn test_target_names(dir: &Path) -> Vec<String> {
-    let mut tests: Vec<String> = std::fs::read_dir(dir)
+    let mut tests: Vec<String> = sorted_entries(dir)
         .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|entry| {
-            let path = entry.path();
-            let name = entry.file_name().into_string().ok()?;
+        .filter_map(|path| {
+            let name = path.file_name()?.to_str()?.to_owned();
             if path.is_dir() {
                 // `tests/common/mod.rs`-style helpers are modules, not targets.
                 path.join("main.rs").is_file().then_some(name)
@@ -131,6 +86,18 @@ fn test_target_names(dir: &Path) -> Vec<String> {
         .collect();
     tests.sort();
     tests
+}
+
+/// The entries of `dir` (none when it cannot be read), sorted by path.
+pub(crate) fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    entries
 }
 
 /// `d` as `1h 02m 03s`, `2m 05s` or `7.3s`, for progress lines and summaries.

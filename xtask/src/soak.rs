@@ -1,40 +1,68 @@
 //! `cargo xtask soak [--minutes N]`: the stress-style tests, in release mode, over and over.
 //!
 //! A race that shows once in a thousand runs passes CI; this task runs the tests most likely to
-//! hit one (those whose names say they race, shut down under load, or use many threads: see
-//! `FILTERS`) round after round for N minutes (default 10; `--minutes 0` runs one round) and
-//! stops at the first failure, printing that round's whole output. One round is one
-//! `cargo test --release` over the workspace with the filters, built once up front. It sets
-//! `SPINDLE_SOAK=1`, which a stress test may read to scale its sizes up (none has to). A round
-//! that runs longer than `HANG_LIMIT` counts as a hang: it is killed and reported as a failure.
-//! Each round's output goes to `target/soak/round.log` (kept after a failure).
+//! hit one round after round for N minutes (default 10; `--minutes 0` runs one round) and
+//! stops at the first failure, printing that round's whole output.
+//!
+//! **Which tests: by file, in one place.** [`SOAK_TARGETS`] names integration-test targets
+//! (`tests/<name>.rs` or `tests/<name>/main.rs`); every test in such a file runs, in every
+//! package that has one. So a new race or stress test joins the soak by going into one of
+//! those files (`shutdown_races.rs`, `faults.rs`, the queues' many-thread files, ...), and a
+//! new file joins by being added to the list. A listed name that no package has is an error,
+//! so the list cannot silently rot; a round that runs no test fails too.
+//!
+//! One round is one `cargo test --release -p <package>... --test <target>...` over those
+//! targets, built once up front. It sets `SPINDLE_SOAK=1`, which a stress test may read to
+//! scale its sizes up (none has to). A round that runs longer than `HANG_LIMIT` counts as a
+//! hang: it is killed and reported as a failure. Each round's output goes to
+//! `target/soak/round.log` (kept after a failure).
 
 use std::fs::File;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::run::{cargo, human, status, workspace_root};
+use crate::run::{cargo, human, integration_tests, status, workspace_root};
 
-/// libtest name filters (substrings; a test runs if it matches any) for the stress-style tests.
-/// `race`, `mpmc` and `stress` match no test today and are kept for the names new ones will
-/// likely take; the last four catch the queues' many-thread tests the others miss
-/// (`four_producers_four_consumers_...`, `..._four_by_four_..._loses_no_wake_up`,
-/// `..._close_wakes_blocked_...`) and the executor's `work_spreads_over_workers_by_stealing`.
-const FILTERS: &[&str] = &[
-    "racing",
-    "race",
-    "shutdown",
-    "mpmc",
-    "stress",
-    "concurrent",
-    "many",
-    "from_several_threads",
-    "producers",
-    "wake_up",
-    "close_",
-    "stealing",
+/// The integration-test targets whose tests the soak runs, in every package that has them:
+/// races against shutdown, panics and faults under load, the queues' many-producer,
+/// many-consumer files, the pools' cross-pool traffic and the actors' cross-thread calls.
+const SOAK_TARGETS: &[&str] = &[
+    "shutdown_races",
+    "faults",
+    "blocking",
+    "bounded",
+    "unbounded",
+    "cross_pool",
+    "remote",
+    "shards_crossing",
 ];
+
+/// The `-p`/`--test` arguments selecting `targets` among `tests` (package, its targets), or
+/// the targets no package has.
+fn selection(targets: &[&str], tests: &[(String, Vec<String>)]) -> Result<Vec<String>, String> {
+    let missing: Vec<&str> = targets
+        .iter()
+        .copied()
+        .filter(|t| !tests.iter().any(|(_, names)| names.iter().any(|n| n == t)))
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "soak: no package has a test target named {missing:?} (see SOAK_TARGETS in \
+             xtask/src/soak.rs)"
+        ));
+    }
+    let mut args = Vec::new();
+    for (package, names) in tests {
+        if names.iter().any(|n| targets.contains(&n.as_str())) {
+            args.extend(["-p".to_owned(), package.clone()]);
+        }
+    }
+    for target in targets {
+        args.extend(["--test".to_owned(), (*target).to_owned()]);
+    }
+    Ok(args)
+}
 
 /// A round taking longer than this is taken for a hang (a round takes seconds when healthy).
 const HANG_LIMIT: Duration = Duration::from_secs(10 * 60);
@@ -54,12 +82,13 @@ pub(crate) fn run(minutes: u64, args: &[String]) -> Result<(), String> {
         std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
     }
 
+    let selected = selection(SOAK_TARGETS, &integration_tests())?;
     // Build once, in the open, so compile errors show and rounds time only the tests.
-    let mut build = test_command();
+    let mut build = test_command(&selected);
     build.arg("--no-run");
     status(build)?;
 
-    let command = round_command(args);
+    let command = round_command(&selected, args);
     println!(
         "xtask soak: running {command:?} for {} (each round's output in {})",
         if minutes == 0 {
@@ -75,7 +104,7 @@ pub(crate) fn run(minutes: u64, args: &[String]) -> Result<(), String> {
     let (mut fewest, mut most) = (usize::MAX, 0usize);
     let failure = loop {
         rounds += 1;
-        match run_round(round_command(args), &log) {
+        match run_round(round_command(&selected, args), &log) {
             Ok(round) => {
                 tests_run += round.passed;
                 fewest = fewest.min(round.passed);
@@ -97,7 +126,7 @@ pub(crate) fn run(minutes: u64, args: &[String]) -> Result<(), String> {
                     human(round.took),
                 );
                 if round.passed == 0 {
-                    break Some("no test matched the soak filters".to_owned());
+                    break Some("no test ran (see SOAK_TARGETS)".to_owned());
                 }
                 if left.is_zero() {
                     break None;
@@ -130,30 +159,22 @@ pub(crate) fn run(minutes: u64, args: &[String]) -> Result<(), String> {
     }
 }
 
-/// One round: the stress filters, then `args` (more filters, `--test-threads`, ...).
-fn round_command(args: &[String]) -> Command {
-    let mut command = test_command();
-    command.arg("--").args(FILTERS).args(args);
+/// One round: the selected targets, then `args` (test name filters, `--test-threads`, ...).
+fn round_command(selected: &[String], args: &[String]) -> Command {
+    let mut command = test_command(selected);
+    command.arg("--").args(args);
     command
 }
 
-/// `cargo test --release` over the workspace's unit and integration tests (not doctests: they
-/// would be rebuilt every round), spindle-actor with its `executor` feature.
-fn test_command() -> Command {
+/// `cargo test --release` over the `selected` packages' targets, spindle-actor with its
+/// `executor` feature when it is among them.
+fn test_command(selected: &[String]) -> Command {
     let mut command = cargo();
-    command
-        .args([
-            "test",
-            "--release",
-            "--workspace",
-            "--exclude",
-            "xtask",
-            "--features",
-            "spindle-actor/executor",
-            "--lib",
-            "--tests",
-        ])
-        .env("SPINDLE_SOAK", "1");
+    command.args(["test", "--release"]).args(selected);
+    if selected.iter().any(|a| a == "spindle-actor") {
+        command.args(["--features", "spindle-actor/executor"]);
+    }
+    command.env("SPINDLE_SOAK", "1");
     if std::env::var_os("RUST_BACKTRACE").is_none() {
         command.env("RUST_BACKTRACE", "1");
     }
@@ -294,13 +315,34 @@ test result: ok. 3 passed; 0 failed; 1 ignored; 0 measured; 6 filtered out; fini
     }
 
     #[test]
-    fn the_filters_go_after_the_separator_then_extra_args() {
-        let command = round_command(&["--test-threads=1".to_owned()]);
+    fn selects_the_listed_targets_where_they_exist_and_refuses_unknown_ones() {
+        let tests = vec![
+            ("a".to_owned(), vec!["faults".to_owned(), "pool".to_owned()]),
+            ("b".to_owned(), vec!["pool".to_owned()]),
+            (
+                "c".to_owned(),
+                vec!["blocking".to_owned(), "faults".to_owned()],
+            ),
+        ];
+        assert_eq!(
+            selection(&["faults", "blocking"], &tests).unwrap(),
+            [
+                "-p", "a", "-p", "c", "--test", "faults", "--test", "blocking"
+            ]
+        );
+        let refused = selection(&["faults", "gone"], &tests).unwrap_err();
+        assert!(refused.contains(r#"["gone"]"#), "{refused}");
+    }
+
+    #[test]
+    fn every_listed_target_exists_and_extra_args_go_after_the_separator() {
+        let selected = selection(SOAK_TARGETS, &integration_tests()).unwrap();
+        let command = round_command(&selected, &["--test-threads=1".to_owned()]);
         let args: Vec<_> = command.get_args().map(|a| a.to_string_lossy()).collect();
         let dashes = args.iter().position(|a| a == "--").unwrap();
         assert!(args[..dashes].iter().any(|a| a == "--release"));
-        assert_eq!(args[dashes + 1], "racing");
-        assert_eq!(args.last().unwrap(), "--test-threads=1");
+        assert!(args[..dashes].iter().any(|a| a == "shutdown_races"));
+        assert_eq!(args[dashes + 1..], ["--test-threads=1"]);
         assert!(
             command
                 .get_envs()

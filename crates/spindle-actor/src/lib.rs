@@ -58,9 +58,9 @@
 //! - **Other threads** reach an actor through a [`Remote`] (one boxed closure and one push onto
 //!   a lock-free spindle-queue [`Queue`](spindle_queue::Queue) per call) or wake the runtime
 //!   through a [`Waker`]. A runtime sleeping in [`Runtime::run_until`] parks on that queue's
-//!   [`EventCount`](spindle_queue::EventCount), the waiting primitive all of Spindle shares:
+//!   [`EventCount`](spindle_utils::EventCount), the waiting primitive all of Spindle shares:
 //!   the sender pays for an unpark only if the runtime actually sleeps. Calls racing the
-//!   runtime's shutdown run, are dropped by it, or come back to the sender as [`ShutDown`]
+//!   runtime's shutdown run, are dropped by it, or come back to the sender as [`Closed`]
 //!   (model-checked in `tests/loom_remote.rs`).
 //!
 //! - **Heavy work** goes to a spindle-executor pool with `Cx::offload` (feature `executor`):
@@ -73,8 +73,19 @@
 //! Stakker); a `Remote` call allocates its box. Local calls, timers and idle calls do not.
 //! What a burst grows is given back once the runtime is idle: each call buffer keeps
 //! `max(queue_bytes, 2 MiB)`, the timer store room for `max(timer_capacity, 16 384)` timers,
-//! the idle queue 16 384 calls ([`Builder::queue_bytes`], [`Builder::timer_capacity`]). Sizes
-//! whose bytes overflow are a [`BuildError`], not a panic.
+//! the idle queue 16 384 calls ([`RuntimeBuilder::queue_bytes`],
+//! [`RuntimeBuilder::timer_capacity`]). Sizes whose bytes overflow are a
+//! [`BuildError::TooLarge`] naming the setting, not a panic.
+//!
+//! # One vocabulary with the rest of Spindle
+//!
+//! What this crate hands out is the toolkit's shared types, re-exported from spindle-utils:
+//! a call or wake refused because the runtime is gone comes back as [`Closed`] (the closure
+//! inside), a caught panic is a [`Panic`] (in [`StopCause::Panicked`] and
+//! `OffloadError::Panicked`), and both builders fail with [`BuildError`]. [`ShardsBuilder`]
+//! has the thread setters every Spindle builder has (`num_threads`, `thread_name`,
+//! `stack_size`, `pin_to_cores`). Every error is `Send + Sync` except [`StopCause`], which
+//! carries the actor's own `Box<dyn Error>` and stays on the runtime's thread.
 //!
 //! # Waiting across parts
 //!
@@ -100,7 +111,31 @@
 //! - **Panics.** User code on a shard (calls, inits, timers, idle calls, the drops of closures,
 //!   captures and states, and a [`Shards::spawn_then`] request's) is contained: it stops at most
 //!   its actor, never the shard thread.
-
+//!
+//! # Layout
+//!
+//! Each file has one job; a file uses only files listed above it (no module uses one that uses
+//! it back). Bottom to top:
+//!
+//! | layer | files | what |
+//! |---|---|---|
+//! | 1 | `unwind.rs`, `fwd.rs`, `cause.rs` | containing panicking drops; [`Fwd`]/[`Ret`]; [`StopCause`] |
+//! | 1 | `queue/flat.rs`, `queue/small_call.rs` | how calls are stored: the flat call queue, one inline closure (unsafe, invariants F1–F3, S1–S3) |
+//! | 1 | `timers/heap.rs`, `timers/mod.rs` | the timer store: a 4-ary heap of deadlines over a slab of calls; [`TimerKey`] |
+//! | 1 | `remote/registry.rs`, `remote/inbox.rs` | what handles name by slot; the cross-thread letter queue |
+//! | 2 | `runtime/shared.rs` | what handles reach without a `Core`: call queue, registry, inbox (unsafe, SH1) |
+//! | 3 | `runtime/core.rs` | [`Core`]: clock, timers, idle queue, deferred calls |
+//! | 4 | `actor/mod.rs`, `actor/cx.rs`, `actor/own.rs` | the actor cell and [`Actor`] (unsafe, A1–A2); [`Cx`]; [`ActorOwn`] and `Core::spawn` |
+//! | 5 | `share.rs` | [`Share`] (unsafe, H1) |
+//! | 5 | `remote/mod.rs`, `remote/waker.rs` | [`Remote`] and `Actor::remote`; [`Waker`] and `Core::waker` |
+//! | 6 | `runtime/mod.rs`, `runtime/builder.rs` | [`Runtime`]: the run loop, letters, sleep, teardown; [`RuntimeBuilder`] |
+//! | 7 | `offload.rs` | `Cx::offload` (feature `executor`) |
+//! | 7 | `shards/error.rs`, `shards/thread.rs`, `shards/mod.rs`, `shards/builder.rs`, `shards/spawn.rs` | [`ShardError`]; a shard thread's loop; [`Shards`] and shutdown; [`ShardsBuilder`]; placing actors |
+//!
+//! Types that refer to each other across layers are generic below (the queue, the timer
+//! store, the inbox and `Shared` take the call context `C`, which is `Core`), and the methods
+//! a higher layer adds to a lower type live with the higher layer (`Core::spawn` in
+//! `actor/own.rs`, `Core::waker` in `remote/waker.rs`, `Actor::remote` in `remote/mod.rs`).
 //!
 //! # What does not compile
 //!
@@ -138,28 +173,44 @@
 
 mod actor;
 mod cause;
-mod core;
-mod flat;
 mod fwd;
 #[cfg(feature = "executor")]
 mod offload;
-mod primitive;
+mod queue;
 mod remote;
 mod runtime;
 mod shards;
 mod share;
-mod small_call;
 mod timers;
 mod unwind;
 
-pub use actor::{Actor, ActorOwn, Cx};
+pub use actor::own::ActorOwn;
+pub use actor::{Actor, Cx};
 pub use cause::StopCause;
-pub use core::Core;
 pub use fwd::{Fwd, Ret};
 #[cfg(feature = "executor")]
 pub use offload::OffloadError;
-pub use remote::{Remote, ShutDown, Waker};
-pub use runtime::{BuildError, Builder, Runtime, Stalled};
-pub use shards::{ShardError, ShardReport, Shards, ShardsBuilder};
+pub use remote::Remote;
+pub use remote::waker::Waker;
+pub use runtime::builder::RuntimeBuilder;
+pub use runtime::core::Core;
+pub use runtime::{Runtime, Stalled};
+pub use shards::Shards;
+pub use shards::builder::ShardsBuilder;
+pub use shards::error::ShardError;
+pub use shards::thread::ShardReport;
 pub use share::Share;
+pub use spindle_utils::{BuildError, Closed, MAX_THREADS, Panic};
 pub use timers::TimerKey;
+
+/// Renamed [`RuntimeBuilder`]; this alias goes in 0.2.
+#[deprecated(since = "0.2.0", note = "renamed to `RuntimeBuilder`")]
+pub type Builder = RuntimeBuilder;
+
+/// Renamed [`Closed`], the toolkit's one "refused, value handed back" error; this alias goes in
+/// 0.2.
+#[deprecated(
+    since = "0.2.0",
+    note = "renamed to `Closed` (spindle_utils::Closed, re-exported here)"
+)]
+pub type ShutDown<T = ()> = Closed<T>;

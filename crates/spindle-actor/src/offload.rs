@@ -7,18 +7,30 @@
 
 use std::error::Error;
 use std::fmt;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use spindle_executor::{TaskPanic, ThreadPool};
+use spindle_executor::ThreadPool;
+use spindle_utils::Panic;
 
 use crate::actor::Cx;
 use crate::remote::Remote;
 
 /// Why offloaded work produced no value.
+///
+/// `Send + Sync`, so it boxes into `Box<dyn Error + Send + Sync>` (and `anyhow`).
+///
+/// ```
+/// use spindle_actor::{OffloadError, Panic};
+/// let e = OffloadError::Panicked(Panic::new(Box::new("bad input")));
+/// assert_eq!(e.to_string(), "offloaded work panicked: bad input");
+/// let shared: Box<dyn std::error::Error + Send + Sync> = Box::new(e);
+/// # drop(shared);
+/// ```
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum OffloadError {
-    /// The work panicked on the pool; the actor was not affected.
-    Panicked(TaskPanic),
+    /// The work panicked on the pool; the actor was not affected. The [`Panic`] keeps the
+    /// payload.
+    Panicked(Panic),
     /// The pool was shut down before the work ran.
     NotRun,
 }
@@ -26,17 +38,23 @@ pub enum OffloadError {
 impl fmt::Display for OffloadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Panicked(p) => write!(
-                f,
-                "offloaded work panicked: {}",
-                p.message().unwrap_or("Box<dyn Any>")
-            ),
+            Self::Panicked(p) => match p.message() {
+                Some(message) => write!(f, "offloaded work panicked: {message}"),
+                None => f.write_str("offloaded work panicked with a non-string payload"),
+            },
             Self::NotRun => f.write_str("offloaded work did not run: the pool was shut down"),
         }
     }
 }
 
-impl Error for OffloadError {}
+impl Error for OffloadError {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        match self {
+            Self::Panicked(p) => Some(p),
+            Self::NotRun => None,
+        }
+    }
+}
 
 /// The work, its continuation, and the way back; delivers exactly once (on `run` or on drop).
 struct Parcel<A: 'static, R, W, T>
@@ -58,8 +76,7 @@ where
 {
     fn run(mut self) {
         let Some(work) = self.work.take() else { return };
-        let result = catch_unwind(AssertUnwindSafe(work))
-            .map_err(|p| OffloadError::Panicked(TaskPanic::from(p)));
+        let result = spindle_utils::catch(work).map_err(OffloadError::Panicked);
         self.deliver(result);
     }
 

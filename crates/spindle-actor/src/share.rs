@@ -10,7 +10,8 @@ use std::cell::UnsafeCell;
 use std::fmt;
 use std::rc::Rc;
 
-use crate::core::{Core, Shared};
+use crate::runtime::core::Core;
+use crate::runtime::shared::Shared;
 
 /// State shared by the actors of one runtime without `RefCell`: borrowing it needs the
 /// runtime's [`Core`] (a call's [`Cx`](crate::Cx) dereferences to it), so the compiler proves
@@ -36,7 +37,7 @@ pub struct Share<T> {
 }
 
 struct ShareInner<T> {
-    owner: Rc<Shared>,
+    owner: Rc<Shared<Core>>,
     value: UnsafeCell<T>,
 }
 

@@ -1,41 +1,27 @@
 //! Fault injection: a panic at every point where the runtime runs user code, and each time
 //!
 //! - the documented outcome: an actor's panic (in a call, timer, idle call, `Fwd` or `Ret`
-//!   handler, init, or a remote call) stops that actor alone with `StopCause::Panicked`, and
-//!   `run` returns normally; a plain closure's panic (`Core::defer`, `Core::after`,
-//!   `Core::idle`) is resumed by `run` once the run has completed; a panicking `Drop` of an
-//!   actor's state is contained;
+//!   handler, init, query, remote call, or a waker's `Fwd`) stops that actor alone with
+//!   `StopCause::Panicked`, and `run` returns normally; a plain closure's panic
+//!   (`Core::defer`, `Core::after`, `Core::idle`, a `Ret::new` or waker closure run by the
+//!   runtime) is resumed by `run` once the run has completed; a panicking `Drop` of an actor's
+//!   state is contained;
 //! - the runtime keeps serving: a healthy actor's calls, queued around the fault, all run, and a
 //!   follow-up run works;
 //! - nothing leaks: every closure, message and state carries a [`Token`], and each is dropped
 //!   exactly once by the end.
+//!
+//! The first two kinds are tables ([`ACTOR_FAULTS`], [`PLAIN_FAULTS`]): a row arranges one
+//! fault in a [`Scene`], and one driver per table checks the outcome.
 
 mod common;
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind, panic_any};
 use std::time::{Duration, Instant};
 
-use common::stop_probe;
+use common::{Cause, clocked, panicked, stop_probe};
 use spindle_actor::{ActorOwn, Fwd, Ret, Runtime, Shards, StopCause};
 use spindle_test_support::{LIMIT, Token, Tokens, message, within};
-
-/// Runs `rt` once at `now`; the panic `run` resumed, if any.
-fn run_at(rt: &mut Runtime, now: Instant) -> Option<Box<dyn Any + Send>> {
-    catch_unwind(AssertUnwindSafe(|| rt.run(now))).err()
-}
-
-/// Runs `rt` once now; the panic `run` resumed, if any.
-fn run(rt: &mut Runtime) -> Option<Box<dyn Any + Send>> {
-    run_at(rt, Instant::now())
-}
-
-/// The message of a `StopCause::Panicked`, or a description of the other cause.
-fn panicked(cause: &Option<StopCause>) -> String {
-    match cause {
-        Some(StopCause::Panicked(m)) => m.clone(),
-        other => format!("not a panic: {other:?}"),
-    }
-}
 
 /// A healthy actor to queue calls around faults: counts its calls, holds a token.
 struct Healthy {
@@ -43,377 +29,337 @@ struct Healthy {
     _token: Token,
 }
 
-fn healthy(rt: &mut Runtime, tokens: &Tokens) -> ActorOwn<Healthy> {
-    let token = tokens.token();
-    rt.spawn(move |_| Healthy {
-        calls: 0,
-        _token: token,
-    })
-}
-
-/// Queues `n` counted calls to `actor`, each carrying a token.
-fn poke(actor: &ActorOwn<Healthy>, tokens: &Tokens, n: u32) {
-    for _ in 0..n {
-        let token = tokens.token();
-        actor.call(move |h, _| {
-            let _token = token;
-            h.calls += 1;
-        });
-    }
-}
-
-/// The runtime still serves after a fault: a fresh call to `h` runs.
-#[track_caller]
-fn assert_serves(rt: &mut Runtime, h: &ActorOwn<Healthy>, calls_so_far: u32) {
-    assert_eq!(rt.query(h, |h, _| h.calls), Some(calls_so_far));
-    h.call(|h, _| h.calls += 1);
-    assert!(run(rt).is_none());
-    assert_eq!(rt.query(h, |h, _| h.calls), Some(calls_so_far + 1));
-}
-
-/// State of a faulty actor: a token, and a panic on demand.
+/// State of a faulty actor: a token.
 struct Faulty {
     _token: Token,
 }
 
+/// A runtime on a virtual clock with a healthy actor, a ledger, and handles kept to the end.
+struct Scene {
+    tokens: Tokens,
+    t0: Instant,
+    rt: Runtime,
+    healthy: ActorOwn<Healthy>,
+    kept: Vec<Box<dyn Any>>,
+}
+
+impl Scene {
+    fn new() -> Self {
+        let tokens = Tokens::new();
+        let (t0, mut rt) = clocked();
+        let token = tokens.token();
+        let healthy = rt.spawn(move |_| Healthy {
+            calls: 0,
+            _token: token,
+        });
+        Scene {
+            tokens,
+            t0,
+            rt,
+            healthy,
+            kept: Vec::new(),
+        }
+    }
+
+    fn token(&self) -> Token {
+        self.tokens.token()
+    }
+
+    /// A faulty actor reporting why it stopped; its state holds a token.
+    fn faulty(&mut self) -> (ActorOwn<Faulty>, Cause) {
+        let (ret, cause) = stop_probe();
+        let token = self.token();
+        (
+            self.rt.spawn_notify(move |_| Faulty { _token: token }, ret),
+            cause,
+        )
+    }
+
+    /// Queues `n` counted calls to the healthy actor, each carrying a token.
+    fn poke(&self, n: u32) {
+        for _ in 0..n {
+            let token = self.token();
+            self.healthy.call(move |h, _| {
+                let _token = token;
+                h.calls += 1;
+            });
+        }
+    }
+
+    /// Runs once at `t0 + after`; the panic `run` resumed, if any.
+    fn run_at(&mut self, after: Duration) -> Option<Box<dyn Any + Send>> {
+        let (rt, now) = (&mut self.rt, self.t0 + after);
+        catch_unwind(AssertUnwindSafe(|| rt.run(now))).err()
+    }
+
+    /// Runs once more at the runtime's current time.
+    fn run(&mut self) -> Option<Box<dyn Any + Send>> {
+        let now = self.rt.now() - self.t0;
+        self.run_at(now)
+    }
+
+    /// The runtime still serves after a fault: the healthy actor ran `calls_so_far` calls, and
+    /// a fresh one runs.
+    #[track_caller]
+    fn assert_serves(&mut self, calls_so_far: u32) {
+        assert_eq!(self.healthy_calls(), Some(calls_so_far));
+        self.healthy.call(|h, _| h.calls += 1);
+        assert!(self.run().is_none());
+        assert_eq!(self.healthy_calls(), Some(calls_so_far + 1));
+    }
+
+    /// Calls the healthy actor has run.
+    fn healthy_calls(&mut self) -> Option<u32> {
+        self.rt.query(&self.healthy, |h, _| h.calls)
+    }
+
+    /// Drops everything (kept handles, the healthy actor, the runtime); every token must have
+    /// been dropped exactly once.
+    fn finish(self) {
+        let Scene {
+            tokens,
+            rt,
+            healthy,
+            kept,
+            ..
+        } = self;
+        drop((kept, healthy, rt));
+        tokens.assert_each_dropped_once();
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
-// Actor calls
+// An actor's panic stops that actor alone
+
+/// What a row of [`ACTOR_FAULTS`] arranged.
+struct ActorFault {
+    /// The actor that must end up stopped with `StopCause::Panicked`, and its cause.
+    faulty: ActorOwn<Faulty>,
+    cause: Cause,
+    /// Calls queued to the healthy actor around the fault (each must run).
+    healthy_calls: u32,
+    /// Another message to the faulty actor once it has stopped, which must be dropped unrun.
+    later: Box<dyn FnOnce(Token)>,
+}
+
+impl ActorFault {
+    /// The later message is a plain call.
+    fn new(faulty: ActorOwn<Faulty>, cause: Cause, healthy_calls: u32) -> Self {
+        let handle = faulty.actor().clone();
+        ActorFault {
+            faulty,
+            cause,
+            healthy_calls,
+            later: Box::new(move |token| handle.call(move |_, _| drop(token))),
+        }
+    }
+}
+
+/// Where the fault is, how it is arranged, and the panic's message.
+type ActorFaultRow = (&'static str, fn(&mut Scene) -> ActorFault, &'static str);
+
+const ACTOR_FAULTS: &[ActorFaultRow] = &[
+    (
+        "a call, with calls queued after it",
+        call_panics,
+        "call 2 failed",
+    ),
+    ("a query", query_panics, "query failed"),
+    (
+        "a timer, with another pending",
+        timer_panics,
+        "timer failed",
+    ),
+    (
+        "an idle call, with another queued",
+        idle_call_panics,
+        "idle failed",
+    ),
+    ("a Fwd handler", fwd_handler_panics, "message 1 failed"),
+    (
+        "a Ret handler given a value",
+        ret_handler_panics_on_some,
+        "got an answer",
+    ),
+    (
+        "a Ret handler given None",
+        ret_handler_panics_on_none,
+        "got no answer",
+    ),
+    (
+        "a Ret::new closure answered in a call",
+        ret_closure_panics_in_call,
+        "the reply closure failed",
+    ),
+    ("an init, with calls waiting", init_panics, "init failed"),
+    ("a remote call", remote_call_panics, "remote call 2 failed"),
+    (
+        "a waker's Fwd to an actor",
+        waker_fwd_panics,
+        "woken actor failed",
+    ),
+];
 
 #[test]
-fn a_panicking_call_stops_its_actor_alone_and_drops_its_queued_calls() {
-    let tokens = Tokens::new();
-    let mut rt = Runtime::new();
-    let h = healthy(&mut rt, &tokens);
-    let (ret, cause) = stop_probe();
-    let token = tokens.token();
-    let faulty = rt.spawn_notify(move |_| Faulty { _token: token }, ret);
+fn an_actors_panic_stops_it_alone_wherever_it_runs() {
+    for &(place, arrange, expected) in ACTOR_FAULTS {
+        within(LIMIT, move || {
+            let mut scene = Scene::new();
+            let fault = arrange(&mut scene);
+            assert!(
+                scene.run_at(Duration::ZERO).is_none(),
+                "{place}: not resumed by run"
+            );
+            assert!(scene.run_at(3 * SECOND).is_none(), "{place}: nor later");
+            assert!(fault.faulty.is_zombie(), "{place}");
+            assert_eq!(panicked(&fault.cause), expected, "{place}");
+            assert!(
+                scene.rt.is_idle(),
+                "{place}: its timers and idle calls were dropped"
+            );
+            (fault.later)(scene.token());
+            assert!(scene.run().is_none(), "{place}");
+            scene.assert_serves(fault.healthy_calls);
+            drop(fault.faulty);
+            scene.finish();
+        });
+    }
+}
+
+const SECOND: Duration = Duration::from_secs(1);
+
+fn call_panics(scene: &mut Scene) -> ActorFault {
+    let (faulty, cause) = scene.faulty();
     for i in 0..6 {
-        let token = tokens.token();
+        let token = scene.token();
         faulty.call(move |_, _| {
             let _token = token;
             assert!(i != 2, "call {i} failed");
         });
-        poke(&h, &tokens, 1);
+        scene.poke(1);
     }
-    assert!(
-        run(&mut rt).is_none(),
-        "an actor's panic is not resumed by run"
-    );
-    assert!(faulty.is_zombie());
-    assert_eq!(panicked(&cause.borrow()), "call 2 failed");
-    // Calls made to it afterwards are dropped unrun.
-    let token = tokens.token();
-    faulty.call(move |_, _| drop(token));
-    assert!(run(&mut rt).is_none());
-    assert_serves(&mut rt, &h, 6);
-    drop((faulty, h, rt));
-    tokens.assert_each_dropped_once();
+    ActorFault::new(faulty, cause, 6)
 }
 
-#[test]
-fn a_panicking_query_stops_the_actor_and_returns_none() {
-    let tokens = Tokens::new();
-    let mut rt = Runtime::new();
-    let h = healthy(&mut rt, &tokens);
-    let token = tokens.token();
-    let faulty = rt.spawn(move |_| Faulty { _token: token });
-    assert!(run(&mut rt).is_none());
-    let payload = tokens.token();
-    assert_eq!(
-        rt.query(&faulty, move |_, _| -> u8 { panic_any(payload) }),
-        None
-    );
-    assert!(faulty.is_zombie());
-    assert_serves(&mut rt, &h, 0);
-    drop((faulty, h, rt));
-    tokens.assert_each_dropped_once();
+fn query_panics(scene: &mut Scene) -> ActorFault {
+    let (faulty, cause) = scene.faulty();
+    assert!(scene.run().is_none());
+    let payload = scene.token();
+    let answer = scene.rt.query(&faulty, move |_, _| -> u8 {
+        let _payload = payload;
+        panic!("query failed")
+    });
+    assert_eq!(answer, None);
+    ActorFault::new(faulty, cause, 0)
 }
 
-// ---------------------------------------------------------------------------------------------
-// Timers and idle calls
-
-#[test]
-fn a_panicking_actor_timer_stops_its_actor_and_its_other_timers_drop() {
-    let tokens = Tokens::new();
-    let t0 = Instant::now();
-    let mut rt = Runtime::builder().start(t0).build().unwrap();
-    let h = healthy(&mut rt, &tokens);
-    let (ret, cause) = stop_probe();
-    let token = tokens.token();
-    let faulty = rt.spawn_notify(move |_| Faulty { _token: token }, ret);
-    let t = tokens.clone();
+fn timer_panics(scene: &mut Scene) -> ActorFault {
+    let (faulty, cause) = scene.faulty();
+    let (a, b, c) = (scene.token(), scene.token(), scene.token());
     faulty.call(move |_, cx| {
-        let (a, b) = (t.token(), t.token());
-        cx.after(Duration::from_secs(1), move |_, _| {
+        cx.after(SECOND, move |_, _| {
             let _a = a;
             panic!("timer failed");
         });
-        cx.after(Duration::from_secs(2), move |_, _| drop(b)); // never runs
+        cx.after(2 * SECOND, move |_, _| drop(b)); // never runs
     });
-    let t = tokens.clone();
-    h.call(move |_, cx| {
-        let token = t.token();
-        cx.after(Duration::from_secs(1), move |h, _| {
-            let _token = token;
+    scene.healthy.call(move |_, cx| {
+        cx.after(SECOND, move |h, _| {
+            let _c = c;
             h.calls += 1;
         });
     });
-    assert!(run_at(&mut rt, t0).is_none());
-    assert!(run_at(&mut rt, t0 + Duration::from_secs(3)).is_none());
-    assert_eq!(panicked(&cause.borrow()), "timer failed");
-    assert_eq!(
-        rt.query(&h, |h, _| h.calls),
-        Some(1),
-        "the healthy timer fired"
-    );
-    assert!(rt.is_idle(), "the dead actor's timer was dropped");
-    drop((faulty, h, rt));
-    tokens.assert_each_dropped_once();
+    ActorFault::new(faulty, cause, 1)
 }
 
-#[test]
-fn a_panicking_plain_timer_is_resumed_after_the_run_completed() {
-    let tokens = Tokens::new();
-    let t0 = Instant::now();
-    let mut rt = Runtime::builder().start(t0).build().unwrap();
-    let h = healthy(&mut rt, &tokens);
-    let (bad, good) = (tokens.token(), tokens.token());
-    rt.after(Duration::from_secs(1), move |_| panic_any(bad));
-    let h2 = h.actor().clone();
-    rt.after(Duration::from_secs(1), move |_| {
-        let _good = good;
-        h2.call(|h, _| h.calls += 1);
-    });
-    poke(&h, &tokens, 2);
-    let payload = run_at(&mut rt, t0 + Duration::from_secs(1)).expect("resumed");
-    assert!(payload.downcast_ref::<Token>().is_some());
-    drop(payload);
-    assert_eq!(
-        rt.query(&h, |h, _| h.calls),
-        Some(3),
-        "the rest of the run happened"
-    );
-    assert_serves(&mut rt, &h, 3);
-    drop((h, rt));
-    tokens.assert_each_dropped_once();
-}
-
-#[test]
-fn a_panicking_actor_idle_call_stops_its_actor_and_other_idle_calls_run() {
-    let tokens = Tokens::new();
-    let mut rt = Runtime::new();
-    let h = healthy(&mut rt, &tokens);
-    let (ret, cause) = stop_probe();
-    let token = tokens.token();
-    let faulty = rt.spawn_notify(move |_| Faulty { _token: token }, ret);
-    let t = tokens.clone();
+fn idle_call_panics(scene: &mut Scene) -> ActorFault {
+    let (faulty, cause) = scene.faulty();
+    let (a, b, c) = (scene.token(), scene.token(), scene.token());
     faulty.call(move |_, cx| {
-        let (a, b) = (t.token(), t.token());
         cx.idle(move |_, _| {
             let _a = a;
             panic!("idle failed");
         });
         cx.idle(move |_, _| drop(b)); // its actor is gone by then
     });
-    let t = tokens.clone();
-    h.call(move |_, cx| {
-        let token = t.token();
+    scene.healthy.call(move |_, cx| {
         cx.idle(move |h, _| {
-            let _token = token;
+            let _c = c;
             h.calls += 1;
         });
     });
-    assert!(run(&mut rt).is_none());
-    assert_eq!(panicked(&cause.borrow()), "idle failed");
-    assert_serves(&mut rt, &h, 1);
-    drop((faulty, h, rt));
-    tokens.assert_each_dropped_once();
+    ActorFault::new(faulty, cause, 1)
 }
 
-#[test]
-fn a_panicking_plain_idle_call_and_deferred_closures_are_resumed_after_the_run() {
-    let tokens = Tokens::new();
-    let mut rt = Runtime::new();
-    let h = healthy(&mut rt, &tokens);
-    let (first, second) = (tokens.token(), tokens.token());
-    let first_id = first.id();
-    rt.defer(move |_| panic_any(first));
-    rt.idle(move |_| panic_any(second)); // a later panic in the same run: dropped
-    let (h2, token) = (h.actor().clone(), tokens.token());
-    rt.idle(move |_| {
-        let _token = token;
-        h2.call(|h, _| h.calls += 1);
-    });
-    poke(&h, &tokens, 3);
-    let payload = run(&mut rt).expect("resumed");
-    assert_eq!(
-        payload.downcast_ref::<Token>().map(Token::id),
-        Some(first_id)
-    );
-    drop(payload);
-    assert_eq!(
-        rt.query(&h, |h, _| h.calls),
-        Some(4),
-        "every call and idle call ran"
-    );
-    assert_serves(&mut rt, &h, 4);
-    drop((h, rt));
-    tokens.assert_each_dropped_once();
-}
-
-// ---------------------------------------------------------------------------------------------
-// `Fwd` and `Ret`
-
-#[test]
-fn a_panicking_fwd_handler_stops_its_actor_and_later_messages_drop() {
-    let tokens = Tokens::new();
-    let mut rt = Runtime::new();
-    let h = healthy(&mut rt, &tokens);
-    let (ret, cause) = stop_probe();
-    let token = tokens.token();
-    let faulty = rt.spawn_notify(move |_| Faulty { _token: token }, ret);
+fn fwd_handler_panics(scene: &mut Scene) -> ActorFault {
+    let (faulty, cause) = scene.faulty();
     let fwd: Fwd<(u32, Token)> = faulty.fwd(|_, _, (i, _token): (u32, Token)| {
         assert!(i != 1, "message {i} failed");
     });
     for i in 0..4 {
-        fwd.fwd((i, tokens.token()));
-        poke(&h, &tokens, 1);
+        fwd.fwd((i, scene.token()));
+        scene.poke(1);
     }
-    assert!(run(&mut rt).is_none());
-    assert_eq!(panicked(&cause.borrow()), "message 1 failed");
-    fwd.fwd((9, tokens.token())); // to a zombie: dropped
-    assert_serves(&mut rt, &h, 4);
-    drop((fwd, faulty, h, rt));
-    tokens.assert_each_dropped_once();
+    // Later messages through the same `Fwd` are dropped.
+    let later = Box::new(move |token| fwd.fwd((9, token)));
+    ActorFault {
+        later,
+        ..ActorFault::new(faulty, cause, 4)
+    }
 }
 
-#[test]
-fn a_panicking_ret_handler_stops_the_receiving_actor_for_a_value_and_for_none() {
-    let tokens = Tokens::new();
-    let mut rt = Runtime::new();
-    let h = healthy(&mut rt, &tokens);
-    for answered in [true, false] {
-        let (ret, cause) = stop_probe();
-        let token = tokens.token();
-        let client = rt.spawn_notify(move |_| Faulty { _token: token }, ret);
-        let reply: Ret<Token> = client.ret(|_, _, v: Option<Token>| {
-            assert!(v.is_some(), "got no answer");
-            panic!("got an answer");
-        });
-        let server = rt.spawn(|_| ());
-        let answer = tokens.token();
-        server.call(move |_, cx| {
-            if answered {
-                reply.ret(answer);
-            } else {
-                drop(answer);
-                drop(reply); // unanswered: delivers None
-            }
-            cx.stop();
-        });
-        poke(&h, &tokens, 1);
-        assert!(run(&mut rt).is_none());
-        let expected = if answered {
-            "got an answer"
+/// A client whose reply handler panics, answered by a server that then stops (unaffected).
+fn ret_handler_panics(scene: &mut Scene, answered: bool) -> ActorFault {
+    let (client, cause) = scene.faulty();
+    let reply: Ret<Token> = client.ret(|_, _, v: Option<Token>| {
+        assert!(v.is_some(), "got no answer");
+        panic!("got an answer");
+    });
+    let server = scene.rt.spawn(|_| ());
+    let answer = scene.token();
+    server.call(move |_, cx| {
+        if answered {
+            reply.ret(answer);
         } else {
-            "got no answer"
-        };
-        assert_eq!(panicked(&cause.borrow()), expected);
-        assert!(
-            server.is_zombie(),
-            "the server stopped as asked, unaffected"
-        );
+            drop(answer);
+            drop(reply); // unanswered: delivers None
+        }
+        cx.stop();
+    });
+    scene.poke(1);
+    let later = server.actor().clone();
+    scene.kept.push(Box::new(server));
+    ActorFault {
+        later: Box::new(move |token| {
+            assert!(later.is_zombie(), "the server stopped as asked, unaffected");
+            later.call(move |_, _| drop(token));
+        }),
+        ..ActorFault::new(client, cause, 1)
     }
-    assert_serves(&mut rt, &h, 2);
-    drop((h, rt));
-    tokens.assert_each_dropped_once();
 }
 
-#[test]
-fn a_panicking_ret_closure_called_inside_a_call_stops_that_caller() {
-    // `Ret::new` closures run where `ret()` is called: inside the server's call here.
-    let tokens = Tokens::new();
-    let mut rt = Runtime::new();
-    let h = healthy(&mut rt, &tokens);
-    let (ret, cause) = stop_probe();
-    let token = tokens.token();
-    let server = rt.spawn_notify(move |_| Faulty { _token: token }, ret);
+fn ret_handler_panics_on_some(scene: &mut Scene) -> ActorFault {
+    ret_handler_panics(scene, true)
+}
+
+fn ret_handler_panics_on_none(scene: &mut Scene) -> ActorFault {
+    ret_handler_panics(scene, false)
+}
+
+/// `Ret::new` closures run where `ret()` is called: inside the server's call here.
+fn ret_closure_panics_in_call(scene: &mut Scene) -> ActorFault {
+    let (server, cause) = scene.faulty();
     let reply = Ret::new(|_: Option<Token>| panic!("the reply closure failed"));
-    let answer = tokens.token();
+    let answer = scene.token();
     server.call(move |_, _| reply.ret(answer));
-    poke(&h, &tokens, 2);
-    assert!(run(&mut rt).is_none());
-    assert_eq!(panicked(&cause.borrow()), "the reply closure failed");
-    assert_serves(&mut rt, &h, 2);
-    drop((server, h, rt));
-    tokens.assert_each_dropped_once();
+    scene.poke(2);
+    ActorFault::new(server, cause, 2)
 }
 
-/// A `Ret::new` closure also runs when its `Ret` is dropped unanswered, and the runtime drops
-/// the calls of a stopped actor: there the closure runs inside the run loop, not inside any
-/// actor's call. Its panic must not cost other actors their queued calls: today it unwinds
-/// out of the call queue, which drops every call queued after it unrun.
-#[test]
-fn a_ret_closure_panicking_when_a_dropped_call_answers_none_costs_no_other_calls() {
-    let tokens = Tokens::new();
-    let mut rt = Runtime::new();
-    let h = healthy(&mut rt, &tokens);
-    let stopped = rt.spawn(|_| ());
-    stopped.call(|_, cx| cx.stop());
-    assert!(run(&mut rt).is_none());
-    let reply = Ret::new(|v: Option<u8>| assert!(v.is_some(), "no answer"));
-    stopped.call(move |_, _| reply.ret(1)); // dropped unrun: the reply gets None
-    poke(&h, &tokens, 5);
-    let resumed = run(&mut rt);
-    assert_eq!(resumed.as_deref().and_then(message), Some("no answer"));
-    assert!(run(&mut rt).is_none());
-    assert_eq!(
-        rt.query(&h, |h, _| h.calls),
-        Some(5),
-        "the healthy actor's calls ran"
-    );
-    drop((stopped, h, rt));
-    tokens.assert_each_dropped_once();
-}
-
-/// The same with the stop notification: `spawn_notify`'s `Ret` is delivered as the actor
-/// stops, from inside the run loop.
-#[test]
-fn a_stop_notification_closure_that_panics_costs_no_other_calls() {
-    let tokens = Tokens::new();
-    let mut rt = Runtime::new();
-    let h = healthy(&mut rt, &tokens);
-    let token = tokens.token();
-    let notify = Ret::new(|_: Option<StopCause>| panic!("the notification failed"));
-    let faulty = rt.spawn_notify(move |_| Faulty { _token: token }, notify);
-    faulty.call(|_, cx| cx.stop());
-    poke(&h, &tokens, 5);
-    let resumed = run(&mut rt);
-    assert_eq!(
-        resumed.as_deref().and_then(message),
-        Some("the notification failed")
-    );
-    assert!(run(&mut rt).is_none());
-    assert_eq!(
-        rt.query(&h, |h, _| h.calls),
-        Some(5),
-        "the healthy actor's calls ran"
-    );
-    drop((faulty, h, rt));
-    tokens.assert_each_dropped_once();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Init and the state's `Drop`
-
-#[test]
-fn a_panicking_init_stops_the_actor_and_drops_the_calls_waiting_for_it() {
-    let tokens = Tokens::new();
-    let mut rt = Runtime::new();
-    let h = healthy(&mut rt, &tokens);
+fn init_panics(scene: &mut Scene) -> ActorFault {
     let (ret, cause) = stop_probe();
-    let token = tokens.token();
-    let faulty: ActorOwn<Faulty> = rt.spawn_notify(
+    let token = scene.token();
+    let faulty: ActorOwn<Faulty> = scene.rt.spawn_notify(
         move |_| {
             let _token = token;
             panic!("init failed")
@@ -421,17 +367,212 @@ fn a_panicking_init_stops_the_actor_and_drops_the_calls_waiting_for_it() {
         ret,
     );
     for _ in 0..3 {
-        let token = tokens.token();
-        faulty.call(move |_, _| drop(token));
-        poke(&h, &tokens, 1);
+        let token = scene.token();
+        faulty.call(move |_, _| drop(token)); // waits for the init, then is dropped
+        scene.poke(1);
     }
-    assert!(run(&mut rt).is_none());
-    assert!(faulty.is_zombie());
-    assert_eq!(panicked(&cause.borrow()), "init failed");
-    assert_serves(&mut rt, &h, 3);
-    drop((faulty, h, rt));
-    tokens.assert_each_dropped_once();
+    ActorFault::new(faulty, cause, 3)
 }
+
+fn remote_call_panics(scene: &mut Scene) -> ActorFault {
+    let (faulty, cause) = scene.faulty();
+    let (remote, healthy) = (faulty.remote(), scene.healthy.remote());
+    let tokens = scene.tokens.clone();
+    std::thread::spawn(move || {
+        for i in 0..6 {
+            let token = tokens.token();
+            remote
+                .call(move |_, _| {
+                    let _token = token;
+                    assert!(i != 2, "remote call {i} failed");
+                })
+                .unwrap();
+            let token = tokens.token();
+            healthy
+                .call(move |h, _| {
+                    let _token = token;
+                    h.calls += 1;
+                })
+                .unwrap();
+        }
+    })
+    .join()
+    .unwrap();
+    ActorFault::new(faulty, cause, 6)
+}
+
+fn waker_fwd_panics(scene: &mut Scene) -> ActorFault {
+    let (faulty, cause) = scene.faulty();
+    let waker = scene
+        .rt
+        .waker(faulty.fwd(|_, _, ()| panic!("woken actor failed")));
+    waker.wake().unwrap();
+    scene.poke(2);
+    scene.kept.push(Box::new(waker));
+    ActorFault::new(faulty, cause, 2)
+}
+
+// ---------------------------------------------------------------------------------------------
+// A plain closure's panic is resumed by `run`, after the run
+
+/// What a row of [`PLAIN_FAULTS`] arranged.
+struct PlainFault {
+    /// What `run` must resume.
+    resumed: Resumed,
+    /// Calls queued to the healthy actor around the fault (each must run in that same run).
+    healthy_calls: u32,
+    /// More checks once the runtime has recovered.
+    after: Box<dyn FnOnce(&mut Scene)>,
+}
+
+/// The panic `run` resumes: the payload of a `panic_any`, or a message.
+enum Resumed {
+    Token(usize),
+    Message(&'static str),
+}
+
+impl PlainFault {
+    fn new(resumed: Resumed, healthy_calls: u32) -> Self {
+        PlainFault {
+            resumed,
+            healthy_calls,
+            after: Box::new(|_| {}),
+        }
+    }
+}
+
+type PlainFaultRow = (&'static str, fn(&mut Scene) -> PlainFault);
+
+const PLAIN_FAULTS: &[PlainFaultRow] = &[
+    (
+        "a plain timer, with another due with it",
+        plain_timer_panics,
+    ),
+    (
+        "a deferred closure, then an idle one (whose panic is dropped)",
+        deferred_and_idle_panic,
+    ),
+    (
+        "a Ret::new closure given None for a dropped call",
+        ret_closure_panics_on_a_dropped_call,
+    ),
+    ("a stop notification closure", stop_notification_panics),
+    ("a waker's handler", waker_handler_panics),
+];
+
+#[test]
+fn a_plain_closures_panic_is_resumed_by_run_once_the_run_is_complete() {
+    for &(place, arrange) in PLAIN_FAULTS {
+        within(LIMIT, move || {
+            let mut scene = Scene::new();
+            let fault = arrange(&mut scene);
+            let payload = scene.run_at(3 * SECOND).expect(place);
+            match fault.resumed {
+                Resumed::Token(id) => {
+                    assert_eq!(
+                        payload.downcast_ref::<Token>().map(Token::id),
+                        Some(id),
+                        "{place}"
+                    )
+                }
+                Resumed::Message(expected) => {
+                    assert_eq!(message(&*payload), Some(expected), "{place}")
+                }
+            }
+            drop(payload);
+            let calls = fault.healthy_calls;
+            assert_eq!(
+                scene.healthy_calls(),
+                Some(calls),
+                "{place}: the rest of the run happened"
+            );
+            // And the next run works and resumes nothing.
+            assert!(scene.run().is_none(), "{place}");
+            scene.assert_serves(fault.healthy_calls);
+            (fault.after)(&mut scene);
+            scene.finish();
+        });
+    }
+}
+
+fn plain_timer_panics(scene: &mut Scene) -> PlainFault {
+    let (bad, good) = (scene.token(), scene.token());
+    let id = bad.id();
+    scene.rt.after(SECOND, move |_| panic_any(bad));
+    let healthy = scene.healthy.actor().clone();
+    scene.rt.after(SECOND, move |_| {
+        let _good = good;
+        healthy.call(|h, _| h.calls += 1);
+    });
+    scene.poke(2);
+    PlainFault::new(Resumed::Token(id), 3)
+}
+
+fn deferred_and_idle_panic(scene: &mut Scene) -> PlainFault {
+    let (first, second, token) = (scene.token(), scene.token(), scene.token());
+    let id = first.id();
+    scene.rt.defer(move |_| panic_any(first));
+    scene.rt.idle(move |_| panic_any(second)); // a later panic in the same run: dropped
+    let healthy = scene.healthy.actor().clone();
+    scene.rt.idle(move |_| {
+        let _token = token;
+        healthy.call(|h, _| h.calls += 1);
+    });
+    scene.poke(3);
+    PlainFault::new(Resumed::Token(id), 4)
+}
+
+/// A `Ret::new` closure also runs when its `Ret` is dropped unanswered, and the runtime drops
+/// the calls of a stopped actor: there the closure runs inside the run loop, not inside any
+/// actor's call. Its panic must not cost other actors their queued calls.
+fn ret_closure_panics_on_a_dropped_call(scene: &mut Scene) -> PlainFault {
+    let stopped = scene.rt.spawn(|_| ());
+    stopped.call(|_, cx| cx.stop());
+    assert!(scene.run().is_none());
+    let reply = Ret::new(|v: Option<u8>| assert!(v.is_some(), "no answer"));
+    stopped.call(move |_, _| reply.ret(1)); // dropped unrun: the reply gets None
+    scene.poke(5);
+    scene.kept.push(Box::new(stopped));
+    PlainFault::new(Resumed::Message("no answer"), 5)
+}
+
+/// The same with the stop notification: `spawn_notify`'s `Ret` is delivered as the actor
+/// stops, from inside the run loop.
+fn stop_notification_panics(scene: &mut Scene) -> PlainFault {
+    let token = scene.token();
+    let notify = Ret::new(|_: Option<StopCause>| panic!("the notification failed"));
+    let faulty = scene
+        .rt
+        .spawn_notify(move |_| Faulty { _token: token }, notify);
+    faulty.call(|_, cx| cx.stop());
+    scene.poke(5);
+    scene.kept.push(Box::new(faulty));
+    PlainFault::new(Resumed::Message("the notification failed"), 5)
+}
+
+fn waker_handler_panics(scene: &mut Scene) -> PlainFault {
+    let woken = std::rc::Rc::new(std::cell::Cell::new(0));
+    let (w, token) = (woken.clone(), scene.token());
+    let waker = scene.rt.waker(Fwd::new(move |()| {
+        let _keep = &token;
+        w.set(w.get() + 1);
+        assert!(w.get() != 1, "the waker's handler failed");
+    }));
+    waker.wake().unwrap();
+    scene.poke(2);
+    PlainFault {
+        after: Box::new(move |scene| {
+            waker.wake().unwrap();
+            assert!(scene.run().is_none());
+            assert_eq!(woken.get(), 2, "the waker still wakes");
+            scene.kept.push(Box::new(waker));
+        }),
+        ..PlainFault::new(Resumed::Message("the waker's handler failed"), 2)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The state's `Drop`
 
 /// A state whose `Drop` panics.
 struct DropBomb {
@@ -447,16 +588,16 @@ impl Drop for DropBomb {
 #[test]
 fn a_state_whose_drop_panics_is_contained_whatever_stops_the_actor() {
     within(LIMIT, || {
-        let tokens = Tokens::new();
-        let mut rt = Runtime::new();
-        let h = healthy(&mut rt, &tokens);
+        let mut scene = Scene::new();
         let mut causes = Vec::new();
         // Stopped, failed, panicked, killed, dropped by its owner (and, below, after the runtime).
         for how in 0..5 {
             let (ret, cause) = stop_probe();
-            let token = tokens.token();
-            let actor = rt.spawn_notify(move |_| DropBomb { _token: token }, ret);
-            assert!(run(&mut rt).is_none());
+            let token = scene.token();
+            let actor = scene
+                .rt
+                .spawn_notify(move |_| DropBomb { _token: token }, ret);
+            assert!(scene.run().is_none());
             match how {
                 0 => actor.call(|_, cx| cx.stop()),
                 1 => actor.call(|_, cx| cx.fail("failed")),
@@ -464,12 +605,12 @@ fn a_state_whose_drop_panics_is_contained_whatever_stops_the_actor() {
                 3 => actor.kill("killed"),
                 _ => {}
             }
-            poke(&h, &tokens, 1);
+            scene.poke(1);
             if how == 4 {
                 drop(actor);
-                assert!(run(&mut rt).is_none());
+                assert!(scene.run().is_none());
             } else {
-                assert!(run(&mut rt).is_none());
+                assert!(scene.run().is_none());
                 assert!(actor.is_zombie(), "case {how}");
             }
             causes.push(cause.borrow_mut().take().map(|c| c.to_string()));
@@ -485,97 +626,20 @@ fn a_state_whose_drop_panics_is_contained_whatever_stops_the_actor() {
             ],
             "each cause reported as is, not as the drop's panic"
         );
-        assert_serves(&mut rt, &h, 5);
+        scene.assert_serves(5);
         // An actor outliving its runtime: its owner's drop stops it, containing the panic.
-        let token = tokens.token();
-        let survivor = rt.spawn(move |_| DropBomb { _token: token });
-        assert!(run(&mut rt).is_none());
+        let token = scene.token();
+        let survivor = scene.rt.spawn(move |_| DropBomb { _token: token });
+        assert!(scene.run().is_none());
+        let Scene {
+            tokens,
+            rt,
+            healthy,
+            ..
+        } = scene;
         drop(rt);
         drop(survivor);
-        drop(h);
-        tokens.assert_each_dropped_once();
-    });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Remote calls and wakers
-
-#[test]
-fn a_panicking_remote_call_stops_its_actor_alone() {
-    within(LIMIT, || {
-        let tokens = Tokens::new();
-        let mut rt = Runtime::new();
-        let h = healthy(&mut rt, &tokens);
-        let (ret, cause) = stop_probe();
-        let token = tokens.token();
-        let faulty = rt.spawn_notify(move |_| Faulty { _token: token }, ret);
-        let (remote, healthy_remote) = (faulty.remote(), h.remote());
-        let t = tokens.clone();
-        std::thread::spawn(move || {
-            for i in 0..6 {
-                let token = t.token();
-                remote
-                    .call(move |_, _| {
-                        let _token = token;
-                        assert!(i != 2, "remote call {i} failed");
-                    })
-                    .unwrap();
-                let token = t.token();
-                healthy_remote
-                    .call(move |h, _| {
-                        let _token = token;
-                        h.calls += 1;
-                    })
-                    .unwrap();
-            }
-        })
-        .join()
-        .unwrap();
-        rt.run_until(|core| h.query(core, |h, _| h.calls) == Some(6))
-            .unwrap();
-        assert_eq!(panicked(&cause.borrow()), "remote call 2 failed");
-        assert_serves(&mut rt, &h, 6);
-        drop((faulty, h, rt));
-        tokens.assert_each_dropped_once();
-    });
-}
-
-#[test]
-fn a_panicking_waker_handler_reaches_run_and_the_waker_keeps_working() {
-    within(LIMIT, || {
-        let tokens = Tokens::new();
-        let mut rt = Runtime::new();
-        let h = healthy(&mut rt, &tokens);
-        let woken = std::rc::Rc::new(std::cell::Cell::new(0));
-        let (w, token) = (woken.clone(), tokens.token());
-        let waker = rt.waker(Fwd::new(move |()| {
-            let _keep = &token;
-            w.set(w.get() + 1);
-            assert!(w.get() != 1, "the waker's handler failed");
-        }));
-        waker.wake().unwrap();
-        poke(&h, &tokens, 2);
-        let resumed = run(&mut rt);
-        assert_eq!(
-            resumed.as_deref().and_then(message),
-            Some("the waker's handler failed")
-        );
-        // Whatever that run left undone, the next one does.
-        assert!(run(&mut rt).is_none());
-        assert_eq!(rt.query(&h, |h, _| h.calls), Some(2));
-        waker.wake().unwrap();
-        assert!(run(&mut rt).is_none());
-        assert_eq!(woken.get(), 2, "the waker still wakes");
-        // A waker whose handler is an actor's `Fwd`: the panic stays in that actor.
-        let (ret, cause) = stop_probe();
-        let token = tokens.token();
-        let faulty = rt.spawn_notify(move |_| Faulty { _token: token }, ret);
-        let actor_waker = rt.waker(faulty.fwd(|_, _, ()| panic!("woken actor failed")));
-        actor_waker.wake().unwrap();
-        assert!(run(&mut rt).is_none());
-        assert_eq!(panicked(&cause.borrow()), "woken actor failed");
-        assert_serves(&mut rt, &h, 2);
-        drop((waker, actor_waker, faulty, h, rt));
+        drop(healthy);
         tokens.assert_each_dropped_once();
     });
 }
@@ -627,15 +691,13 @@ mod offload {
     #[test]
     fn panicking_offloaded_work_and_continuations_stay_in_their_actor() {
         within(LIMIT, || {
-            let tokens = Tokens::new();
+            let mut scene = Scene::new();
             let pool = std::sync::Arc::new(ThreadPool::new(2).unwrap());
-            let mut rt = Runtime::new();
-            let h = healthy(&mut rt, &tokens);
-            let client = rt.spawn(|_| Client::default());
+            let client = scene.rt.spawn(|_| Client::default());
             let (ret, cause) = stop_probe();
-            let faulty = rt.spawn_notify(|_| Client::default(), ret);
+            let faulty = scene.rt.spawn_notify(|_| Client::default(), ret);
             // Work that panics: the continuation gets the panic as an error.
-            let (p, t) = (pool.clone(), tokens.clone());
+            let (p, t) = (pool.clone(), scene.tokens.clone());
             client.call(move |_, cx| {
                 let (work_token, payload, then_token) = (t.token(), t.token(), t.token());
                 cx.offload(
@@ -651,13 +713,13 @@ mod offload {
                                 "panicked with a token: {}",
                                 p.into_payload().downcast_ref::<Token>().is_some()
                             ),
-                            OffloadError::NotRun => "not run".into(),
+                            other => other.to_string(),
                         }));
                     },
                 );
             });
             // A continuation that panics: its actor stops, the pool is unaffected.
-            let (p, t) = (pool.clone(), tokens.clone());
+            let (p, t) = (pool.clone(), scene.tokens.clone());
             faulty.call(move |_, cx| {
                 let (work_token, then_token) = (t.token(), t.token());
                 cx.offload(
@@ -672,23 +734,22 @@ mod offload {
                     },
                 );
             });
-            rt.run_until(|core| {
-                client.query(core, |c, _| c.results.len()) == Some(1) && faulty.is_zombie()
-            })
-            .unwrap();
+            scene
+                .rt
+                .run_until(|core| {
+                    client.query(core, |c, _| c.results.len()) == Some(1) && faulty.is_zombie()
+                })
+                .unwrap();
             assert_eq!(
-                rt.query(&client, |c, _| c.results.clone()),
+                scene.rt.query(&client, |c, _| c.results.clone()),
                 Some(vec![Err("panicked with a token: true".to_owned())])
             );
-            assert_eq!(
-                panicked(&cause.borrow()),
-                "the continuation failed on Ok(7)"
-            );
+            assert_eq!(panicked(&cause), "the continuation failed on Ok(7)");
             assert_eq!(pool.spawn(|| 1).unwrap().join().unwrap(), 1);
-            assert_serves(&mut rt, &h, 0);
-            drop((client, faulty, h, rt));
+            scene.assert_serves(0);
+            drop((client, faulty));
+            scene.finish();
             drop(pool);
-            tokens.assert_each_dropped_once();
         });
     }
 }

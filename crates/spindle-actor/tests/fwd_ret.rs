@@ -1,11 +1,12 @@
-//! `Fwd` and `Ret` delivery, and the `Send`/`Sync` contracts of the handles.
+//! `Fwd` and `Ret` delivery (the `Send`/`Sync` contracts of every handle are in
+//! `contracts.rs`).
 
 mod common;
 
 use std::time::Instant;
 
 use common::log;
-use spindle_actor::{Actor, ActorOwn, Fwd, Remote, Ret, Runtime, Waker};
+use spindle_actor::{Ret, Runtime};
 
 #[test]
 fn a_fwd_delivers_every_message_in_order_as_calls() {
@@ -66,20 +67,4 @@ fn a_ret_held_in_a_stopped_actors_state_answers_none() {
     holder.call(|_, _| panic!("crash with a request pending"));
     rt.run(Instant::now());
     assert_eq!(answer.get(), Some(None));
-}
-
-#[test]
-fn handles_have_the_documented_send_and_sync_contracts() {
-    fn send_sync<T: Send + Sync>() {}
-    send_sync::<Remote<std::rc::Rc<u8>>>(); // a non-Send actor can still be called remotely
-    send_sync::<Waker>();
-    send_sync::<spindle_actor::ShutDown<u8>>();
-    send_sync::<spindle_actor::Stalled>();
-    // Actor, ActorOwn, Fwd, Ret, Share, Runtime are !Send: they hold `Rc`s (compile_fail
-    // doctests for these are issue 8's).
-    let _ = (
-        std::marker::PhantomData::<Actor<u8>>,
-        std::marker::PhantomData::<ActorOwn<u8>>,
-        std::marker::PhantomData::<Fwd<u8>>,
-    );
 }

@@ -7,8 +7,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::time::Instant;
 
-use common::{DropCount, log, stop_probe};
+use common::{log, panicked, stop_probe};
 use spindle_actor::{ActorOwn, Ret, Runtime, StopCause};
+use spindle_test_support::Tokens;
 
 #[test]
 fn calls_made_before_init_wait_and_run_in_order_after_it() {
@@ -115,11 +116,11 @@ fn every_stop_cause_is_reported_once() {
         Some(StopCause::Dropped)
     ));
 
-    let (ret, panicked) = stop_probe();
+    let (ret, cause) = stop_probe();
     let e = rt.spawn_notify(|_| (), ret);
     e.call(|_, _| panic!("oops"));
     rt.run(Instant::now());
-    assert!(matches!(panicked.borrow_mut().take(), Some(StopCause::Panicked(m)) if m == "oops"));
+    assert_eq!(panicked(&cause), "oops");
     for handle in [&a, &b, &c, &e] {
         assert!(handle.is_zombie());
     }
@@ -128,16 +129,16 @@ fn every_stop_cause_is_reported_once() {
 #[test]
 fn the_state_is_dropped_when_the_actor_stops() {
     let mut rt = Runtime::new();
-    let drops = Rc::new(Cell::new(0));
-    let d = drops.clone();
-    let a = rt.spawn(move |_| DropCount(d));
+    let tokens = Tokens::new();
+    let token = tokens.token();
+    let a = rt.spawn(move |_| token);
     rt.run(Instant::now());
-    assert_eq!(drops.get(), 0);
+    assert_eq!(tokens.dropped(), 0);
     a.call(|_, cx| cx.stop());
     rt.run(Instant::now());
-    assert_eq!(drops.get(), 1);
+    assert_eq!(tokens.dropped(), 1);
     drop(a);
-    assert_eq!(drops.get(), 1);
+    tokens.assert_each_dropped_once();
 }
 
 #[test]
@@ -147,9 +148,9 @@ fn a_panicking_actor_stops_alone_and_the_runtime_keeps_going() {
     let faulty = rt.spawn_notify(|_| 0u32, ret);
     let healthy = rt.spawn(|_| 0u32);
     rt.run(Instant::now());
-    let drops = Rc::new(Cell::new(0));
+    let tokens = Tokens::new();
     for i in 0..10u32 {
-        let token = DropCount(drops.clone());
+        let token = tokens.token();
         faulty.call(move |n, _| {
             let _token = token;
             *n += 1;
@@ -159,9 +160,9 @@ fn a_panicking_actor_stops_alone_and_the_runtime_keeps_going() {
     }
     rt.run(Instant::now());
     assert!(faulty.is_zombie());
-    assert!(matches!(&*cause.borrow(), Some(StopCause::Panicked(m)) if m == "call 4 failed"));
+    assert_eq!(panicked(&cause), "call 4 failed");
     assert_eq!(
-        drops.get(),
+        tokens.dropped(),
         10,
         "5 ran (one panicking), 5 dropped unrun after the panic"
     );
@@ -199,26 +200,26 @@ fn an_init_that_panics_stops_the_actor_and_drops_waiting_calls() {
     a.call(move |_, _| reply.ret(()));
     rt.run(Instant::now());
     assert!(a.is_zombie());
-    assert!(matches!(&*cause.borrow(), Some(StopCause::Panicked(m)) if m == "no config"));
+    assert_eq!(panicked(&cause), "no config");
     assert_eq!(answers.get(), 1, "the waiting call's Ret got None");
 }
 
 #[test]
 fn stop_during_init_stops_after_it_with_the_state_dropped() {
     let mut rt = Runtime::new();
-    let drops = Rc::new(Cell::new(0));
-    let d = drops.clone();
+    let tokens = Tokens::new();
+    let token = tokens.token();
     let (ret, cause) = stop_probe();
     let a = rt.spawn_notify(
         move |cx| {
             cx.fail("not today");
-            DropCount(d)
+            token
         },
         ret,
     );
     rt.run(Instant::now());
     assert!(a.is_zombie());
-    assert_eq!(drops.get(), 1);
+    assert_eq!(tokens.dropped(), 1);
     assert!(matches!(&*cause.borrow(), Some(StopCause::Failed(_))));
 }
 
@@ -314,24 +315,25 @@ fn query_sees_a_running_actor_as_not_ready() {
 
 #[test]
 fn dropping_the_runtime_drops_pending_calls_and_timers_unrun() {
-    let drops = Rc::new(Cell::new(0));
+    let tokens = Tokens::new();
     let mut rt = Runtime::new();
     let a = rt.spawn(|_| ());
     rt.run(Instant::now());
     for _ in 0..5 {
-        let t = DropCount(drops.clone());
+        let t = tokens.token();
         a.call(move |_, _| drop(t));
-        let t = DropCount(drops.clone());
+        let t = tokens.token();
         a.call(move |_, cx| {
             cx.after(std::time::Duration::from_secs(1), move |_, _| drop(t));
         });
     }
     rt.run(Instant::now()); // five calls ran and set timers
-    let t = DropCount(drops.clone());
+    let t = tokens.token();
     a.call(move |_, _| drop(t));
-    let t = DropCount(drops.clone());
+    let t = tokens.token();
     rt.idle(move |_| drop(t));
     drop(rt);
-    assert_eq!(drops.get(), 5 + 5 + 1 + 1);
+    assert_eq!(tokens.made(), 5 + 5 + 1 + 1);
+    tokens.assert_each_dropped_once();
     a.call(|_, _| unreachable!("the runtime is gone"));
 }

@@ -6,6 +6,7 @@ use loom::sync::Arc;
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
 use spindle_actor::{Fwd, Runtime};
+use spindle_test_support::Tokens;
 
 #[test]
 fn a_remote_call_wakes_a_sleeping_runtime() {
@@ -25,48 +26,27 @@ fn a_remote_call_wakes_a_sleeping_runtime() {
     });
 }
 
-/// Counts how one call ended.
-struct Token {
-    ran: bool,
-    unrun: Arc<AtomicUsize>,
-}
-
-impl Drop for Token {
-    fn drop(&mut self) {
-        if !self.ran {
-            self.unrun.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-}
-
 #[test]
 fn a_call_racing_shutdown_runs_or_is_dropped_or_comes_back_exactly_once() {
     loom::model(|| {
-        let ran = Arc::new(AtomicUsize::new(0));
-        let unrun = Arc::new(AtomicUsize::new(0));
+        // The ledger is plain std: it is only read after the sender is joined.
+        let tokens = Tokens::new();
         let mut rt = Runtime::new();
         let actor = rt.spawn(|_| ());
         rt.run(std::time::Instant::now());
-        let remote = actor.remote();
-        let sender = {
-            let (ran, unrun) = (ran.clone(), unrun.clone());
-            thread::spawn(move || {
-                let token = Token { ran: false, unrun };
-                let call = move |_: &mut (), _: &mut spindle_actor::Cx<'_, ()>| {
-                    let mut token = token;
-                    token.ran = true;
-                    ran.fetch_add(1, Ordering::SeqCst);
-                };
-                if let Err(back) = remote.call(call) {
-                    drop(back.into_inner()); // handed back: the sender drops it
-                }
-            })
-        };
+        let (remote, token) = (actor.remote(), tokens.token());
+        let sender = thread::spawn(move || {
+            // Ran, dropped unrun by the runtime, or handed back and dropped here: the token
+            // is dropped exactly once.
+            if let Err(back) = remote.call(move |_, _| drop(token)) {
+                drop(back.into_inner());
+            }
+        });
         rt.run(std::time::Instant::now());
         drop(actor);
         drop(rt);
         sender.join().unwrap();
-        assert_eq!(ran.load(Ordering::SeqCst) + unrun.load(Ordering::SeqCst), 1);
+        tokens.assert_each_dropped_once();
     });
 }
 

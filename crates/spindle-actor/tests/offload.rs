@@ -1,15 +1,9 @@
 //! `Cx::offload`: heavy work on an executor pool, its result back as a call; every fault path.
 #![cfg(feature = "executor")]
 
-mod common;
-
-use std::time::Duration;
-
-use common::within;
 use spindle_actor::{Cx, OffloadError, Runtime};
 use spindle_executor::ThreadPool;
-
-const LIMIT: Duration = Duration::from_secs(20);
+use spindle_test_support::{LIMIT, within};
 
 struct Client {
     pool: std::sync::Arc<ThreadPool>,

@@ -6,14 +6,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use common::within;
+use common::send_counted;
 use spindle_actor::{Fwd, Runtime, Stalled};
-
-const LIMIT: Duration = Duration::from_secs(20);
-
-fn scaled(n: usize) -> usize {
-    if cfg!(miri) { n / 500 + 1 } else { n }
-}
+use spindle_test_support::{LIMIT, Tokens, scaled, within};
 
 #[test]
 fn calls_from_several_threads_all_arrive_in_each_senders_order() {
@@ -133,51 +128,19 @@ fn a_call_after_shutdown_comes_back_to_the_sender() {
     assert!(ran.load(Ordering::SeqCst));
 }
 
-/// Tracks one remote call: run, dropped unrun by the runtime, or handed back.
-struct Token {
-    ran: bool,
-    unrun: Arc<AtomicUsize>,
-}
-impl Drop for Token {
-    fn drop(&mut self) {
-        if !self.ran {
-            self.unrun.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-}
-
 #[test]
 fn calls_racing_shutdown_are_run_dropped_or_handed_back_never_lost() {
     for round in 0..scaled(20) {
         within(LIMIT, move || {
             let per_thread = scaled(5_000);
+            let tokens = Tokens::new();
             let ran = Arc::new(AtomicUsize::new(0));
-            let unrun = Arc::new(AtomicUsize::new(0));
-            let returned = Arc::new(AtomicUsize::new(0));
             let mut rt = Runtime::new();
             let a = rt.spawn(|_| ());
             let senders: Vec<_> = (0..3)
                 .map(|_| {
-                    let remote = a.remote();
-                    let (ran, unrun, returned) = (ran.clone(), unrun.clone(), returned.clone());
-                    std::thread::spawn(move || {
-                        for _ in 0..per_thread {
-                            let token = Token {
-                                ran: false,
-                                unrun: unrun.clone(),
-                            };
-                            let ran = ran.clone();
-                            let call = move |_: &mut (), _: &mut spindle_actor::Cx<'_, ()>| {
-                                let mut token = token; // the whole token, not a copy of its flag
-                                token.ran = true;
-                                ran.fetch_add(1, Ordering::SeqCst);
-                            };
-                            if let Err(back) = remote.call(call) {
-                                drop(back.into_inner());
-                                returned.fetch_add(1, Ordering::SeqCst);
-                            }
-                        }
-                    })
+                    let (remote, tokens, ran) = (a.remote(), tokens.clone(), ran.clone());
+                    std::thread::spawn(move || send_counted(&remote, per_thread, &tokens, &ran))
                 })
                 .collect();
             // Run a little, a different amount each round, then shut down under the senders.
@@ -187,18 +150,16 @@ fn calls_racing_shutdown_are_run_dropped_or_handed_back_never_lost() {
             }
             drop(a);
             drop(rt);
-            senders.into_iter().for_each(|s| s.join().unwrap());
-            let (ran, unrun, returned) = (
-                ran.load(Ordering::SeqCst),
-                unrun.load(Ordering::SeqCst),
-                returned.load(Ordering::SeqCst),
+            let returned: usize = senders.into_iter().map(|s| s.join().unwrap()).sum();
+            // Each call ran, was dropped unrun by the runtime, or came back: its token was
+            // dropped exactly once either way.
+            assert_eq!(tokens.made(), 3 * per_thread);
+            tokens.assert_each_dropped_once();
+            let ran = ran.load(Ordering::SeqCst);
+            assert!(
+                ran + returned <= 3 * per_thread,
+                "ran {ran}, handed back {returned}"
             );
-            assert_eq!(
-                ran + unrun,
-                3 * per_thread,
-                "ran {ran}, dropped or returned {unrun}"
-            );
-            assert!(returned <= unrun);
         });
     }
 }
@@ -235,16 +196,16 @@ fn wakes_coalesce_and_the_handler_sees_what_was_written_before_the_wake() {
 #[test]
 fn dropping_the_last_waker_unregisters_its_handler() {
     let mut rt = Runtime::new();
-    let drops = std::rc::Rc::new(std::cell::Cell::new(0));
-    let token = common::DropCount(drops.clone());
+    let tokens = Tokens::new();
+    let token = tokens.token();
     let waker = rt.waker(Fwd::new(move |()| {
         let _ = &token;
     }));
     let clone = waker.clone();
     drop(waker);
     rt.run(Instant::now());
-    assert_eq!(drops.get(), 0, "a clone is alive");
+    assert_eq!(tokens.dropped(), 0, "a clone is alive");
     std::thread::spawn(move || drop(clone)).join().unwrap();
     rt.run(Instant::now());
-    assert_eq!(drops.get(), 1, "the handler was dropped");
+    assert_eq!(tokens.dropped(), 1, "the handler was dropped");
 }

@@ -2,13 +2,16 @@
 //! calls, once, must not keep their memory for the runtime's life. Between runs the call
 //! buffers keep at most `max(queue_bytes, 2 MiB)` each, the timer store room for
 //! `max(timer_capacity, 16 384)` timers and the idle queue 16 384 calls, each shrinking once it
-//! holds more than twice that (see `Builder::queue_bytes`, `Builder::timer_capacity`).
+//! holds more than twice that (see `RuntimeBuilder::queue_bytes` and
+//! `RuntimeBuilder::timer_capacity`).
 //! `Runtime::buffer_bytes` (doc-hidden) reports what they hold; `zero_alloc.rs` checks that
 //! the steady state still allocates nothing.
 
-use std::time::{Duration, Instant};
+mod common;
 
-use spindle_actor::Runtime;
+use std::time::Duration;
+
+use common::clocked;
 use spindle_test_support::{LIMIT, scaled, within};
 
 const MIB: usize = 1 << 20;
@@ -19,8 +22,7 @@ const RETAINED: usize = 2 * 2 * MIB + 3 * MIB + 2 * MIB;
 #[test]
 fn a_burst_of_calls_timers_and_idle_calls_is_given_back_once_idle() {
     within(LIMIT, || {
-        let t0 = Instant::now();
-        let mut rt = Runtime::builder().start(t0).build().unwrap();
+        let (t0, mut rt) = clocked();
         let counter = rt.spawn(|_| 0u64);
         rt.run(t0);
         let quiet = rt.buffer_bytes();
@@ -63,8 +65,7 @@ fn a_burst_of_calls_timers_and_idle_calls_is_given_back_once_idle() {
 #[test]
 fn a_burst_of_timers_is_given_back_even_while_one_stays_pending() {
     within(LIMIT, || {
-        let t0 = Instant::now();
-        let mut rt = Runtime::builder().start(t0).build().unwrap();
+        let (t0, mut rt) = clocked();
         // A long-lived timer set first, then a burst that fires; then a periodic re-add.
         let long = rt.after(Duration::from_secs(100 * 24 * 3600), |_| {});
         let n = scaled(200_000);

@@ -7,10 +7,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use common::within;
-use spindle_actor::{Cx, Remote, ShardError, Shards};
-
-const LIMIT: Duration = Duration::from_secs(20);
+use common::send_counted;
+use spindle_actor::{BuildError, Cx, Remote, ShardError, Shards};
+use spindle_test_support::{LIMIT, Tokens, within};
 
 /// Answers pings from another shard through the caller's own `Remote`.
 struct Ponger {
@@ -25,6 +24,16 @@ struct Pinger {
 }
 
 impl Pinger {
+    /// Pings `peer` `left` times (once per answer), then reports the pong count to `done`.
+    fn new(peer: Remote<Ponger>, left: u64, done: mpsc::Sender<u64>) -> Self {
+        Pinger {
+            peer,
+            me: None,
+            left,
+            done,
+        }
+    }
+
     fn ping(&mut self, cx: &mut Cx<'_, Self>) {
         let me = self.me.get_or_insert_with(|| cx.this().remote()).clone();
         self.peer
@@ -53,12 +62,7 @@ fn actors_on_different_shards_call_each_other() {
         let ponger = shards.spawn(1, |_| Ponger { pongs: 0 }).unwrap();
         let (tx, rx) = mpsc::channel();
         let pinger = shards
-            .spawn(0, move |_| Pinger {
-                peer: ponger,
-                me: None,
-                left: 1000,
-                done: tx,
-            })
+            .spawn(0, move |_| Pinger::new(ponger, 1000, tx))
             .unwrap();
         pinger.call(|p, cx| p.ping(cx)).unwrap();
         assert_eq!(
@@ -100,65 +104,33 @@ fn a_panicking_actor_stops_alone_and_its_shard_keeps_serving() {
     });
 }
 
-/// Counts how one call ended.
-struct Token {
-    ran: bool,
-    unrun: Arc<AtomicUsize>,
-}
-
-impl Drop for Token {
-    fn drop(&mut self) {
-        if !self.ran {
-            self.unrun.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-}
-
 #[test]
 fn shutdown_with_calls_in_flight_runs_or_reports_every_one() {
     within(LIMIT, || {
         for _ in 0..10 {
             let shards = Shards::new(2).unwrap();
             let targets: Vec<_> = (0..2).map(|i| shards.spawn(i, |_| 0u64).unwrap()).collect();
-            let ran = Arc::new(AtomicUsize::new(0));
-            let unrun = Arc::new(AtomicUsize::new(0));
+            let (tokens, ran) = (Tokens::new(), Arc::new(AtomicUsize::new(0)));
             let senders: Vec<_> = targets
                 .into_iter()
                 .map(|target| {
-                    let (ran, unrun) = (ran.clone(), unrun.clone());
-                    std::thread::spawn(move || {
-                        for _ in 0..2000 {
-                            let token = Token {
-                                ran: false,
-                                unrun: unrun.clone(),
-                            };
-                            let ran = ran.clone();
-                            let call = move |n: &mut u64, _: &mut Cx<'_, u64>| {
-                                let mut token = token;
-                                token.ran = true;
-                                *n += 1;
-                                ran.fetch_add(1, Ordering::SeqCst);
-                            };
-                            if let Err(back) = target.call(call) {
-                                drop(back.into_inner()); // handed back: reported to the sender
-                            }
-                        }
-                    })
+                    let (tokens, ran) = (tokens.clone(), ran.clone());
+                    std::thread::spawn(move || send_counted(&target, 2000, &tokens, &ran))
                 })
                 .collect();
             std::thread::sleep(Duration::from_micros(200));
             shards.shutdown();
-            senders.into_iter().for_each(|s| s.join().unwrap());
-            let total = ran.load(Ordering::SeqCst) + unrun.load(Ordering::SeqCst);
-            assert_eq!(
-                total, 4000,
-                "every call ran, was dropped unrun, or came back"
-            );
+            for sender in senders {
+                sender.join().unwrap();
+            }
+            // Every call ran, was dropped unrun, or came back: its token is gone, exactly once.
+            assert_eq!(tokens.made(), 4000);
+            tokens.assert_each_dropped_once();
         }
     });
 }
 
-/// Sends `n` counted calls to its peer on the other shard when told to go.
+/// Sends counted calls to its peer on the other shard when told to go.
 struct Sender {
     peer: Option<Remote<u64>>,
 }
@@ -178,45 +150,25 @@ fn shutdown_with_cross_shard_calls_in_flight_runs_or_reports_every_one() {
                         .unwrap()
                 })
                 .collect();
-            let ran = Arc::new(AtomicUsize::new(0));
-            let unrun = Arc::new(AtomicUsize::new(0));
+            let (tokens, ran) = (Tokens::new(), Arc::new(AtomicUsize::new(0)));
             for sender in &senders {
-                let (ran, unrun) = (ran.clone(), unrun.clone());
+                let (tokens, ran) = (tokens.clone(), ran.clone());
                 sender
                     .call(move |s, _| {
-                        let peer = s.peer.take().unwrap();
-                        for _ in 0..2000 {
-                            let token = Token {
-                                ran: false,
-                                unrun: unrun.clone(),
-                            };
-                            let ran = ran.clone();
-                            let call = move |n: &mut u64, _: &mut Cx<'_, u64>| {
-                                let mut token = token;
-                                token.ran = true;
-                                *n += 1;
-                                ran.fetch_add(1, Ordering::SeqCst);
-                            };
-                            if let Err(back) = peer.call(call) {
-                                drop(back.into_inner());
-                            }
-                        }
+                        send_counted(&s.peer.take().unwrap(), 2000, &tokens, &ran);
                     })
                     .unwrap();
             }
             shards.shutdown(); // while the shards are sending to each other
-            let total = ran.load(Ordering::SeqCst) + unrun.load(Ordering::SeqCst);
-            assert_eq!(
-                total, 4000,
-                "every cross-shard call ran, was dropped unrun, or came back"
-            );
+            assert_eq!(tokens.made(), 4000, "every cross-shard call was made");
+            tokens.assert_each_dropped_once();
         }
     });
 }
 
 #[test]
 fn bad_shard_requests_are_typed_errors() {
-    assert_eq!(Shards::new(0).unwrap_err(), ShardError::ZeroShards);
+    assert!(matches!(Shards::new(0), Err(BuildError::ZeroThreads)));
     let shards = Shards::new(2).unwrap();
     assert_eq!(
         shards.spawn(5, |_| ()).unwrap_err(),

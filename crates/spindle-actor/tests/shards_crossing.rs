@@ -5,12 +5,15 @@
 //! it; the simultaneous cases line both shards up on a barrier first, so the crossing waits
 //! happen at the same moment every run.
 
+mod common;
+
 use std::sync::mpsc;
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::Duration;
 
+use common::ledgered;
 use spindle_actor::{Cx, Remote, Runtime, ShardError, ShardReport, Shards};
-use spindle_test_support::{LIMIT, Token, Tokens, within};
+use spindle_test_support::{LIMIT, Token, within};
 
 /// Shuts `shards` down once every other clone of the `Arc` is gone (the shard closures that
 /// captured one drop it just after they report).
@@ -36,6 +39,11 @@ fn on_shard<R: Send + 'static>(
     let probe = on.spawn(shard, |_| ()).unwrap();
     probe.call(move |_, _| tx.send(f()).unwrap()).unwrap();
     rx
+}
+
+/// Two `Shards` instances of two shards each, to be shared with their own shards.
+fn two_instances() -> [Arc<Shards>; 2] {
+    [(); 2].map(|()| Arc::new(Shards::new(2).unwrap()))
 }
 
 fn shard_list(reports: &[ShardReport]) -> Vec<usize> {
@@ -127,8 +135,7 @@ fn shards_of_one_instance_spawning_onto_each_other_at_once_are_refused_not_deadl
 #[test]
 fn shards_of_two_instances_spawning_onto_each_other_at_once_are_refused_not_deadlocked() {
     within(LIMIT, || {
-        let s1 = Arc::new(Shards::new(2).unwrap());
-        let s2 = Arc::new(Shards::new(2).unwrap());
+        let [s1, s2] = two_instances();
         let barrier = Arc::new(Barrier::new(2));
         let (other, b) = (s2.clone(), barrier.clone());
         let from_s1 = on_shard(&s1, 0, move || {
@@ -243,8 +250,7 @@ fn spawn_then_between_the_shards_of_one_instance_works_both_ways_at_once() {
 #[test]
 fn spawn_then_across_two_instances_works_both_ways_at_once() {
     within(LIMIT, || {
-        let s1 = Arc::new(Shards::new(2).unwrap());
-        let s2 = Arc::new(Shards::new(2).unwrap());
+        let [s1, s2] = two_instances();
         let barrier = Arc::new(Barrier::new(2));
         let to_s2 = ask_at_once(&s1, 0, &s2, 1, &barrier);
         let to_s1 = ask_at_once(&s2, 0, &s1, 1, &barrier);
@@ -299,8 +305,7 @@ impl Drop for PanicOnDrop {
 
 #[test]
 fn an_answer_for_an_asker_gone_is_dropped_quietly_on_the_target_shard() {
-    within(LIMIT, || {
-        let tokens = Tokens::new();
+    ledgered(|tokens| {
         let shards = Arc::new(Shards::new(2).unwrap());
         // Hold shard 1 in a call until the asker's runtime is gone.
         let (release, held) = mpsc::channel::<()>();
@@ -330,14 +335,12 @@ fn an_answer_for_an_asker_gone_is_dropped_quietly_on_the_target_shard() {
         std::panic::set_hook(hook);
         let reports = shut(shards);
         assert_eq!(reports.iter().map(|r| r.actors).sum::<usize>(), 3);
-        tokens.assert_each_dropped_once();
     });
 }
 
 #[test]
 fn an_answer_for_an_asker_stopped_is_dropped_quietly_on_its_runtime() {
-    within(LIMIT, || {
-        let tokens = Tokens::new();
+    ledgered(|tokens| {
         let shards = Arc::new(Shards::new(1).unwrap());
         let mut rt = Runtime::new();
         let asker = rt.spawn(|_| ());
@@ -362,7 +365,6 @@ fn an_answer_for_an_asker_stopped_is_dropped_quietly_on_its_runtime() {
         assert!(handle.is_zombie());
         drop((keep, rt));
         assert_eq!(shut(shards).len(), 1);
-        tokens.assert_each_dropped_once();
     });
 }
 

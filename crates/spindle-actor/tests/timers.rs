@@ -2,17 +2,15 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::log;
-use spindle_actor::Runtime;
+use common::{clocked, log};
 
 const MS: Duration = Duration::from_millis(1);
 
 #[test]
 fn timers_fire_in_deadline_order_then_fifo_at_equal_deadlines() {
-    let t0 = Instant::now();
-    let mut rt = Runtime::builder().start(t0).build().unwrap();
+    let (t0, mut rt) = clocked();
     let events = log();
     let a = rt.spawn(|_| ());
     let e = events.clone();
@@ -40,17 +38,16 @@ fn timers_fire_in_deadline_order_then_fifo_at_equal_deadlines() {
 
 #[test]
 fn cancelled_timers_never_fire_and_drop_their_call_at_once() {
-    let t0 = Instant::now();
-    let mut rt = Runtime::builder().start(t0).build().unwrap();
-    let drops = std::rc::Rc::new(std::cell::Cell::new(0));
-    let token = common::DropCount(drops.clone());
+    let (t0, mut rt) = clocked();
+    let tokens = spindle_test_support::Tokens::new();
+    let token = tokens.token();
     let key = rt.after(10 * MS, move |_| {
         let _t = token;
         unreachable!("cancelled");
     });
     assert!(rt.timer_pending(key));
     assert!(rt.cancel(key));
-    assert_eq!(drops.get(), 1, "dropped by cancel, not at expiry");
+    assert_eq!(tokens.dropped(), 1, "dropped by cancel, not at expiry");
     assert!(!rt.cancel(key), "a second cancel finds nothing");
     rt.run(t0 + 20 * MS);
     assert_eq!(rt.next_wake(), None);
@@ -58,8 +55,7 @@ fn cancelled_timers_never_fire_and_drop_their_call_at_once() {
 
 #[test]
 fn a_timer_can_set_timers_and_zero_delays_fire_in_the_same_run() {
-    let t0 = Instant::now();
-    let mut rt = Runtime::builder().start(t0).build().unwrap();
+    let (t0, mut rt) = clocked();
     let ticks = rt.spawn(|_| 0u32);
     ticks.call(|_, cx| {
         cx.after(Duration::ZERO, |n, cx| {
@@ -77,8 +73,7 @@ fn a_timer_can_set_timers_and_zero_delays_fire_in_the_same_run() {
 
 #[test]
 fn a_timer_for_a_stopped_actor_is_dropped_unrun() {
-    let t0 = Instant::now();
-    let mut rt = Runtime::builder().start(t0).build().unwrap();
+    let (t0, mut rt) = clocked();
     let a = rt.spawn(|cx| {
         cx.after(MS, |_: &mut (), _| unreachable!("the actor stopped"));
     });
@@ -89,8 +84,7 @@ fn a_timer_for_a_stopped_actor_is_dropped_unrun() {
 
 #[test]
 fn at_with_a_past_instant_fires_in_the_next_run() {
-    let t0 = Instant::now();
-    let mut rt = Runtime::builder().start(t0).build().unwrap();
+    let (t0, mut rt) = clocked();
     rt.run(t0 + 10 * MS);
     let fired = std::rc::Rc::new(std::cell::Cell::new(false));
     let f = fired.clone();
@@ -101,8 +95,7 @@ fn at_with_a_past_instant_fires_in_the_next_run() {
 
 #[test]
 fn the_clock_never_goes_backwards() {
-    let t0 = Instant::now();
-    let mut rt = Runtime::builder().start(t0).build().unwrap();
+    let (t0, mut rt) = clocked();
     rt.run(t0 + 10 * MS);
     rt.run(t0 + 5 * MS);
     assert_eq!(rt.now(), t0 + 10 * MS);
@@ -110,8 +103,7 @@ fn the_clock_never_goes_backwards() {
 
 #[test]
 fn idle_calls_run_one_at_a_time_after_everything_else() {
-    let t0 = Instant::now();
-    let mut rt = Runtime::builder().start(t0).build().unwrap();
+    let (t0, mut rt) = clocked();
     let events = log();
     let a = rt.spawn(|_| ());
     for i in 0..2 {
@@ -143,8 +135,7 @@ fn idle_calls_run_one_at_a_time_after_everything_else() {
 
 #[test]
 fn many_timers_with_churn_fire_exactly_once() {
-    let t0 = Instant::now();
-    let mut rt = Runtime::builder().start(t0).build().unwrap();
+    let (t0, mut rt) = clocked();
     let fired = std::rc::Rc::new(std::cell::RefCell::new(vec![0u8; 2000]));
     let mut keys = Vec::new();
     for i in 0..2000u64 {

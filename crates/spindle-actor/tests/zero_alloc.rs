@@ -2,52 +2,17 @@
 //! warm: a counting global allocator proves it. This binary holds one test, so every
 //! allocation counted while the flag is up is the runtime's.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+mod common;
 
 use std::time::{Duration, Instant};
 
+use common::started;
 use spindle_actor::{Cx, Runtime};
-
-struct CountingAllocator;
-
-static COUNTING: AtomicBool = AtomicBool::new(false);
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-fn count() {
-    if COUNTING.load(Ordering::Relaxed) {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-// SAFETY: forwards every call to `System` unchanged; only bumps a counter on the side.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
-        // SAFETY: the caller's contract is passed on to `System`.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count();
-        // SAFETY: as above.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
-        // SAFETY: as above.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: as above.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+use spindle_test_support::CountingAllocator;
 
 #[global_allocator]
-static GLOBAL: CountingAllocator = CountingAllocator;
+static ALLOC: CountingAllocator = CountingAllocator::new();
+
 struct Pinger {
     count: u64,
     peer: Option<spindle_actor::Actor<Pinger>>,
@@ -93,12 +58,7 @@ fn round(
 
 #[test]
 fn a_warm_runtime_allocates_nothing_per_call_or_timer() {
-    let t0 = Instant::now();
-    let mut rt = Runtime::builder()
-        .start(t0)
-        .timer_capacity(64)
-        .build()
-        .unwrap();
+    let (t0, mut rt) = started(Runtime::builder().timer_capacity(64));
     let a = rt.spawn(|_| Pinger {
         count: 0,
         peer: None,
@@ -117,16 +77,15 @@ fn a_warm_runtime_allocates_nothing_per_call_or_timer() {
         t += Duration::from_secs(1);
         round(&mut rt, &ah, &bh, t, calls);
     }
-    ALLOCATIONS.store(0, Ordering::SeqCst);
-    COUNTING.store(true, Ordering::SeqCst);
-    for _ in 0..rounds {
-        t += Duration::from_secs(1);
-        round(&mut rt, &ah, &bh, t, calls);
-    }
-    COUNTING.store(false, Ordering::SeqCst);
+    let ((), allocations) = ALLOC.count(|| {
+        for _ in 0..rounds {
+            t += Duration::from_secs(1);
+            round(&mut rt, &ah, &bh, t, calls);
+        }
+    });
     let total_calls = u64::from(calls) * 2 * rounds;
     assert_eq!(
-        ALLOCATIONS.load(Ordering::SeqCst),
+        allocations,
         0,
         "allocations during {total_calls} calls and {} timers",
         17 * rounds

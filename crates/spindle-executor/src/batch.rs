@@ -39,10 +39,10 @@ use std::sync::Arc;
 
 use crossbeam_utils::CachePadded;
 
-use crate::error::drop_payload;
 use crate::job::{Job, JobRef};
 use crate::primitive::{AtomicBool, AtomicUsize, Ordering};
 use crate::registry::{Registry, WorkerThread};
+use spindle_utils::{AbortIfPanic, drop_payload};
 
 /// Chunks smaller than this are not worth a CAS each.
 const MIN_CHUNK: usize = 1;
@@ -184,6 +184,10 @@ pub(crate) fn for_each_chunk_on_worker<F: Fn(core::ops::Range<usize>) + Sync>(
     // SAFETY: every helper job runs or is taken back before we leave (T2); `F: Sync`, so
     // helpers may call it from other threads.
     let job = unsafe { JobRef::new(&batch) };
+    // From the first push on, thieves may hold pointers to `batch` in this frame: it must not
+    // unwind before every helper has run or been taken back (T2), so a panic (none is
+    // expected: participants catch their own) aborts instead.
+    let guard = AbortIfPanic::new("batch: helpers may still be running on other workers");
     for _ in 0..helpers {
         worker.push(job);
     }
@@ -198,6 +202,8 @@ pub(crate) fn for_each_chunk_on_worker<F: Fn(core::ops::Range<usize>) + Sync>(
             None => worker.wait_until(|| batch.helpers.load(Ordering::SeqCst) == 0),
         }
     }
+    // Every helper is accounted for: nothing points into this frame any more.
+    guard.disarm();
     if batch.panicked.load(Ordering::Acquire) {
         // SAFETY: every participant has finished (T2).
         if let Some(payload) = unsafe { (*batch.payload.get()).take() } {

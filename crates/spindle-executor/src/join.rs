@@ -22,10 +22,10 @@
 use core::cell::UnsafeCell;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
-use crate::error::drop_payload;
 use crate::job::{Job, JobRef};
 use crate::latch::{CrossLatch, Latch, WorkerLatch};
 use crate::registry::{Registry, WorkerThread};
+use spindle_utils::{AbortIfPanic, drop_payload};
 
 /// What a job's closure returned, or its panic.
 type Outcome<R> = std::thread::Result<R>;
@@ -113,6 +113,10 @@ where
     // is awaited (K1).
     let job_b_ref = unsafe { job_b.as_job_ref() };
     worker.push(job_b_ref);
+    // From the push on, a thief may hold a pointer to `job_b` in this frame: unwinding out
+    // of it before `b` has run or its latch is set would free the job under the thief, so a
+    // panic here (none is expected: `a` and the jobs run below are caught) aborts instead.
+    let guard = AbortIfPanic::new("join: the other half may be running on a thief");
     let outcome_a = catch_unwind(AssertUnwindSafe(a));
     let outcome_b = loop {
         if job_b.latch().probe() {
@@ -129,6 +133,8 @@ where
             }
         }
     };
+    // `job_b` has run or been taken back: no other thread points into this frame any more.
+    guard.disarm();
     both(outcome_a, outcome_b)
 }
 
@@ -172,7 +178,11 @@ where
     // case it was never handed out and runs here.
     let job_ref = unsafe { job.as_job_ref() };
     let outcome = if registry.inject(job_ref).is_ok() {
+        // The injected job lives in this frame and a worker of `registry` will run it: this
+        // frame must not unwind before the latch is set, or the worker writes into freed stack.
+        let guard = AbortIfPanic::new("install: a worker of the other pool is running the job");
         job.latch().wait(waiter.as_ref());
+        guard.disarm();
         job.into_outcome()
     } else {
         job.run_inline()

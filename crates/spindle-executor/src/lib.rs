@@ -15,16 +15,17 @@
 //!   contends. An idle worker looks in its deque, then takes a batch from the injector, then
 //!   steals from peers starting at a random one.
 //! - **Idle workers spin, then park**, on [`spindle_queue::EventCount`], the parking primitive
-//!   all of Spindle shares: `spin_limit` looks for work (default 200), then the OS sleeps the
+//!   all of Spindle shares: [`ThreadPoolBuilder::spin_limit`] looks for work (default
+//!   [`ThreadPoolBuilder::DEFAULT_SPIN_LIMIT`], 200), then the OS sleeps the
 //!   thread, so an idle pool burns no CPU. A submission costs one load when nobody sleeps and
 //!   wakes at most one worker otherwise; no injected job can be left with every worker asleep
 //!   (model-checked in `tests/loom_sleep.rs`).
 //! - **Jobs are two words** on the deques (a pointer and a function); `execute` boxes its
 //!   closure once, `spawn` puts closure, result and completion flag in one allocation.
 //! - **Faults are values.** Zero threads is [`BuildError::ZeroThreads`]; a job submitted during
-//!   or after shutdown comes back in [`ExecuteError`]; a panicking job leaves its worker alive
-//!   and reaches the [panic handler](Builder::panic_handler) or the [`JoinHandle`] as a
-//!   [`TaskPanic`] with its payload.
+//!   or after shutdown comes back in [`Closed`]; a panicking job leaves its worker alive
+//!   and reaches the [panic handler](ThreadPoolBuilder::panic_handler) or the [`JoinHandle`] as a
+//!   [`Panic`] (alias [`TaskPanic`]) with its payload.
 //! - **Shutdown** (or dropping the pool) runs every queued job, then joins the threads.
 //! - **Counters** per worker (jobs run, stolen, parks, panics) live on their own cache lines and
 //!   are written by their worker alone, with plain stores: [`ThreadPool::stats`].
@@ -132,6 +133,7 @@
 #![warn(unsafe_op_in_unsafe_fn)]
 
 mod batch;
+mod builder;
 mod deque;
 mod error;
 mod job;
@@ -144,8 +146,13 @@ mod scope;
 mod spawn;
 mod stats;
 
-pub use error::{BuildError, ExecuteError, LengthMismatch, TaskPanic};
-pub use pool::{Builder, DEFAULT_SPIN_LIMIT, MAX_THREADS, ThreadPool};
+#[allow(deprecated)]
+pub use builder::Builder;
+pub use builder::ThreadPoolBuilder;
+#[allow(deprecated)]
+pub use error::ExecuteError;
+pub use error::{BuildError, Closed, LengthMismatch, MAX_THREADS, Panic, TaskPanic};
+pub use pool::ThreadPool;
 pub use scope::Scope;
 pub use spawn::JoinHandle;
 pub use stats::{PoolStats, WorkerStats};

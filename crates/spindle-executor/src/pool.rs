@@ -1,240 +1,18 @@
-//! [`ThreadPool`] and its [`Builder`].
+//! [`ThreadPool`]: submitting work, joining, scopes, batches, shutdown. Its builder is in
+//! `builder.rs`.
 
 use std::sync::{Arc, Mutex};
 
 use crate::batch::{self, SharedSlice};
-use crate::error::{BuildError, ExecuteError, LengthMismatch};
+use crate::error::LengthMismatch;
 use crate::job::HeapJob;
 use crate::join;
-use crate::primitive::{ThreadHandle, spawn_thread};
-use crate::registry::{PanicHandler, Registry, WorkerThread};
+use crate::primitive::ThreadHandle;
+use crate::registry::{Registry, WorkerThread};
 use crate::scope::{self, Scope};
 use crate::spawn::{self, JoinHandle};
 use crate::stats::PoolStats;
-
-/// How many times an idle worker looks for work before it parks, by default.
-pub const DEFAULT_SPIN_LIMIT: u32 = 200;
-
-/// The most worker threads a pool takes: [`Builder::build`] refuses more with
-/// [`BuildError::TooManyThreads`]. A pool allocates its per-thread state (deques, counters,
-/// event counts: about 1.5 KiB a thread) before it starts a thread, so a count no machine
-/// could run must fail there, as a typed error, rather than exhaust memory first. Far above
-/// any core count; the OS refuses threads long before this on most systems (then the error
-/// is [`BuildError::Spawn`]).
-///
-/// ```
-/// use spindle_executor::{BuildError, MAX_THREADS, ThreadPool};
-/// let err = ThreadPool::builder().num_threads(MAX_THREADS + 1).build().unwrap_err();
-/// assert!(matches!(err, BuildError::TooManyThreads(n) if n == MAX_THREADS + 1));
-/// ```
-pub const MAX_THREADS: usize = 1 << 16;
-
-/// Configures and builds a [`ThreadPool`].
-///
-/// # Examples
-///
-/// ```
-/// use spindle_executor::ThreadPool;
-///
-/// let pool = ThreadPool::builder()
-///     .num_threads(2)
-///     .thread_name(|i| format!("crunch-{i}"))
-///     .spin_limit(50)
-///     .build()?;
-/// assert_eq!(pool.num_threads(), 2);
-/// # Ok::<(), spindle_executor::BuildError>(())
-/// ```
-#[must_use = "a builder does nothing until `build` is called"]
-pub struct Builder {
-    num_threads: Option<usize>,
-    pin_to_cores: bool,
-    thread_name: Box<dyn Fn(usize) -> String>,
-    stack_size: Option<usize>,
-    spin_limit: u32,
-    panic_handler: Option<Box<PanicHandler>>,
-}
-
-impl core::fmt::Debug for Builder {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Builder")
-            .field("num_threads", &self.num_threads)
-            .field("pin_to_cores", &self.pin_to_cores)
-            .field("stack_size", &self.stack_size)
-            .field("spin_limit", &self.spin_limit)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Default for Builder {
-    fn default() -> Self {
-        Builder {
-            num_threads: None,
-            pin_to_cores: false,
-            thread_name: Box::new(|i| format!("spindle-worker-{i}")),
-            stack_size: None,
-            spin_limit: DEFAULT_SPIN_LIMIT,
-            panic_handler: None,
-        }
-    }
-}
-
-impl Builder {
-    /// Worker threads; by default the machine's available parallelism. `0` makes
-    /// [`build`](Builder::build) fail with [`BuildError::ZeroThreads`], more than
-    /// [`MAX_THREADS`] with [`BuildError::TooManyThreads`].
-    ///
-    /// ```
-    /// let pool = spindle_executor::ThreadPool::builder().num_threads(3).build()?;
-    /// assert_eq!(pool.num_threads(), 3);
-    /// # Ok::<(), spindle_executor::BuildError>(())
-    /// ```
-    pub fn num_threads(mut self, n: usize) -> Self {
-        self.num_threads = Some(n);
-        self
-    }
-
-    /// Pins worker `i` to core `i mod cores` (off by default). Where the OS does not support
-    /// affinity, the pool is built anyway and its threads float.
-    ///
-    /// ```
-    /// let pool = spindle_executor::ThreadPool::builder().pin_to_cores(true).build()?;
-    /// assert!(pool.num_threads() >= 1);
-    /// # Ok::<(), spindle_executor::BuildError>(())
-    /// ```
-    pub fn pin_to_cores(mut self, pin: bool) -> Self {
-        self.pin_to_cores = pin;
-        self
-    }
-
-    /// Names worker `i` `name(i)`; the default is `spindle-worker-{i}`.
-    ///
-    /// ```
-    /// let pool = spindle_executor::ThreadPool::builder().thread_name(|i| format!("w{i}")).build()?;
-    /// let name = pool.spawn(|| std::thread::current().name().map(str::to_owned)).unwrap().join();
-    /// assert!(name.unwrap().unwrap().starts_with('w'));
-    /// # Ok::<(), spindle_executor::BuildError>(())
-    /// ```
-    pub fn thread_name(mut self, name: impl Fn(usize) -> String + 'static) -> Self {
-        self.thread_name = Box::new(name);
-        self
-    }
-
-    /// Each worker's stack size in bytes; by default std's.
-    ///
-    /// ```
-    /// let pool = spindle_executor::ThreadPool::builder().stack_size(4 << 20).build()?;
-    /// # Ok::<(), spindle_executor::BuildError>(())
-    /// ```
-    pub fn stack_size(mut self, bytes: usize) -> Self {
-        self.stack_size = Some(bytes);
-        self
-    }
-
-    /// How many times an idle worker looks for work (spin hints first, then yields) before it
-    /// parks; default [`DEFAULT_SPIN_LIMIT`]. Lower saves CPU when idle, higher cuts wake-up
-    /// latency for bursty work.
-    ///
-    /// ```
-    /// let pool = spindle_executor::ThreadPool::builder().spin_limit(0).build()?;
-    /// # Ok::<(), spindle_executor::BuildError>(())
-    /// ```
-    pub fn spin_limit(mut self, limit: u32) -> Self {
-        self.spin_limit = limit;
-        self
-    }
-
-    /// Calls `handler` with the payload of every panic that escapes a job given to
-    /// [`ThreadPool::execute`] (the worker survives either way; [`ThreadPool::spawn`]ed tasks
-    /// report theirs through their handle instead).
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use std::sync::atomic::{AtomicUsize, Ordering};
-    /// let seen = Arc::new(AtomicUsize::new(0));
-    /// let pool = {
-    ///     let seen = Arc::clone(&seen);
-    ///     spindle_executor::ThreadPool::builder()
-    ///         .panic_handler(move |_payload| { seen.fetch_add(1, Ordering::SeqCst); })
-    ///         .build()?
-    /// };
-    /// pool.execute(|| panic!("oops")).unwrap();
-    /// pool.shutdown();
-    /// assert_eq!(seen.load(Ordering::SeqCst), 1);
-    /// # Ok::<(), spindle_executor::BuildError>(())
-    /// ```
-    pub fn panic_handler(
-        mut self,
-        handler: impl Fn(Box<dyn std::any::Any + Send>) + Send + Sync + 'static,
-    ) -> Self {
-        self.panic_handler = Some(Box::new(handler));
-        self
-    }
-
-    /// Starts the workers.
-    ///
-    /// # Errors
-    ///
-    /// [`BuildError::ZeroThreads`] for zero threads; [`BuildError::TooManyThreads`] for more
-    /// than [`MAX_THREADS`], or if the per-thread state does not fit in memory;
-    /// [`BuildError::Spawn`] if the OS refuses a thread, or its
-    /// [`stack_size`](Builder::stack_size) (the ones already started are shut down). None of
-    /// these panics or aborts, whatever the numbers.
-    ///
-    /// # Panics
-    ///
-    /// If the [`thread_name`](Builder::thread_name) closure panics (or std refuses the name it
-    /// returns, for a NUL byte), that panic is resumed here, after the workers already started
-    /// have been shut down and joined: a half-built pool leaves no thread behind.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let pool = spindle_executor::ThreadPool::builder().build()?;
-    /// # Ok::<(), spindle_executor::BuildError>(())
-    /// ```
-    pub fn build(self) -> Result<ThreadPool, BuildError> {
-        let threads = match self.num_threads {
-            Some(0) => return Err(BuildError::ZeroThreads),
-            Some(n) => n,
-            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        };
-        let (registry, deques) = Registry::new(threads, self.spin_limit, self.panic_handler)?;
-        let mut handles = Vec::new();
-        // Within `MAX_THREADS`, so the size in bytes fits; the allocation may still be refused.
-        handles
-            .try_reserve_exact(threads)
-            .map_err(|_| BuildError::TooManyThreads(threads))?;
-        let cores = if self.pin_to_cores {
-            core_affinity::get_core_ids().filter(|ids| !ids.is_empty())
-        } else {
-            None
-        };
-        // The pool is its own guard while it is built: if starting a worker fails, or the
-        // `thread_name` closure (user code) panics, dropping it shuts down and joins the
-        // workers started so far, on the error return and on the unwind alike.
-        let mut pool = ThreadPool {
-            registry,
-            threads: Mutex::new(handles),
-        };
-        for (index, deque) in deques.into_iter().enumerate() {
-            let registry_for_thread = Arc::clone(&pool.registry);
-            let core = cores.as_ref().map(|ids| ids[index % ids.len()]);
-            let spawned = spawn_thread((self.thread_name)(index), self.stack_size, move || {
-                if let Some(core) = core {
-                    // Best effort: a refused pin leaves the thread floating.
-                    let _ = core_affinity::set_for_current(core);
-                }
-                WorkerThread::main_loop(deque, index, registry_for_thread);
-            });
-            let handles = pool.threads.get_mut().unwrap_or_else(|e| e.into_inner());
-            match spawned {
-                Ok(handle) => handles.push(handle),
-                Err(e) => return Err(BuildError::Spawn(e)),
-            }
-        }
-        Ok(pool)
-    }
-}
+use spindle_utils::Closed;
 
 /// A work-stealing pool of worker threads.
 ///
@@ -262,8 +40,9 @@ impl Builder {
 /// # Ok::<(), spindle_executor::BuildError>(())
 /// ```
 pub struct ThreadPool {
-    registry: Arc<Registry>,
-    threads: Mutex<Vec<ThreadHandle>>,
+    // `pub(crate)` for `builder.rs`, which assembles the pool (pool.rs does not import it).
+    pub(crate) registry: Arc<Registry>,
+    pub(crate) threads: Mutex<Vec<ThreadHandle>>,
 }
 
 impl core::fmt::Debug for ThreadPool {
@@ -275,33 +54,6 @@ impl core::fmt::Debug for ThreadPool {
 }
 
 impl ThreadPool {
-    /// A pool of `num_threads` workers with the default settings: the short form of
-    /// `ThreadPool::builder().num_threads(n).build()`.
-    ///
-    /// # Errors
-    ///
-    /// As [`Builder::build`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let pool = spindle_executor::ThreadPool::new(2)?;
-    /// # Ok::<(), spindle_executor::BuildError>(())
-    /// ```
-    pub fn new(num_threads: usize) -> Result<ThreadPool, BuildError> {
-        Builder::default().num_threads(num_threads).build()
-    }
-
-    /// A builder with the default settings.
-    ///
-    /// ```
-    /// let pool = spindle_executor::ThreadPool::builder().num_threads(1).build()?;
-    /// # Ok::<(), spindle_executor::BuildError>(())
-    /// ```
-    pub fn builder() -> Builder {
-        Builder::default()
-    }
-
     /// The number of worker threads.
     ///
     /// ```
@@ -317,7 +69,7 @@ impl ThreadPool {
     ///
     /// # Errors
     ///
-    /// [`ExecuteError`] handing `f` back, unrun, once the pool is shutting down.
+    /// [`Closed`] handing `f` back, unrun, once the pool is shutting down.
     ///
     /// # Examples
     ///
@@ -326,20 +78,20 @@ impl ThreadPool {
     /// pool.execute(|| println!("on a worker")).unwrap();
     /// # Ok::<(), spindle_executor::BuildError>(())
     /// ```
-    pub fn execute<F>(&self, f: F) -> Result<(), ExecuteError<F>>
+    pub fn execute<F>(&self, f: F) -> Result<(), Closed<F>>
     where
         F: FnOnce() + Send + 'static,
     {
         self.registry
             .submit(f, HeapJob::into_job_ref)
-            .map_err(ExecuteError)
+            .map_err(Closed)
     }
 
     /// Runs `f` on a worker and returns a handle to its result.
     ///
     /// # Errors
     ///
-    /// [`ExecuteError`] handing `f` back, unrun, once the pool is shutting down.
+    /// [`Closed`] handing `f` back, unrun, once the pool is shutting down.
     ///
     /// # Examples
     ///
@@ -350,7 +102,7 @@ impl ThreadPool {
     /// assert_eq!(results, [0, 10, 20, 30]);
     /// # Ok::<(), spindle_executor::BuildError>(())
     /// ```
-    pub fn spawn<F, R>(&self, f: F) -> Result<JoinHandle<R>, ExecuteError<F>>
+    pub fn spawn<F, R>(&self, f: F) -> Result<JoinHandle<R>, Closed<F>>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
@@ -363,7 +115,7 @@ impl ThreadPool {
                 handle = Some(h);
                 job
             })
-            .map_err(ExecuteError)?;
+            .map_err(Closed)?;
         match handle {
             Some(handle) => Ok(handle),
             None => unreachable!("an admitted task made no handle"),

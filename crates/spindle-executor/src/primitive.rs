@@ -1,19 +1,16 @@
-//! The loom shim: the atomics, threads and thread-locals the executor's own protocols use.
+//! The loom shim as the executor uses it: the atomics, `yield_now` and thread handles come from
+//! `spindle_utils::sync` (the workspace's one shim); what stays here is executor-specific: the
+//! `SeqCst` fence stand-in and the worker thread-local macro.
 //!
 //! Under `--cfg spindle_loom` these are loom's, so `cargo xtask loom` explores the real sleep,
 //! wake and shutdown code; otherwise they are std's at zero cost. crossbeam-deque is used as is
 //! in both: loom switches threads only at its own operations, so each deque operation is one
 //! atomic step in the models (crossbeam checks the deque itself).
 
-#[cfg(not(spindle_loom))]
-pub(crate) use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
-#[cfg(not(spindle_loom))]
-pub(crate) use std::thread::yield_now;
-
-#[cfg(spindle_loom)]
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
-#[cfg(spindle_loom)]
-pub(crate) use loom::thread::yield_now;
+pub(crate) use spindle_utils::sync::atomic::{
+    AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering,
+};
+pub(crate) use spindle_utils::sync::yield_now;
 
 /// Stands in, under loom, for the single total order of `SeqCst` accesses, as
 /// spindle-queue's function of the same name does: loom models `SeqCst` accesses as `AcqRel`
@@ -23,38 +20,12 @@ pub(crate) use loom::thread::yield_now;
 #[inline(always)]
 pub(crate) fn seq_cst_fence_for_loom() {
     #[cfg(spindle_loom)]
-    loom::sync::atomic::fence(Ordering::SeqCst);
+    spindle_utils::sync::atomic::fence(Ordering::SeqCst);
 }
 
-/// A handle to a spawned worker thread.
-#[cfg(not(spindle_loom))]
-pub(crate) type ThreadHandle = std::thread::JoinHandle<()>;
-#[cfg(spindle_loom)]
-pub(crate) type ThreadHandle = loom::thread::JoinHandle<()>;
-
-/// Spawns a worker thread with an optional name and stack size.
-#[cfg(not(spindle_loom))]
-pub(crate) fn spawn_thread(
-    name: String,
-    stack_size: Option<usize>,
-    main: impl FnOnce() + Send + 'static,
-) -> std::io::Result<ThreadHandle> {
-    let mut builder = std::thread::Builder::new().name(name);
-    if let Some(size) = stack_size {
-        builder = builder.stack_size(size);
-    }
-    builder.spawn(main)
-}
-
-/// Under loom: names and stack sizes do not exist.
-#[cfg(spindle_loom)]
-pub(crate) fn spawn_thread(
-    _name: String,
-    _stack_size: Option<usize>,
-    main: impl FnOnce() + Send + 'static,
-) -> std::io::Result<ThreadHandle> {
-    Ok(loom::thread::spawn(main))
-}
+/// A handle to a spawned worker thread (std's or loom's, as
+/// [`spindle_utils::ThreadConfig::spawn`] starts it).
+pub(crate) type ThreadHandle = spindle_utils::ThreadHandle<()>;
 
 /// Declares a thread-local through std or loom.
 macro_rules! worker_local {

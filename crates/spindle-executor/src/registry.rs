@@ -74,9 +74,9 @@ use std::any::Any;
 use std::sync::Arc;
 
 use crate::deque::{Steal, Stealer, Worker};
-use crate::error::{BuildError, drop_payload};
 use crossbeam_utils::CachePadded;
 use spindle_queue::{EventCount, Queue};
+use spindle_utils::{BuildError, drop_payload};
 
 use crate::job::JobRef;
 use crate::primitive::{
@@ -140,14 +140,14 @@ impl Registry {
     ///
     /// # Errors
     ///
-    /// [`BuildError::TooManyThreads`] if `threads` exceeds [`MAX_THREADS`](crate::MAX_THREADS)
+    /// [`BuildError::TooManyThreads`] if `threads` exceeds [`MAX_THREADS`](spindle_utils::MAX_THREADS)
     /// or an array of per-thread state does not fit an allocation: never a panic or an abort.
     pub(crate) fn new(
         threads: usize,
         spin_limit: u32,
         panic_handler: Option<Box<PanicHandler>>,
     ) -> Result<(Arc<Registry>, Vec<Worker<JobRef>>), BuildError> {
-        if threads > crate::MAX_THREADS {
+        if threads > spindle_utils::MAX_THREADS {
             return Err(BuildError::TooManyThreads(threads));
         }
         let deques = per_thread(threads, &mut |_| Worker::new_lifo())?;

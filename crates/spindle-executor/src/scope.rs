@@ -41,10 +41,10 @@ use std::sync::Arc;
 
 use crossbeam_utils::CachePadded;
 
-use crate::error::drop_payload;
 use crate::job::{Job, JobRef};
 use crate::primitive::{AtomicBool, AtomicU64, AtomicUsize, Ordering, yield_now};
 use crate::registry::{Registry, WorkerThread};
+use spindle_utils::{AbortIfPanic, drop_payload};
 
 /// Bytes of closure state an inline slot holds.
 const SLOT_SIZE: usize = 64;
@@ -313,9 +313,14 @@ where
     F: FnOnce(&Scope<'scope>) -> R,
 {
     let scope = Scope::new(worker.index(), Arc::as_ptr(worker.registry()));
+    // Tasks spawned by `body` point at `scope` in this frame and may run on any worker: the
+    // frame must not unwind until `pending` is zero (C1). The body's panic is caught; a panic
+    // anywhere else before the wait ends (none is expected) aborts rather than free `scope`.
+    let guard = AbortIfPanic::new("scope: its tasks may still be running on other workers");
     let outcome = catch_unwind(AssertUnwindSafe(|| body(&scope)));
     // Whatever happened, no task may outlive the scope (C1).
     worker.wait_until(|| scope.pending.load(Ordering::SeqCst) == 0);
+    guard.disarm();
     finish(&scope, outcome)
 }
 

@@ -24,9 +24,9 @@ use std::sync::Arc;
 
 use spindle_queue::EventCount;
 
-use crate::error::TaskPanic;
 use crate::job::{Job, JobRef};
 use crate::primitive::{AtomicBool, AtomicPtr, AtomicUsize, Ordering, seq_cst_fence_for_loom};
+use spindle_utils::Panic;
 
 /// `Completion::waiting_worker` when no worker waits.
 const NO_WORKER: usize = usize::MAX;
@@ -34,7 +34,7 @@ use crate::registry::{Registry, WorkerThread};
 
 /// What a [`JoinHandle`] sees of a task, whatever its closure type.
 struct Completion<R> {
-    result: UnsafeCell<Option<Result<R, TaskPanic>>>,
+    result: UnsafeCell<Option<Result<R, Panic>>>,
     done: AtomicBool,
     /// The index of a worker of the pool that waits for this task (helping meanwhile), or
     /// `NO_WORKER`: completion wakes that worker.
@@ -81,7 +81,7 @@ where
         // SAFETY: only the running worker touches `func` (S1).
         let func = unsafe { (*task.func.get()).take() };
         let outcome = match func {
-            Some(func) => catch_unwind(AssertUnwindSafe(func)).map_err(TaskPanic::new),
+            Some(func) => catch_unwind(AssertUnwindSafe(func)).map_err(Panic::new),
             None => unreachable!("a task ran twice"),
         };
         let completion = &task.completion;
@@ -206,7 +206,7 @@ impl<R> JoinHandle<R> {
     ///
     /// # Errors
     ///
-    /// [`TaskPanic`] with the payload if the task panicked.
+    /// [`Panic`](crate::Panic) with the payload if the task panicked.
     ///
     /// # Examples
     ///
@@ -216,7 +216,7 @@ impl<R> JoinHandle<R> {
     /// assert!(handle.join().is_err());
     /// # Ok::<(), spindle_executor::BuildError>(())
     /// ```
-    pub fn join(self) -> Result<R, TaskPanic> {
+    pub fn join(self) -> Result<R, Panic> {
         let completion = self.task.completion();
         let done = || completion.done.load(Ordering::SeqCst);
         // `pool` is only compared, never dereferenced.

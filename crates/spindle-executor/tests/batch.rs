@@ -8,6 +8,9 @@ use std::time::Duration;
 
 use spindle_executor::{LengthMismatch, ThreadPool};
 
+mod common;
+use common::in_a_task;
+
 #[test]
 fn every_index_is_called_exactly_once_for_many_lengths() {
     let pool = ThreadPool::new(3).unwrap();
@@ -125,27 +128,21 @@ fn a_panic_stops_the_batch_and_reaches_the_caller_after_all_stopped() {
 
 #[test]
 fn batches_nest_inside_tasks_and_joins() {
-    let pool = Arc::new(ThreadPool::new(2).unwrap());
-    let inner = Arc::clone(&pool);
-    let total = pool
-        .spawn(move || {
-            let (a, b) = inner.join(
-                || {
-                    let mut v = vec![0usize; 300];
-                    inner.for_each_mut(&mut v, |i, x| *x = i);
-                    v.iter().sum::<usize>()
-                },
-                || {
-                    let mut v = vec![0usize; 200];
-                    inner.for_each_mut(&mut v, |i, x| *x = 2 * i);
-                    v.iter().sum::<usize>()
-                },
-            );
-            a + b
-        })
-        .unwrap()
-        .join()
-        .unwrap();
+    let (_, total) = in_a_task(2, |inner| {
+        let (a, b) = inner.join(
+            || {
+                let mut v = vec![0usize; 300];
+                inner.for_each_mut(&mut v, |i, x| *x = i);
+                v.iter().sum::<usize>()
+            },
+            || {
+                let mut v = vec![0usize; 200];
+                inner.for_each_mut(&mut v, |i, x| *x = 2 * i);
+                v.iter().sum::<usize>()
+            },
+        );
+        a + b
+    });
     assert_eq!(total, 299 * 300 / 2 + 199 * 200);
 }
 

@@ -2,34 +2,15 @@
 //! must not, does not. (What does not compile at a call site is in the crate docs' `compile_fail`
 //! examples.) `pool.rs` checks `ThreadPool`, `JoinHandle: Send` and `BuildError` too.
 
-use std::error::Error;
 use std::rc::Rc;
 
 use spindle_executor::{
-    BuildError, ExecuteError, JoinHandle, LengthMismatch, PoolStats, Scope, TaskPanic, ThreadPool,
-    WorkerStats,
+    BuildError, Closed, JoinHandle, LengthMismatch, Panic, PoolStats, Scope, ThreadPool,
+    ThreadPoolBuilder, WorkerStats,
 };
+use spindle_test_support::{assert_not_impl_any, send, send_sync, shareable_error};
 
-fn send_sync<T: Send + Sync>() {}
-fn send<T: Send>() {}
 fn sync<T: Sync>() {}
-/// An error a caller can box as `Box<dyn Error + Send + Sync>` (what `?` into `anyhow` needs).
-fn shareable_error<E: Error + Send + Sync + 'static>() {}
-
-/// Compiles only if `$t` does *not* implement `$tr` (the `static_assertions` trick: with the
-/// impl, the two blanket impls below make the call ambiguous).
-macro_rules! assert_not_impl {
-    ($t:ty: $tr:path) => {{
-        trait AmbiguousIfImpl<A> {
-            fn check() {}
-        }
-        impl<T: ?Sized> AmbiguousIfImpl<()> for T {}
-        #[allow(dead_code)]
-        struct Invalid;
-        impl<T: ?Sized + $tr> AmbiguousIfImpl<Invalid> for T {}
-        let _ = <$t as AmbiguousIfImpl<_>>::check;
-    }};
-}
 
 #[test]
 fn handles_shared_between_threads_are_send_and_sync() {
@@ -43,6 +24,8 @@ fn handles_shared_between_threads_are_send_and_sync() {
     send::<&Scope<'static>>();
     send_sync::<PoolStats>();
     send_sync::<WorkerStats>();
+    // The naming closure must be `Send + Sync`, so a builder may be handed to another thread.
+    send_sync::<ThreadPoolBuilder>();
 }
 
 #[test]
@@ -50,22 +33,29 @@ fn errors_cross_threads_and_box_as_send_sync_errors() {
     shareable_error::<BuildError>();
     shareable_error::<LengthMismatch>();
     // The refused job comes back whole: as `Send`/`Sync` as the closure inside.
-    send_sync::<ExecuteError<fn()>>();
-    send::<ExecuteError<Box<dyn FnOnce() + Send>>>();
-    shareable_error::<ExecuteError<fn()>>();
-    // A task's panic travels from the worker to the joiner...
-    send::<TaskPanic>();
-    fn error_static<E: Error + Send + 'static>() {}
-    error_static::<TaskPanic>();
-    // ...but is not `Sync`: its payload is a `Box<dyn Any + Send>`, like std's, so it does not
-    // convert into `Box<dyn Error + Send + Sync>` (or `anyhow::Error`) directly. Recorded here
-    // so that a change to it is noticed; see the suite's report.
-    assert_not_impl!(TaskPanic: Sync);
+    send_sync::<Closed<fn()>>();
+    send::<Closed<Box<dyn FnOnce() + Send>>>();
+    shareable_error::<Closed<fn()>>();
+    // A task's panic travels from the worker to the joiner, and (the shared `Panic`) converts
+    // into `Box<dyn Error + Send + Sync>` (or `anyhow::Error`) directly.
+    shareable_error::<Panic>();
 }
 
 #[test]
 fn what_stays_on_one_thread_does_not_cross() {
     // A refused job comes back with exactly the thread-safety of the closure it holds.
-    assert_not_impl!(ExecuteError<Rc<u8>>: Send);
-    assert_not_impl!(ExecuteError<std::cell::Cell<u8>>: Sync);
+    assert_not_impl_any!(Closed<Rc<u8>>: Send);
+    assert_not_impl_any!(Closed<std::cell::Cell<u8>>: Sync);
+}
+
+#[test]
+#[allow(deprecated)]
+fn the_old_names_still_name_the_new_types() {
+    fn same<T>(_: T, _: T) {}
+    same(
+        spindle_executor::ExecuteError::<u8>::from(Closed(1)),
+        Closed(1),
+    );
+    let _: spindle_executor::TaskPanic = Panic::new(Box::new("boom"));
+    let _: spindle_executor::Builder = ThreadPool::builder();
 }

@@ -1,6 +1,6 @@
 //! Fault injection: a panic at every point where the pool runs user code, and each time
 //!
-//! - the caller sees the documented outcome (the panic handler, a `TaskPanic`, the panic
+//! - the caller sees the documented outcome (the panic handler, a `Panic`, the panic
 //!   resumed once every other participant has stopped),
 //! - the pool keeps serving afterwards with all its workers (a follow-up `spawn`, `install`
 //!   and `join` complete), and
@@ -13,7 +13,10 @@ use std::sync::{Arc, Barrier, Mutex, mpsc};
 use std::thread;
 use std::time::Duration;
 
-use spindle_executor::{TaskPanic, ThreadPool};
+use spindle_executor::{Panic, ThreadPool};
+
+mod common;
+use common::pool_with_handler;
 use spindle_test_support::{BombPayload, LIMIT, Token, Tokens, message, scaled, within};
 
 /// Long enough that the other half of a join, or the other tasks of a scope, are still
@@ -54,6 +57,19 @@ fn worker_of(pool: &ThreadPool) -> thread::ThreadId {
 // ---------------------------------------------------------------------------------------------
 // `execute`
 
+/// Runs `body` (within the time limit) on a fresh two-worker pool with a fresh token set,
+/// then checks what every fault test checks last: the pool still serves, and every token was
+/// dropped exactly once.
+fn with_pool_and_tokens(body: impl FnOnce(&ThreadPool, &Tokens) + Send + 'static) {
+    within(LIMIT, || {
+        let tokens = Tokens::new();
+        let pool = ThreadPool::new(2).unwrap();
+        body(&pool, &tokens);
+        assert_serves(&pool);
+        tokens.assert_each_dropped_once();
+    });
+}
+
 #[test]
 fn a_panicking_executed_job_reaches_the_handler_and_its_worker_survives() {
     within(LIMIT, || {
@@ -61,15 +77,11 @@ fn a_panicking_executed_job_reaches_the_handler_and_its_worker_survives() {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let pool = {
             let seen = Arc::clone(&seen);
-            ThreadPool::builder()
-                .num_threads(1)
-                .panic_handler(move |payload| {
-                    seen.lock()
-                        .unwrap()
-                        .push(message(&*payload).map(str::to_owned))
-                })
-                .build()
-                .unwrap()
+            pool_with_handler(1, move |payload| {
+                seen.lock()
+                    .unwrap()
+                    .push(message(&*payload).map(str::to_owned))
+            })
         };
         let before = worker_of(&pool);
         let ran_after = Arc::new(AtomicUsize::new(0));
@@ -125,14 +137,10 @@ fn a_panicking_panic_handler_does_not_take_the_worker_down() {
         let handled = Arc::new(AtomicUsize::new(0));
         let pool = {
             let handled = Arc::clone(&handled);
-            ThreadPool::builder()
-                .num_threads(1)
-                .panic_handler(move |_| {
-                    handled.fetch_add(1, Ordering::SeqCst);
-                    panic!("the handler itself failed");
-                })
-                .build()
-                .unwrap()
+            pool_with_handler(1, move |_| {
+                handled.fetch_add(1, Ordering::SeqCst);
+                panic!("the handler itself failed");
+            })
         };
         let before = worker_of(&pool);
         for _ in 0..3 {
@@ -154,11 +162,7 @@ fn the_payload_of_an_executed_jobs_panic_is_dropped_once_with_or_without_a_handl
         let kept = Arc::new(Mutex::new(Vec::new()));
         let with_handler = {
             let kept = Arc::clone(&kept);
-            ThreadPool::builder()
-                .num_threads(2)
-                .panic_handler(move |payload| kept.lock().unwrap().push(payload))
-                .build()
-                .unwrap()
+            pool_with_handler(2, move |payload| kept.lock().unwrap().push(payload))
         };
         let without = ThreadPool::new(2).unwrap();
         for pool in [&with_handler, &without] {
@@ -248,14 +252,10 @@ fn a_panic_handler_whose_panic_payload_panics_when_dropped_does_not_kill_the_wor
         let handled = Arc::new(AtomicUsize::new(0));
         let pool = {
             let (tokens, handled) = (tokens.clone(), Arc::clone(&handled));
-            ThreadPool::builder()
-                .num_threads(1)
-                .panic_handler(move |_| {
-                    handled.fetch_add(1, Ordering::SeqCst);
-                    panic_any(BombPayload(tokens.token()));
-                })
-                .build()
-                .unwrap()
+            pool_with_handler(1, move |_| {
+                handled.fetch_add(1, Ordering::SeqCst);
+                panic_any(BombPayload(tokens.token()));
+            })
         };
         for _ in 0..3 {
             pool.execute(|| panic!("job fault")).unwrap();
@@ -278,7 +278,7 @@ fn a_panicking_spawned_task_comes_back_as_a_task_panic() {
         let pool = ThreadPool::new(1).unwrap();
         let before = worker_of(&pool);
         let token = tokens.token();
-        let err: TaskPanic = pool
+        let err: Panic = pool
             .spawn(move || -> Token {
                 let _token = token;
                 panic!("spawn fault")
@@ -287,7 +287,7 @@ fn a_panicking_spawned_task_comes_back_as_a_task_panic() {
             .join()
             .unwrap_err();
         assert_eq!(err.message(), Some("spawn fault"));
-        assert_eq!(err.to_string(), "a task panicked: spawn fault");
+        assert_eq!(err.to_string(), "panicked: spawn fault");
         // A typed payload comes back whole.
         let token = tokens.token();
         let payload = pool
@@ -487,9 +487,7 @@ fn a_panicking_scoped_task_is_resumed_after_every_task_finished() {
 
 #[test]
 fn a_panicking_nested_task_and_several_panics_in_one_scope_resume_one_and_drop_the_rest() {
-    within(LIMIT, || {
-        let tokens = Tokens::new();
-        let pool = ThreadPool::new(2).unwrap();
+    with_pool_and_tokens(|pool, tokens| {
         let result = catch_unwind(AssertUnwindSafe(|| {
             pool.scope(|s| {
                 for _ in 0..8 {
@@ -504,16 +502,12 @@ fn a_panicking_nested_task_and_several_panics_in_one_scope_resume_one_and_drop_t
         assert!(payload.downcast_ref::<Token>().is_some());
         assert_eq!(tokens.live(), 1, "one payload resumed, seven dropped");
         drop(payload);
-        assert_serves(&pool);
-        tokens.assert_each_dropped_once();
     });
 }
 
 #[test]
 fn a_panicking_scope_body_waits_for_its_tasks_and_its_panic_wins() {
-    within(LIMIT, || {
-        let tokens = Tokens::new();
-        let pool = ThreadPool::new(2).unwrap();
+    with_pool_and_tokens(|pool, tokens| {
         let finished = AtomicUsize::new(0);
         let result = catch_unwind(AssertUnwindSafe(|| {
             pool.scope(|s| {
@@ -532,8 +526,6 @@ fn a_panicking_scope_body_waits_for_its_tasks_and_its_panic_wins() {
         }));
         assert_eq!(message(&*result.unwrap_err()), Some("body fault"));
         assert_eq!(finished.load(Ordering::SeqCst), 4);
-        assert_serves(&pool);
-        tokens.assert_each_dropped_once();
     });
 }
 
@@ -635,9 +627,7 @@ const FAULTY: usize = 100;
 
 #[test]
 fn a_panicking_for_each_index_call_is_resumed_after_every_participant_stopped() {
-    within(LIMIT, || {
-        let tokens = Tokens::new();
-        let pool = ThreadPool::new(2).unwrap();
+    with_pool_and_tokens(|pool, tokens| {
         let probe = BatchProbe::new(BATCH);
         let payload = Mutex::new(Some(tokens.token()));
         let result = catch_unwind(AssertUnwindSafe(|| {
@@ -651,8 +641,6 @@ fn a_panicking_for_each_index_call_is_resumed_after_every_participant_stopped() 
         }));
         assert!(result.unwrap_err().downcast_ref::<Token>().is_some());
         probe.assert_stopped();
-        assert_serves(&pool);
-        tokens.assert_each_dropped_once();
     });
 }
 
@@ -715,9 +703,7 @@ fn a_panicking_batch_stops_the_other_participants_within_a_piece() {
 
 #[test]
 fn a_panicking_for_each_mut_call_leaves_every_element_owned_by_the_caller() {
-    within(LIMIT, || {
-        let tokens = Tokens::new();
-        let pool = ThreadPool::new(2).unwrap();
+    with_pool_and_tokens(|pool, tokens| {
         let probe = BatchProbe::new(BATCH);
         let mut items: Vec<Option<Token>> = (0..BATCH).map(|_| Some(tokens.token())).collect();
         let result = catch_unwind(AssertUnwindSafe(|| {
@@ -741,16 +727,12 @@ fn a_panicking_for_each_mut_call_leaves_every_element_owned_by_the_caller() {
             "exactly the caller's elements are alive"
         );
         drop(items);
-        assert_serves(&pool);
-        tokens.assert_each_dropped_once();
     });
 }
 
 #[test]
 fn a_panicking_map_into_call_writes_no_half_result_and_leaks_nothing() {
-    within(LIMIT, || {
-        let tokens = Tokens::new();
-        let pool = ThreadPool::new(2).unwrap();
+    with_pool_and_tokens(|pool, tokens| {
         let probe = BatchProbe::new(BATCH);
         let input: Vec<usize> = (0..BATCH).collect();
         let mut output: Vec<Token> = (0..BATCH).map(|_| tokens.token()).collect();
@@ -772,8 +754,6 @@ fn a_panicking_map_into_call_writes_no_half_result_and_leaks_nothing() {
         );
         assert_eq!(tokens.live(), BATCH);
         drop(output);
-        assert_serves(&pool);
-        tokens.assert_each_dropped_once();
     });
 }
 
@@ -783,9 +763,7 @@ fn a_panicking_map_into_call_writes_no_half_result_and_leaks_nothing() {
 /// still uses the batch on its stack.
 #[test]
 fn two_batch_participants_whose_payloads_panic_when_dropped_resume_one() {
-    within(LIMIT, || {
-        let tokens = Tokens::new();
-        let pool = ThreadPool::new(2).unwrap();
+    with_pool_and_tokens(|pool, tokens| {
         for _ in 0..scaled(10) {
             let entered = AtomicUsize::new(0);
             let result = catch_unwind(AssertUnwindSafe(|| {
@@ -811,8 +789,6 @@ fn two_batch_participants_whose_payloads_panic_when_dropped_resume_one() {
             assert_eq!(tokens.live(), 1, "the payload resumed; the other dropped");
             defuse(payload);
         }
-        assert_serves(&pool);
-        tokens.assert_each_dropped_once();
     });
 }
 
@@ -857,7 +833,7 @@ fn a_panicking_install_is_resumed_on_the_caller() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// `Builder::thread_name`
+// `ThreadPoolBuilder::thread_name`
 
 /// Threads of this process whose name starts with `prefix` (Linux: `/proc/self/task/*/comm`).
 #[cfg(target_os = "linux")]
@@ -950,13 +926,9 @@ fn an_executed_jobs_capture_whose_drop_panics_reaches_the_handler_and_the_worker
     within(LIMIT, || {
         let tokens = Tokens::new();
         let (seen, payloads) = mpsc::channel();
-        let pool = ThreadPool::builder()
-            .num_threads(1)
-            .panic_handler(move |payload| {
-                let _ = seen.send(message(&*payload).map(str::to_owned));
-            })
-            .build()
-            .unwrap();
+        let pool = pool_with_handler(1, move |payload| {
+            let _ = seen.send(message(&*payload).map(str::to_owned));
+        });
         let before = worker_of(&pool);
         let capture = bomb(&tokens);
         pool.execute(move || {

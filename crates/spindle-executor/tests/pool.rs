@@ -3,9 +3,12 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use spindle_executor::{BuildError, ExecuteError, JoinHandle, ThreadPool};
+use spindle_executor::{BuildError, Closed, JoinHandle, ThreadPool};
+
+mod common;
+use common::{eventually, in_a_task, pool_with_handler};
 
 /// Scales a workload down under Miri.
 fn scaled(n: usize) -> usize {
@@ -25,7 +28,7 @@ fn send_and_sync_contracts() {
 fn zero_threads_is_a_typed_error() {
     assert!(matches!(ThreadPool::new(0), Err(BuildError::ZeroThreads)));
     let err = ThreadPool::builder().num_threads(0).build().unwrap_err();
-    assert_eq!(err.to_string(), "a thread pool needs at least one thread");
+    assert_eq!(err.to_string(), "a pool needs at least one thread");
 }
 
 #[test]
@@ -83,14 +86,10 @@ fn panics_in_executed_jobs_reach_the_handler_and_are_counted() {
     let seen = Arc::new(AtomicUsize::new(0));
     let pool = {
         let seen = Arc::clone(&seen);
-        ThreadPool::builder()
-            .num_threads(2)
-            .panic_handler(move |payload| {
-                assert_eq!(payload.downcast_ref::<&str>(), Some(&"job failed"));
-                seen.fetch_add(1, Ordering::SeqCst);
-            })
-            .build()
-            .unwrap()
+        pool_with_handler(2, move |payload| {
+            assert_eq!(payload.downcast_ref::<&str>(), Some(&"job failed"));
+            seen.fetch_add(1, Ordering::SeqCst);
+        })
     };
     for _ in 0..10 {
         pool.execute(|| panic!("job failed")).unwrap();
@@ -115,7 +114,7 @@ fn jobs_after_shutdown_are_handed_back_unrun() {
             ran.fetch_add(1, Ordering::SeqCst);
         }
     };
-    let ExecuteError(job) = pool.execute(job).unwrap_err();
+    let Closed(job) = pool.execute(job).unwrap_err();
     assert_eq!(ran.load(Ordering::SeqCst), 0);
     job();
     assert_eq!(ran.load(Ordering::SeqCst), 1);
@@ -164,17 +163,13 @@ fn producers_racing_shutdown_lose_no_job() {
 
 #[test]
 fn a_task_may_join_a_task_it_spawned_even_on_one_thread() {
-    let pool = Arc::new(ThreadPool::new(1).unwrap());
-    let inner_pool = Arc::clone(&pool);
-    let outer = pool
-        .spawn(move || {
-            let children: Vec<_> = (0..10u32)
-                .map(|i| inner_pool.spawn(move || i + 1).unwrap())
-                .collect();
-            children.into_iter().map(|h| h.join().unwrap()).sum::<u32>()
-        })
-        .unwrap();
-    assert_eq!(outer.join().unwrap(), 55);
+    let (_, sum) = in_a_task(1, |pool| {
+        let children: Vec<_> = (0..10u32)
+            .map(|i| pool.spawn(move || i + 1).unwrap())
+            .collect();
+        children.into_iter().map(|h| h.join().unwrap()).sum::<u32>()
+    });
+    assert_eq!(sum, 55);
 }
 
 #[test]
@@ -185,45 +180,25 @@ fn idle_workers_park_instead_of_spinning() {
         .build()
         .unwrap();
     pool.spawn(|| ()).unwrap().join().unwrap();
-    let start = Instant::now();
-    while pool.stats().sleeping < 2 {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "a worker never parked"
-        );
-        thread::sleep(Duration::from_millis(1));
-    }
+    eventually("a worker never parked", || pool.stats().sleeping >= 2);
     // Parked, they still wake for new work, and count the park once awake.
     assert_eq!(pool.spawn(|| 3).unwrap().join().unwrap(), 3);
-    let start = Instant::now();
-    while pool.stats().total().parked == 0 {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "a park was not counted"
-        );
-        thread::sleep(Duration::from_millis(1));
-    }
+    eventually("a park was not counted", || pool.stats().total().parked > 0);
 }
 
 #[test]
 fn work_spreads_over_workers_by_stealing() {
     // One task fans out on its worker's deque while it keeps that worker busy: the others can
     // only get the children by stealing.
-    let pool = Arc::new(ThreadPool::new(2).unwrap());
-    let inner = Arc::clone(&pool);
-    let done = pool
-        .spawn(move || {
-            let kids: Vec<_> = (0..64)
-                .map(|_| {
-                    inner
-                        .spawn(|| thread::sleep(Duration::from_micros(200)))
-                        .unwrap()
-                })
-                .collect();
-            kids.into_iter().for_each(|h| h.join().unwrap());
-        })
-        .unwrap();
-    done.join().unwrap();
+    let (pool, ()) = in_a_task(2, |pool| {
+        let kids: Vec<_> = (0..64)
+            .map(|_| {
+                pool.spawn(|| thread::sleep(Duration::from_micros(200)))
+                    .unwrap()
+            })
+            .collect();
+        kids.into_iter().for_each(|h| h.join().unwrap());
+    });
     if !cfg!(miri) {
         assert!(pool.stats().total().stolen > 0, "{:?}", pool.stats());
     }

@@ -98,32 +98,25 @@ fn a_panicking_body_still_waits_for_its_tasks() {
     assert_eq!(finished.load(Ordering::SeqCst), 1);
 }
 
+/// Spawns `tasks` scoped tasks on `pool`, each counting itself; the count once the scope ended.
+fn count_in_a_scope(pool: &ThreadPool, tasks: usize) -> usize {
+    let n = AtomicUsize::new(0);
+    pool.scope(|s| {
+        (0..tasks).for_each(|_| {
+            s.spawn(|_| {
+                n.fetch_add(1, Ordering::Relaxed);
+            })
+        })
+    });
+    n.into_inner()
+}
+
 #[test]
 fn scopes_inside_tasks_and_joins() {
     let pool = ThreadPool::new(2).unwrap();
     let (a, b) = pool.join(
-        || {
-            let n = AtomicUsize::new(0);
-            pool.scope(|s| {
-                (0..50).for_each(|_| {
-                    s.spawn(|_| {
-                        n.fetch_add(1, Ordering::Relaxed);
-                    })
-                })
-            });
-            n.into_inner()
-        },
-        || {
-            let n = AtomicUsize::new(0);
-            pool.scope(|s| {
-                (0..30).for_each(|_| {
-                    s.spawn(|_| {
-                        n.fetch_add(1, Ordering::Relaxed);
-                    })
-                })
-            });
-            n.into_inner()
-        },
+        || count_in_a_scope(&pool, 50),
+        || count_in_a_scope(&pool, 30),
     );
     assert_eq!((a, b), (50, 30));
 }

@@ -11,28 +11,18 @@ use std::thread;
 use std::time::Duration;
 
 use spindle_executor::ThreadPool;
-use spindle_test_support::{LIMIT, Tokens, scaled, within};
+use spindle_test_support::{LIMIT, Tokens, race_delay, race_rounds, scaled, within};
 
-/// Rounds per race, each shutting down after a different delay.
-fn rounds() -> usize {
-    scaled(12)
-}
-
-/// A delay that grows with the round, so the shutdown lands early, midway and late.
-fn delay(round: usize) -> Duration {
-    if cfg!(miri) {
-        Duration::ZERO
-    } else {
-        Duration::from_micros(200 * round as u64)
-    }
-}
+/// Each round's shutdown comes 200 µs later than the previous one's, so it lands early,
+/// midway and late.
+const STEP: Duration = Duration::from_micros(200);
 
 #[test]
 fn execute_and_spawn_from_two_threads_racing_shutdown_run_or_hand_back_every_job() {
     within(LIMIT, || {
         let per_thread = scaled(20_000);
         let mut raced = 0; // rounds where the shutdown landed mid-stream
-        for round in 0..rounds() {
+        for round in 0..race_rounds() {
             let tokens = Tokens::new();
             let pool = Arc::new(ThreadPool::new(2).unwrap());
             let ran = Arc::new(AtomicUsize::new(0));
@@ -78,7 +68,7 @@ fn execute_and_spawn_from_two_threads_racing_shutdown_run_or_hand_back_every_job
                 })
                 .collect();
             start.wait();
-            thread::sleep(delay(round));
+            thread::sleep(race_delay(round, STEP));
             pool.shutdown();
             let ran_at_shutdown = ran.load(Ordering::SeqCst);
             let handed_back: usize = submitters.into_iter().map(|s| s.join().unwrap()).sum();
@@ -96,7 +86,7 @@ fn execute_and_spawn_from_two_threads_racing_shutdown_run_or_hand_back_every_job
 #[test]
 fn jobs_submitted_from_inside_workers_during_shutdown_all_run() {
     within(LIMIT, || {
-        for round in 0..rounds() {
+        for round in 0..race_rounds() {
             let tokens = Tokens::new();
             let pool = Arc::new(ThreadPool::new(2).unwrap());
             let (spawned, ran) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
@@ -123,7 +113,7 @@ fn jobs_submitted_from_inside_workers_during_shutdown_all_run() {
                 };
                 handed_back += usize::from(pool.execute(parent).is_err());
             }
-            thread::sleep(delay(round));
+            thread::sleep(race_delay(round, STEP));
             pool.shutdown();
             // Every child of every admitted parent ran before shutdown returned.
             assert_eq!(handed_back, 0);
@@ -139,7 +129,7 @@ fn jobs_submitted_from_inside_workers_during_shutdown_all_run() {
 fn blocking_calls_from_outside_racing_shutdown_run_every_closure_exactly_once() {
     within(LIMIT, || {
         let per_thread = scaled(300);
-        for round in 0..rounds() {
+        for round in 0..race_rounds() {
             let tokens = Tokens::new();
             let pool = Arc::new(ThreadPool::new(2).unwrap());
             let calls = Arc::new(AtomicUsize::new(0));
@@ -188,7 +178,7 @@ fn blocking_calls_from_outside_racing_shutdown_run_every_closure_exactly_once() 
                 })
                 .collect();
             start.wait();
-            thread::sleep(delay(round));
+            thread::sleep(race_delay(round, STEP));
             pool.shutdown();
             callers.into_iter().for_each(|c| c.join().unwrap());
             // install: 1 call; join, scope and the two-element batch: 2 each.
@@ -208,7 +198,7 @@ fn blocking_calls_from_outside_racing_shutdown_run_every_closure_exactly_once() 
 fn the_last_handle_dropped_by_a_submitter_while_others_submit_loses_nothing() {
     within(LIMIT, || {
         let per_thread = scaled(5_000);
-        for round in 0..rounds() {
+        for round in 0..race_rounds() {
             let tokens = Tokens::new();
             let ran = Arc::new(AtomicUsize::new(0));
             let pool = Arc::new(ThreadPool::new(2).unwrap());
@@ -234,7 +224,7 @@ fn the_last_handle_dropped_by_a_submitter_while_others_submit_loses_nothing() {
                     })
                 })
                 .collect();
-            thread::sleep(delay(round));
+            thread::sleep(race_delay(round, STEP));
             drop(pool);
             let handed_back: usize = submitters.into_iter().map(|s| s.join().unwrap()).sum();
             assert_eq!(ran.load(Ordering::SeqCst) + handed_back, 2 * per_thread);

@@ -2,7 +2,8 @@
 
 use std::error::Error;
 use std::fmt;
-use std::io;
+
+use spindle_utils::Panic;
 
 /// A request the pool could not answer. None of them costs the pool a thread or another item:
 /// the thread that refused the request keeps serving its other items.
@@ -10,7 +11,7 @@ use std::io;
 /// # Examples
 ///
 /// ```
-/// use spindle_pool::{pool_item, IdTargeted, PoolError, ThreadPool};
+/// use spindle_pool::{pool_item, IdTargeted, PoolError, ItemPool};
 ///
 /// #[derive(Debug)]
 /// pub struct Counter { id: u64 }
@@ -22,12 +23,12 @@ use std::io;
 ///     pub fn ping(&self) -> u64 { self.id }
 /// }
 ///
-/// let pool = ThreadPool::<Counter>::new(2);
+/// let pool = ItemPool::<Counter>::new(2).unwrap();
 /// let err = pool.send_and_receive_once(PingRequest(5)).unwrap_err();
-/// assert_eq!(err, PoolError::UnknownId(5));
+/// assert!(matches!(err, PoolError::UnknownId(5)));
 /// assert_eq!(err.to_string(), "no pool item with id 5");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum PoolError {
     /// No item has this id.
@@ -46,8 +47,8 @@ pub enum PoolError {
     ItemPanicked {
         /// The item's id.
         id: u64,
-        /// The panic's message.
-        message: String,
+        /// The panic, with its original payload (dropped wherever this error is dropped).
+        panic: Panic,
     },
     /// The pool has been shut down.
     ShutDown,
@@ -61,9 +62,9 @@ pub enum PoolError {
     ///
     /// ```
     /// use std::sync::OnceLock;
-    /// use spindle_pool::{pool_item, IdTargeted, PoolError, ThreadPool};
+    /// use spindle_pool::{pool_item, IdTargeted, PoolError, ItemPool};
     ///
-    /// static POOL: OnceLock<ThreadPool<Node>> = OnceLock::new();
+    /// static POOL: OnceLock<ItemPool<Node>> = OnceLock::new();
     ///
     /// #[derive(Debug)]
     /// pub struct Node { id: u64 }
@@ -84,12 +85,13 @@ pub enum PoolError {
     ///     pub fn name(&self) -> u64 { self.id }
     /// }
     ///
-    /// let pool = POOL.get_or_init(|| ThreadPool::new(1));
+    /// let pool = POOL.get_or_init(|| ItemPool::new(1).unwrap());
     /// pool.send_and_receive([NodeInit(1), NodeInit(2)])?.for_each(drop);
     /// // Node 1 asks node 2, on the same thread: served while node 1 waits.
-    /// assert_eq!(pool.send_and_receive_once(AskRequest(1, 2))?.result, Ok(2));
+    /// assert!(matches!(pool.send_and_receive_once(AskRequest(1, 2))?.result, Ok(2)));
     /// // Node 1 asks itself: it is mid-call, so the request is refused.
-    /// assert_eq!(pool.send_and_receive_once(AskRequest(1, 1))?.result, Err(PoolError::ItemBusy(1)));
+    /// let refused = pool.send_and_receive_once(AskRequest(1, 1))?.result;
+    /// assert!(matches!(refused, Err(PoolError::ItemBusy(1))));
     /// # pool.shutdown();
     /// # Ok::<(), PoolError>(())
     /// ```
@@ -97,16 +99,16 @@ pub enum PoolError {
     /// The request's own `id()` (or its `Init`'s) panicked on the pool thread, so it could not
     /// be delivered; it was dropped there.
     IdPanicked {
-        /// The panic's message.
-        message: String,
+        /// The panic, with its original payload.
+        panic: Panic,
     },
     /// The pool thread failed in its own code (not an item's) while answering this request's
     /// batch, so this request got no answer. Not expected to happen: the thread contains all
     /// user code; this error exists so that a caller is released even then. The thread keeps
     /// serving.
     Unanswered {
-        /// The panic's message.
-        message: String,
+        /// The thread's panic (its message; the payload stayed on the pool thread).
+        panic: Panic,
     },
 }
 
@@ -118,75 +120,45 @@ impl fmt::Display for PoolError {
             Self::NewItem { id, message } => {
                 write!(f, "pool item {id} could not be created: {message}")
             }
-            Self::ItemPanicked { id, message } => {
-                write!(f, "pool item {id} panicked and was removed: {message}")
+            Self::ItemPanicked { id, panic } => {
+                write!(
+                    f,
+                    "pool item {id} panicked and was removed: {}",
+                    text(panic)
+                )
             }
             Self::ShutDown => f.write_str("the pool has been shut down"),
             Self::ItemBusy(id) => write!(
                 f,
                 "pool item {id} is busy: the request reached it re-entrantly, from inside one of its own calls"
             ),
-            Self::IdPanicked { message } => {
-                write!(f, "a request's id() panicked on its pool thread: {message}")
+            Self::IdPanicked { panic } => {
+                let text = text(panic);
+                write!(f, "a request's id() panicked on its pool thread: {text}")
             }
-            Self::Unanswered { message } => {
+            Self::Unanswered { panic } => {
+                let text = text(panic);
                 write!(
                     f,
-                    "the pool thread failed while answering the request: {message}"
+                    "the pool thread failed while answering the request: {text}"
                 )
             }
         }
     }
 }
 
-impl Error for PoolError {}
-
-/// Why a pool could not be built.
-///
-/// ```
-/// use spindle_pool::BuildError;
-/// # #[derive(Debug)] pub struct Item { id: u64 }
-/// # impl spindle_pool::IdTargeted for Item { fn id(&self) -> u64 { self.id } }
-/// # #[spindle_pool::pool_item] impl Item { pub fn new(id: u64) -> Self { Item { id } } }
-/// let err = spindle_pool::ThreadPool::<Item>::try_new(0).unwrap_err();
-/// assert!(matches!(err, BuildError::ZeroThreads));
-/// ```
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum BuildError {
-    /// A pool needs at least one thread.
-    ZeroThreads,
-    /// More threads than a pool can address (`u32::MAX`), or than its per-thread state (about
-    /// 300 bytes a thread) can be allocated for.
-    ///
-    /// ```
-    /// # #[derive(Debug)] pub struct Item { id: u64 }
-    /// # impl spindle_pool::IdTargeted for Item { fn id(&self) -> u64 { self.id } }
-    /// # #[spindle_pool::pool_item] impl Item { pub fn new(id: u64) -> Self { Item { id } } }
-    /// use spindle_pool::{BuildError, ThreadPool};
-    /// let err = ThreadPool::<Item>::try_new(usize::MAX).unwrap_err();
-    /// assert!(matches!(err, BuildError::TooManyThreads(n) if n == usize::MAX));
-    /// ```
-    TooManyThreads(usize),
-    /// The OS refused to start a thread (a stack size it cannot give included).
-    Spawn(io::Error),
+/// A panic's message, or what its payload was.
+fn text(panic: &Panic) -> &str {
+    panic.message().unwrap_or("a non-string payload")
 }
 
-impl fmt::Display for BuildError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::ZeroThreads => f.write_str("a pool needs at least one thread"),
-            Self::TooManyThreads(n) => write!(f, "a pool cannot have {n} threads"),
-            Self::Spawn(e) => write!(f, "could not start a pool thread: {e}"),
-        }
-    }
-}
-
-impl Error for BuildError {
+impl Error for PoolError {
     fn source(&self) -> Option<&(dyn Error + 'static)> {
         match self {
-            Self::Spawn(e) => Some(e),
-            Self::ZeroThreads | Self::TooManyThreads(_) => None,
+            Self::ItemPanicked { panic, .. }
+            | Self::IdPanicked { panic }
+            | Self::Unanswered { panic } => Some(panic),
+            _ => None,
         }
     }
 }

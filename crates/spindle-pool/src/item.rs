@@ -3,6 +3,8 @@
 use std::error::Error;
 use std::fmt;
 
+use spindle_utils::Panic;
+
 /// Something addressed by a pool item's id: the items themselves, and every request to one.
 ///
 /// # Examples
@@ -344,11 +346,14 @@ impl<P: PoolItem> RequestWithResponse<P> for RemovePoolItemRequest {
 
 /// What one pool thread did at shutdown: the items whose shutdown hooks ran (in id order), the
 /// hooks that panicked, and the reports the hooks returned (from pools the items owned).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+///
+/// Not `Clone` or `PartialEq` (as messaging_thread_pool's is): the panics it carries keep their
+/// payloads.
+#[derive(Debug, Default)]
 pub struct ThreadShutdownResponse {
     thread_id: u64,
     items: Vec<u64>,
-    panicked: Vec<(u64, String)>,
+    panicked: Vec<(u64, Panic)>,
     children: Vec<ThreadShutdownResponse>,
 }
 
@@ -368,7 +373,7 @@ impl ThreadShutdownResponse {
         }
     }
 
-    pub(crate) fn with_items(mut self, items: Vec<u64>, panicked: Vec<(u64, String)>) -> Self {
+    pub(crate) fn with_items(mut self, items: Vec<u64>, panicked: Vec<(u64, Panic)>) -> Self {
         self.items = items;
         self.panicked = panicked;
         self
@@ -392,12 +397,13 @@ impl ThreadShutdownResponse {
         &self.items
     }
 
-    /// The items whose shutdown hook (or drop) panicked, with the panic messages.
+    /// The items whose shutdown hook (or drop) panicked, with the panics (an item whose hook
+    /// and drop both panicked is listed twice).
     ///
     /// ```
     /// assert!(spindle_pool::ThreadShutdownResponse::new(0, vec![]).panicked().is_empty());
     /// ```
-    pub fn panicked(&self) -> &[(u64, String)] {
+    pub fn panicked(&self) -> &[(u64, Panic)] {
         &self.panicked
     }
 
@@ -405,8 +411,8 @@ impl ThreadShutdownResponse {
     ///
     /// ```
     /// let child = spindle_pool::ThreadShutdownResponse::new(1, vec![]);
-    /// let r = spindle_pool::ThreadShutdownResponse::new(0, vec![child.clone()]);
-    /// assert_eq!(r.children(), [child]);
+    /// let r = spindle_pool::ThreadShutdownResponse::new(0, vec![child]);
+    /// assert_eq!(r.children()[0].thread_id(), 1);
     /// ```
     pub fn children(&self) -> &[ThreadShutdownResponse] {
         &self.children

@@ -40,6 +40,7 @@ use std::time::Duration;
 use crate::error::PoolError;
 use crate::item::{Message, PoolItem, Reply};
 use crate::primitive::{AtomicUsize, Ordering};
+use spindle_utils::Panic;
 
 /// One request's outcome as a thread records it. The error is boxed: errors are rare, and a
 /// 40-byte `PoolError` inline would double the size of every reply slot.
@@ -157,7 +158,7 @@ impl<P: PoolItem> Envelope<P> {
             crate::thread::drop_payload(payload);
             let unanswered = || {
                 Err(Box::new(PoolError::Unanswered {
-                    message: message.clone(),
+                    panic: Panic::new(Box::new(message.clone())),
                 }))
             };
             if one && batch.one_reply.is_none() {
@@ -412,7 +413,7 @@ mod tests {
         assert_eq!(batch.replies.len(), 4);
         assert_eq!(batch.errors, 2);
         assert!(batch.requests.is_empty());
-        let unanswered = |outcome: &Outcome<Item>| matches!(outcome, Err(e) if matches!(**e, PoolError::Unanswered { ref message } if message.contains("request 2")));
+        let unanswered = |outcome: &Outcome<Item>| matches!(outcome, Err(e) if matches!(**e, PoolError::Unanswered { ref panic } if panic.message().is_some_and(|m| m.contains("request 2"))));
         assert!(unanswered(&batch.replies[2]) && unanswered(&batch.replies[3]));
 
         let latch = Latch::new(1);

@@ -8,7 +8,7 @@
 //! ```
 //! use std::cell::RefCell;
 //! use std::rc::Rc;
-//! use spindle_pool::{pool_item, IdTargeted, ThreadPool};
+//! use spindle_pool::{pool_item, IdTargeted, ItemPool};
 //!
 //! #[derive(Debug)]
 //! pub struct Session { id: u64, log: Rc<RefCell<Vec<String>>> }
@@ -25,7 +25,7 @@
 //!     }
 //! }
 //!
-//! let pool = ThreadPool::<Session>::new(2);
+//! let pool = ItemPool::<Session>::new(2).unwrap();
 //! pool.send_and_receive_once(SessionInit(1))?;
 //! let n = pool.send_and_receive_once(LogRequest(1, "login".into()))?.result;
 //! assert_eq!(n, 1);
@@ -79,15 +79,20 @@
 //! - **Not covered:** a pool thread waiting on another kind of Spindle part (the executor's
 //!   `install`/`join`, `Shards`, a queue's blocking pop, a `JoinHandle`) or on anything else
 //!   (a channel, a lock) makes a plain blocking wait, during which its items are not served;
-//!   nor does [`ThreadPool::shutdown`] of another pool from an item (it joins that pool's
+//!   nor does [`ItemPool::shutdown`] of another pool from an item (it joins that pool's
 //!   threads). Keep cycles through those out of item code.
 //!
 //! # Errors at construction
 //!
-//! `ThreadPool::new` panics on zero threads, as messaging_thread_pool's does, so the seed's
-//! examples run unchanged; [`ThreadPool::try_new`] and the [`Builder`] return a [`BuildError`]
-//! (zero threads, more than a pool can hold, a thread or stack size the OS refuses) and never
-//! panic.
+//! [`ItemPool::new`] and the [`ItemPoolBuilder`] return a [`BuildError`] (zero threads, more
+//! than a pool can hold, a thread or stack size the OS refuses) and never panic.
+//!
+//! # Porting from messaging_thread_pool
+//!
+//! [`compat`] holds messaging_thread_pool's names: replace its `use` lines with
+//! `use spindle_pool::compat::{...}`. Its [`ThreadPool`](compat::ThreadPool) wraps an
+//! [`ItemPool`] with messaging_thread_pool's constructor, `ThreadPool::<P>::new(n)`, which
+//! returns the pool and panics on a bad thread count.
 //!
 //! # What does not compile
 //!
@@ -140,7 +145,7 @@
 //! outlive it:
 //!
 //! ```compile_fail,E0597
-//! use spindle_pool::{pool_item, IdTargeted, ThreadPool};
+//! use spindle_pool::{pool_item, IdTargeted, ItemPool};
 //!
 //! #[derive(Debug)]
 //! pub struct Counter { id: u64 }
@@ -152,7 +157,7 @@
 //! }
 //!
 //! let responses = {
-//!     let pool = ThreadPool::<Counter>::new(1);
+//!     let pool = ItemPool::<Counter>::new(1).unwrap();
 //!     pool.send_and_receive((0..2).map(CounterInit)).unwrap() // borrows `pool`
 //! };
 //! ```
@@ -160,6 +165,8 @@
 #![deny(missing_docs)]
 #![warn(unsafe_op_in_unsafe_fn)]
 
+mod builder;
+pub mod compat;
 mod error;
 mod hasher;
 mod item;
@@ -169,14 +176,18 @@ mod pool;
 mod primitive;
 mod thread;
 
-pub use error::{BuildError, PoolError};
+#[allow(deprecated)]
+pub use builder::Builder;
+pub use builder::ItemPoolBuilder;
+pub use error::PoolError;
 pub use item::{
     AddResponse, IdTargeted, IntoReply, Message, NewPoolItemError, PoolItem, RemovePoolItemRequest,
     RemovePoolItemResponse, Reply, RequestWithResponse, ThreadShutdownResponse,
 };
 pub use mock::{SenderAndReceiver, SenderAndReceiverMock};
-pub use pool::{Builder, Responses, ThreadPool};
+pub use pool::{ItemPool, Responses};
 pub use spindle_macros::pool_item;
+pub use spindle_utils::{BuildError, MAX_THREADS, Panic};
 
 #[doc(hidden)]
 pub mod __private {

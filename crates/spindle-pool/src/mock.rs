@@ -8,9 +8,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::PoolError;
 use crate::item::{IntoReply, Message, PoolItem, Reply, RequestWithResponse};
-use crate::pool::ThreadPool;
+use crate::pool::ItemPool;
 
-/// Anything requests can be sent to: a [`ThreadPool`], or a [`SenderAndReceiverMock`] in tests.
+/// Anything requests can be sent to: a [`ItemPool`], or a [`SenderAndReceiverMock`] in tests.
 /// Code that talks to a pool through this trait can be tested without threads.
 ///
 /// # Examples
@@ -43,7 +43,7 @@ use crate::pool::ThreadPool;
 /// ```
 pub trait SenderAndReceiver<P: PoolItem> {
     /// Sends requests and returns their responses in request order; see
-    /// [`ThreadPool::send_and_receive`].
+    /// [`ItemPool::send_and_receive`].
     ///
     /// # Errors
     ///
@@ -67,19 +67,19 @@ pub trait SenderAndReceiver<P: PoolItem> {
     }
 }
 
-impl<P: PoolItem> SenderAndReceiver<P> for ThreadPool<P> {
+impl<P: PoolItem> SenderAndReceiver<P> for ItemPool<P> {
     fn send_and_receive<'a, T: RequestWithResponse<P>>(
         &'a self,
         requests: impl IntoIterator<Item = T>,
     ) -> Result<Box<dyn Iterator<Item = T::Response> + 'a>, PoolError> {
-        Ok(Box::new(ThreadPool::send_and_receive(self, requests)?))
+        Ok(Box::new(ItemPool::send_and_receive(self, requests)?))
     }
 
     fn send_and_receive_once<T: RequestWithResponse<P>>(
         &self,
         request: T,
     ) -> Result<T::Response, PoolError> {
-        ThreadPool::send_and_receive_once(self, request)
+        ItemPool::send_and_receive_once(self, request)
     }
 }
 

@@ -1,16 +1,17 @@
-//! `ThreadPool`: starts the threads, splits calls into one batch per thread, waits once per call.
+//! `ItemPool`: starts the threads, splits calls into one batch per thread, waits once per call.
 
 use std::fmt;
 use std::marker::PhantomData;
 
 use spindle_queue::{Closed, Queue};
 
-use crate::error::{BuildError, PoolError};
+use crate::error::PoolError;
 use crate::item::{PoolItem, RequestWithResponse, ThreadShutdownResponse};
 use crate::job::caller_event::{self, EventRef};
 use crate::job::{Batch, Buffers, Envelope, Latch};
-use crate::primitive::{Arc, Mutex, ThreadHandle, lock, spawn_thread};
+use crate::primitive::{Arc, Mutex, lock};
 use crate::thread;
+use spindle_utils::{Panic, ThreadHandle};
 
 /// A pool of threads, each owning the items whose ids route to it (`id % threads` by default).
 ///
@@ -23,7 +24,7 @@ use crate::thread;
 ///
 /// ```
 /// use std::{cell::RefCell, rc::Rc};
-/// use spindle_pool::{pool_item, IdTargeted, ThreadPool};
+/// use spindle_pool::{pool_item, IdTargeted, ItemPool};
 ///
 /// #[derive(Debug)]
 /// pub struct Tally { id: u64, seen: Rc<RefCell<Vec<u32>>> } // not Send, and that is fine
@@ -39,7 +40,7 @@ use crate::thread;
 ///     }
 /// }
 ///
-/// let pool = ThreadPool::<Tally>::new(2);
+/// let pool = ItemPool::<Tally>::new(2).unwrap();
 /// pool.send_and_receive((0..4).map(TallyInit)).unwrap().for_each(drop);
 /// let counts: Vec<usize> = pool
 ///     .send_and_receive([RecordRequest(1, 10), RecordRequest(2, 20), RecordRequest(1, 11)])
@@ -48,11 +49,11 @@ use crate::thread;
 ///     .collect();
 /// assert_eq!(counts, [1, 1, 2]); // in request order
 /// ```
-pub struct ThreadPool<P: PoolItem> {
-    shared: Arc<Shared<P>>,
-    threads: Mutex<Vec<ThreadHandle<ThreadShutdownResponse>>>,
+pub struct ItemPool<P: PoolItem> {
+    pub(crate) shared: Arc<Shared<P>>,
+    pub(crate) threads: Mutex<Vec<ThreadHandle<ThreadShutdownResponse>>>,
     /// Buffers of finished calls, for the next ones.
-    spare: Mutex<Spare<P>>,
+    pub(crate) spare: Mutex<Spare<P>>,
 }
 
 /// Sets of call buffers kept for reuse (one per concurrent caller, up to this many).
@@ -67,17 +68,17 @@ const RETAINED_SETS: usize = 4;
 pub(crate) const RETAINED_BYTES: usize = 16 << 20;
 
 /// The retained call buffers, and the bytes they hold (at most [`RETAINED_BYTES`]).
-struct Spare<P: PoolItem> {
-    sets: Vec<Buffers<P>>,
-    bytes: usize,
+pub(crate) struct Spare<P: PoolItem> {
+    pub(crate) sets: Vec<Buffers<P>>,
+    pub(crate) bytes: usize,
 }
 
 /// What the pool's threads and its callers share: one inbox per thread, and the event count
 /// each thread waits on while it serves from inside a call (J5: every push notifies it).
-struct Shared<P: PoolItem> {
-    inboxes: Box<[Queue<Envelope<P>>]>,
-    events: Box<[EventRef]>,
-    _items: PhantomData<fn() -> P>,
+pub(crate) struct Shared<P: PoolItem> {
+    pub(crate) inboxes: Box<[Queue<Envelope<P>>]>,
+    pub(crate) events: Box<[EventRef]>,
+    pub(crate) _items: PhantomData<fn() -> P>,
 }
 
 impl<P: PoolItem> Drop for Shared<P> {
@@ -90,216 +91,29 @@ impl<P: PoolItem> Drop for Shared<P> {
     }
 }
 
-/// Room for `n` values of `T` up front, or `None` where the bytes overflow or are refused.
-fn room_for<T>(n: usize) -> Option<Vec<T>> {
-    let mut vec = Vec::new();
-    vec.try_reserve_exact(n).ok()?;
-    Some(vec)
-}
-
-/// Configures a [`ThreadPool`].
-///
-/// ```
-/// # #[derive(Debug)] pub struct Item { id: u64 }
-/// # impl spindle_pool::IdTargeted for Item { fn id(&self) -> u64 { self.id } }
-/// # #[spindle_pool::pool_item] impl Item { pub fn new(id: u64) -> Self { Item { id } } }
-/// let pool = spindle_pool::ThreadPool::<Item>::builder()
-///     .threads(4)
-///     .pin_to_cores(true)
-///     .build()?;
-/// assert_eq!(pool.thread_count(), 4);
-/// # Ok::<(), spindle_pool::BuildError>(())
-/// ```
-#[derive(Debug, Clone)]
-pub struct Builder<P: PoolItem> {
-    threads: usize,
-    pin: bool,
-    stack_size: Option<usize>,
-    _items: PhantomData<fn() -> P>,
-}
-
-impl<P: PoolItem> Builder<P> {
-    /// The number of threads (default: the machine's available parallelism). Zero, or more
-    /// than `u32::MAX` (or than the per-thread state can be allocated for), is refused by
-    /// [`build`](Builder::build) with a [`BuildError`], never a panic.
-    ///
-    /// ```
-    /// # #[derive(Debug)] pub struct Item { id: u64 }
-    /// # impl spindle_pool::IdTargeted for Item { fn id(&self) -> u64 { self.id } }
-    /// # #[spindle_pool::pool_item] impl Item { pub fn new(id: u64) -> Self { Item { id } } }
-    /// let pool = spindle_pool::ThreadPool::<Item>::builder().threads(3).build().unwrap();
-    /// assert_eq!(pool.thread_count(), 3);
-    /// ```
-    pub fn threads(mut self, threads: usize) -> Self {
-        self.threads = threads;
-        self
-    }
-
-    /// Pins thread `i` to core `i % cores` (with `core_affinity`), so items stay in one
-    /// core's caches. Off by default; ignored where pinning is unsupported.
-    ///
-    /// ```
-    /// # #[derive(Debug)] pub struct Item { id: u64 }
-    /// # impl spindle_pool::IdTargeted for Item { fn id(&self) -> u64 { self.id } }
-    /// # #[spindle_pool::pool_item] impl Item { pub fn new(id: u64) -> Self { Item { id } } }
-    /// let pool = spindle_pool::ThreadPool::<Item>::builder().pin_to_cores(true).build().unwrap();
-    /// # drop(pool);
-    /// ```
-    pub fn pin_to_cores(mut self, pin: bool) -> Self {
-        self.pin = pin;
-        self
-    }
-
-    /// The stack size of each pool thread, in bytes (default: std's). A size the OS cannot
-    /// give (`usize::MAX` included) makes [`build`](Builder::build) return
-    /// [`BuildError::Spawn`].
-    ///
-    /// ```
-    /// # #[derive(Debug)] pub struct Item { id: u64 }
-    /// # impl spindle_pool::IdTargeted for Item { fn id(&self) -> u64 { self.id } }
-    /// # #[spindle_pool::pool_item] impl Item { pub fn new(id: u64) -> Self { Item { id } } }
-    /// let pool = spindle_pool::ThreadPool::<Item>::builder().stack_size(1 << 20).build().unwrap();
-    /// # drop(pool);
-    /// ```
-    pub fn stack_size(mut self, bytes: usize) -> Self {
-        self.stack_size = Some(bytes);
-        self
-    }
-
-    /// Starts the threads.
-    ///
-    /// # Errors
-    ///
-    /// [`BuildError::ZeroThreads`] for zero threads, [`BuildError::TooManyThreads`] for more
-    /// than a pool can hold, [`BuildError::Spawn`] if the OS refuses a thread or its stack size
-    /// (the threads already started are shut down).
-    ///
-    /// ```
-    /// # #[derive(Debug)] pub struct Item { id: u64 }
-    /// # impl spindle_pool::IdTargeted for Item { fn id(&self) -> u64 { self.id } }
-    /// # #[spindle_pool::pool_item] impl Item { pub fn new(id: u64) -> Self { Item { id } } }
-    /// assert!(spindle_pool::ThreadPool::<Item>::builder().threads(0).build().is_err());
-    /// ```
-    pub fn build(self) -> Result<ThreadPool<P>, BuildError> {
-        if self.threads == 0 {
-            return Err(BuildError::ZeroThreads);
-        }
-        let too_many = || BuildError::TooManyThreads(self.threads);
-        // Thread indices travel as `u32`s (`Buffers::route`); the per-thread arrays are sized in
-        // bytes with fallible reservations, so an absurd count is an error, not a panic. (A
-        // call's per-thread buffers, made later, are smaller than the inboxes reserved here.)
-        if u32::try_from(self.threads).is_err() {
-            return Err(too_many());
-        }
-        let mut inboxes = room_for(self.threads).ok_or_else(too_many)?;
-        let mut events = room_for(self.threads).ok_or_else(too_many)?;
-        let handles = room_for(self.threads).ok_or_else(too_many)?;
-        inboxes.extend((0..self.threads).map(|_| Queue::new()));
-        events.extend((0..self.threads).map(|_| caller_event::take()));
-        let shared = Arc::new(Shared {
-            inboxes: inboxes.into_boxed_slice(),
-            events: events.into_boxed_slice(),
-            _items: PhantomData,
-        });
-        let pool = ThreadPool {
-            shared,
-            threads: Mutex::new(handles),
-            spare: Mutex::new(Spare {
-                sets: Vec::new(),
-                bytes: 0,
-            }),
-        };
-        let cores = if self.pin {
-            core_affinity::get_core_ids().unwrap_or_default()
-        } else {
-            Vec::new()
-        };
-        for index in 0..self.threads {
-            let shared = Arc::clone(&pool.shared);
-            let id = pool.id();
-            let core = (!cores.is_empty()).then(|| cores[index % cores.len()]);
-            let handle = spawn_thread(
-                format!("{}-{index}", P::name()),
-                self.stack_size,
-                move || {
-                    if let Some(core) = core {
-                        core_affinity::set_for_current(core);
-                    }
-                    let event = caller_event::share(&shared.events[index]);
-                    thread::run(index, id, &shared.inboxes[index], event)
-                },
-            )
-            .map_err(BuildError::Spawn)?; // dropping `pool` shuts down what started
-            lock(&pool.threads).push(handle);
-        }
-        Ok(pool)
-    }
-}
-
-impl<P: PoolItem> ThreadPool<P> {
-    /// A pool of `threads` threads.
-    ///
-    /// # Panics
-    ///
-    /// If `threads` is zero or a thread cannot be started; [`try_new`](ThreadPool::try_new)
-    /// and [`builder`](ThreadPool::builder) return these as [`BuildError`]s instead.
-    ///
-    /// ```
-    /// # #[derive(Debug)] pub struct Item { id: u64 }
-    /// # impl spindle_pool::IdTargeted for Item { fn id(&self) -> u64 { self.id } }
-    /// # #[spindle_pool::pool_item] impl Item { pub fn new(id: u64) -> Self { Item { id } } }
-    /// let pool = spindle_pool::ThreadPool::<Item>::new(2);
-    /// assert_eq!(pool.thread_count(), 2);
-    /// ```
-    pub fn new(threads: usize) -> Self {
-        match Self::try_new(threads) {
-            Ok(pool) => pool,
-            Err(e) => panic!("ThreadPool::new({threads}): {e}"),
-        }
-    }
-
-    /// A pool of `threads` threads, or why not.
-    ///
-    /// # Errors
-    ///
-    /// As [`Builder::build`].
-    ///
-    /// ```
-    /// # #[derive(Debug)] pub struct Item { id: u64 }
-    /// # impl spindle_pool::IdTargeted for Item { fn id(&self) -> u64 { self.id } }
-    /// # #[spindle_pool::pool_item] impl Item { pub fn new(id: u64) -> Self { Item { id } } }
-    /// assert!(spindle_pool::ThreadPool::<Item>::try_new(0).is_err());
-    /// ```
-    pub fn try_new(threads: usize) -> Result<Self, BuildError> {
-        Self::builder().threads(threads).build()
-    }
-
-    /// A [`Builder`] for thread count, pinning and stack size.
-    ///
-    /// ```
-    /// # #[derive(Debug)] pub struct Item { id: u64 }
-    /// # impl spindle_pool::IdTargeted for Item { fn id(&self) -> u64 { self.id } }
-    /// # #[spindle_pool::pool_item] impl Item { pub fn new(id: u64) -> Self { Item { id } } }
-    /// let pool = spindle_pool::ThreadPool::<Item>::builder().threads(1).build().unwrap();
-    /// # drop(pool);
-    /// ```
-    pub fn builder() -> Builder<P> {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        Builder {
-            threads,
-            pin: false,
-            stack_size: None,
-            _items: PhantomData,
-        }
-    }
-
+impl<P: PoolItem> ItemPool<P> {
     /// The number of threads.
     ///
     /// ```
     /// # #[derive(Debug)] pub struct Item { id: u64 }
     /// # impl spindle_pool::IdTargeted for Item { fn id(&self) -> u64 { self.id } }
     /// # #[spindle_pool::pool_item] impl Item { pub fn new(id: u64) -> Self { Item { id } } }
-    /// assert_eq!(spindle_pool::ThreadPool::<Item>::new(3).thread_count(), 3);
+    /// assert_eq!(spindle_pool::ItemPool::<Item>::new(3)?.num_threads(), 3);
+    /// # Ok::<(), spindle_pool::BuildError>(())
+    /// ```
+    pub fn num_threads(&self) -> usize {
+        self.shared.inboxes.len()
+    }
+
+    /// The number of threads, under messaging_thread_pool's name (same as
+    /// [`num_threads`](ItemPool::num_threads)).
+    ///
+    /// ```
+    /// # #[derive(Debug)] pub struct Item { id: u64 }
+    /// # impl spindle_pool::IdTargeted for Item { fn id(&self) -> u64 { self.id } }
+    /// # #[spindle_pool::pool_item] impl Item { pub fn new(id: u64) -> Self { Item { id } } }
+    /// assert_eq!(spindle_pool::ItemPool::<Item>::new(3)?.thread_count(), 3);
+    /// # Ok::<(), spindle_pool::BuildError>(())
     /// ```
     pub fn thread_count(&self) -> usize {
         self.shared.inboxes.len()
@@ -307,7 +121,7 @@ impl<P: PoolItem> ThreadPool<P> {
 
     /// An identity for this pool (its shared state's address), so a shutdown from one of its
     /// threads does not join itself.
-    fn id(&self) -> usize {
+    pub(crate) fn id(&self) -> usize {
         Arc::as_ptr(&self.shared) as usize
     }
 
@@ -320,7 +134,7 @@ impl<P: PoolItem> ThreadPool<P> {
     /// # Errors
     ///
     /// The first error among the requests, in request order (the other requests were still
-    /// answered; [`send_and_receive_each`](ThreadPool::send_and_receive_each) returns every
+    /// answered; [`send_and_receive_each`](ItemPool::send_and_receive_each) returns every
     /// outcome).
     ///
     /// Called from a pool thread (an item's method, constructor or hook, of this pool or
@@ -334,7 +148,7 @@ impl<P: PoolItem> ThreadPool<P> {
     /// #     pub fn new(id: u64) -> Self { Item { id } }
     /// #     #[messaging(DoubleRequest, DoubleResponse)] pub fn double(&self, x: u64) -> u64 { 2 * x + self.id }
     /// # }
-    /// let pool = spindle_pool::ThreadPool::<Item>::new(2);
+    /// let pool = spindle_pool::ItemPool::<Item>::new(2).unwrap();
     /// pool.send_and_receive([ItemInit(0), ItemInit(1)]).unwrap().for_each(drop);
     /// let out: Vec<u64> = pool
     ///     .send_and_receive((0..4).map(|x| DoubleRequest(x % 2, x)))
@@ -380,10 +194,10 @@ impl<P: PoolItem> ThreadPool<P> {
     /// # #[derive(Debug)] pub struct Item { id: u64 }
     /// # impl spindle_pool::IdTargeted for Item { fn id(&self) -> u64 { self.id } }
     /// # #[spindle_pool::pool_item] impl Item { pub fn new(id: u64) -> Self { Item { id } } }
-    /// let pool = spindle_pool::ThreadPool::<Item>::new(2);
+    /// let pool = spindle_pool::ItemPool::<Item>::new(2).unwrap();
     /// let outcomes = pool.send_and_receive_each([ItemInit(1), ItemInit(1)]).unwrap();
     /// assert!(outcomes[0].is_ok());
-    /// assert_eq!(outcomes[1], Err(PoolError::DuplicateId(1)));
+    /// assert!(matches!(outcomes[1], Err(PoolError::DuplicateId(1))));
     /// ```
     pub fn send_and_receive_each<T: RequestWithResponse<P>>(
         &self,
@@ -504,7 +318,7 @@ impl<P: PoolItem> ThreadPool<P> {
     /// # #[derive(Debug)] pub struct Item { id: u64 }
     /// # impl spindle_pool::IdTargeted for Item { fn id(&self) -> u64 { self.id } }
     /// # #[spindle_pool::pool_item] impl Item { pub fn new(id: u64) -> Self { Item { id } } }
-    /// let pool = spindle_pool::ThreadPool::<Item>::new(2);
+    /// let pool = spindle_pool::ItemPool::<Item>::new(2).unwrap();
     /// assert_eq!(pool.send_and_receive_once(ItemInit(7)).unwrap().id(), 7);
     /// assert!(pool.send_and_receive_once(RemovePoolItemRequest(7)).unwrap().item_existed());
     /// assert!(!pool.send_and_receive_once(RemovePoolItemRequest(7)).unwrap().item_existed());
@@ -559,13 +373,13 @@ impl<P: PoolItem> ThreadPool<P> {
     /// # #[derive(Debug)] pub struct Item { id: u64 }
     /// # impl spindle_pool::IdTargeted for Item { fn id(&self) -> u64 { self.id } }
     /// # #[spindle_pool::pool_item] impl Item { pub fn new(id: u64) -> Self { Item { id } } }
-    /// let pool = spindle_pool::ThreadPool::<Item>::new(2);
+    /// let pool = spindle_pool::ItemPool::<Item>::new(2).unwrap();
     /// pool.send_and_receive((0..3).map(ItemInit)).unwrap().for_each(drop);
     /// let reports = pool.shutdown();
     /// let mut ids: Vec<u64> = reports.iter().flat_map(|r| r.items().to_vec()).collect();
     /// ids.sort();
     /// assert_eq!(ids, [0, 1, 2]);
-    /// assert_eq!(pool.send_and_receive_once(ItemInit(9)).unwrap_err(), PoolError::ShutDown);
+    /// assert!(matches!(pool.send_and_receive_once(ItemInit(9)), Err(PoolError::ShutDown)));
     /// ```
     pub fn shutdown(&self) -> Vec<ThreadShutdownResponse> {
         for inbox in &*self.shared.inboxes {
@@ -584,35 +398,33 @@ impl<P: PoolItem> ThreadPool<P> {
                 handle.join().unwrap_or_else(|payload| {
                     // The loop itself does not panic (items' panics are contained); report it if
                     // it ever does rather than lose the thread's fate.
-                    ThreadShutdownResponse::new(index as u64, Vec::new()).with_items(
-                        Vec::new(),
-                        vec![(u64::MAX, thread::panic_message(&*payload))],
-                    )
+                    ThreadShutdownResponse::new(index as u64, Vec::new())
+                        .with_items(Vec::new(), vec![(u64::MAX, Panic::new(payload))])
                 })
             })
             .collect()
     }
 }
 
-impl<P: PoolItem> Drop for ThreadPool<P> {
+impl<P: PoolItem> Drop for ItemPool<P> {
     fn drop(&mut self) {
         self.shutdown();
     }
 }
 
-impl<P: PoolItem> fmt::Debug for ThreadPool<P> {
+impl<P: PoolItem> fmt::Debug for ItemPool<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ThreadPool")
+        f.debug_struct("ItemPool")
             .field("item", &P::name())
             .field("threads", &self.thread_count())
             .finish()
     }
 }
 
-/// The responses of one [`ThreadPool::send_and_receive`] call, in request order. Dropping it
+/// The responses of one [`ItemPool::send_and_receive`] call, in request order. Dropping it
 /// (consumed or not) hands the call's buffers back to the pool for the next call.
 pub struct Responses<'a, P: PoolItem, T: RequestWithResponse<P>> {
-    pool: &'a ThreadPool<P>,
+    pool: &'a ItemPool<P>,
     buffers: Option<Buffers<P>>,
     next: usize,
     _request: PhantomData<fn() -> T>,

@@ -45,6 +45,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr::{self, NonNull};
 
 use spindle_queue::Queue;
+use spindle_utils::Panic;
 
 use crate::error::PoolError;
 use crate::hasher::IdMap;
@@ -299,7 +300,7 @@ fn answer<P: PoolItem>(local: &Local<'_, P>, message: Message<P>) -> Result<Repl
         Message::Call(request) => {
             let id = match contain(|| request.id()) {
                 Ok(id) => id,
-                Err(message) => return refuse(request, PoolError::IdPanicked { message }),
+                Err(panic) => return refuse(request, PoolError::IdPanicked { panic }),
             };
             let slot = match local
                 .with(|items| items.map.get(&id).copied().ok_or_else(|| items.missing(id)))
@@ -320,19 +321,19 @@ fn answer<P: PoolItem>(local: &Local<'_, P>, message: Message<P>) -> Result<Repl
             busy.set(false);
             match outcome {
                 Ok(response) => Ok(Reply::Call(response)),
-                Err(message) => {
+                Err(panic) => {
                     // T2: nothing removed it while it was busy, so it is still `slot`.
                     local.with(|items| items.map.remove(&id));
                     // SAFETY: T1: out of the map and no longer busy: ours to free.
                     discard(unsafe { Box::from_raw(slot.as_ptr()) });
-                    Err(PoolError::ItemPanicked { id, message })
+                    Err(PoolError::ItemPanicked { id, panic })
                 }
             }
         }
         Message::Add(init) => {
             let id = match contain(|| init.id()) {
                 Ok(id) => id,
-                Err(message) => return refuse(init, PoolError::IdPanicked { message }),
+                Err(panic) => return refuse(init, PoolError::IdPanicked { panic }),
             };
             // Checked before the constructor runs: a duplicate builds nothing. The id stays
             // reserved while the constructor runs, which may serve nested batches (T2).
@@ -370,7 +371,7 @@ fn answer<P: PoolItem>(local: &Local<'_, P>, message: Message<P>) -> Result<Repl
                     id,
                     message: e.error_message,
                 }),
-                Err(message) => Err(PoolError::ItemPanicked { id, message }),
+                Err(panic) => Err(PoolError::ItemPanicked { id, panic }),
             }
         }
         Message::Remove(remove) => {
@@ -391,13 +392,10 @@ fn answer<P: PoolItem>(local: &Local<'_, P>, message: Message<P>) -> Result<Repl
     }
 }
 
-/// Runs user code `f`, containing a panic: its message instead, the payload dropped safely.
-fn contain<R>(f: impl FnOnce() -> R) -> Result<R, String> {
-    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
-        let message = panic_message(&*payload);
-        drop_payload(payload);
-        message
-    })
+/// Runs user code `f`, containing a panic: handed back as a [`Panic`] with its payload, for
+/// the caller (the payload is dropped wherever the caller drops the error or report).
+fn contain<R>(f: impl FnOnce() -> R) -> Result<R, Panic> {
+    spindle_utils::catch(f)
 }
 
 /// Refuses a request (or init) with `error`, dropping it contained: a panicking `Drop` of a
@@ -447,10 +445,10 @@ fn shut_down<P: PoolItem>(index: usize, mut items: Items<P>) -> ThreadShutdownRe
         // hook returned does not lose the hook's reports.
         match contain(|| slot.item.get_mut().shutdown_pool()) {
             Ok(reports) => children.extend(reports),
-            Err(message) => panicked.push((id, message)),
+            Err(panic) => panicked.push((id, panic)),
         }
-        if let Err(message) = contain(move || drop(slot)) {
-            panicked.push((id, message));
+        if let Err(panic) = contain(move || drop(slot)) {
+            panicked.push((id, panic));
         }
     }
     ThreadShutdownResponse::new(index as u64, children).with_items(ids, panicked)

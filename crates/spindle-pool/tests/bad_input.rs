@@ -7,14 +7,15 @@
 //! call (`pool.rs`), a request after shutdown (`pool.rs`), an item calling or shutting down its
 //! own pool from a method (`reentrancy.rs`).
 
+mod common;
 mod vault;
 
 use std::sync::{Arc, Mutex};
 
+use common::assert_same;
 use spindle_pool::{
-    AddResponse, IdTargeted, IntoReply, Message, NewPoolItemError, PoolError, PoolItem,
-    RemovePoolItemRequest, Reply, RequestWithResponse, ThreadPool, ThreadShutdownResponse,
-    pool_item,
+    AddResponse, IdTargeted, IntoReply, ItemPool, Message, NewPoolItemError, PoolError, PoolItem,
+    RemovePoolItemRequest, Reply, RequestWithResponse, ThreadShutdownResponse, pool_item,
 };
 use spindle_test_support::{LIMIT, Tokens, within};
 use vault::{EchoRequest, OpenVault, StoreRequest, Vault, VaultApi};
@@ -22,7 +23,7 @@ use vault::{EchoRequest, OpenVault, StoreRequest, Vault, VaultApi};
 #[test]
 fn empty_calls_succeed_with_nothing_to_answer() {
     within(LIMIT, || {
-        let pool = ThreadPool::<Vault>::new(2);
+        let pool = ItemPool::<Vault>::new(2).unwrap();
         for _ in 0..2 {
             assert_eq!(
                 pool.send_and_receive(std::iter::empty::<StoreRequest>())
@@ -44,7 +45,7 @@ fn empty_calls_succeed_with_nothing_to_answer() {
 fn duplicate_and_unknown_ids_in_one_batch_are_answered_in_order() {
     within(LIMIT, || {
         let tokens = Tokens::new();
-        let pool = ThreadPool::<Vault>::new(2);
+        let pool = ItemPool::<Vault>::new(2).unwrap();
         let call = |api| Message::Call(api);
         let batch: Vec<Message<Vault>> = vec![
             call(VaultApi::StoreRequest(StoreRequest(7, tokens.token()))), // before its init
@@ -57,7 +58,7 @@ fn duplicate_and_unknown_ids_in_one_batch_are_answered_in_order() {
             Message::Add(OpenVault::new(7, tokens.token())), // the id is free again
         ];
         let outcomes = pool.send_and_receive_each(batch).unwrap();
-        let expected = [
+        let expected: [Result<Reply<Vault>, PoolError>; 8] = [
             Err(PoolError::UnknownId(7)),
             Ok(Reply::Added(AddResponse::new(7))),
             Ok(Reply::Call(vault::VaultApiResponse::StoreResponse(
@@ -73,7 +74,7 @@ fn duplicate_and_unknown_ids_in_one_batch_are_answered_in_order() {
             Err(PoolError::UnknownId(7)),
             Ok(Reply::Added(AddResponse::new(7))),
         ];
-        assert_eq!(outcomes, expected);
+        assert_same(&outcomes, &expected);
         drop(pool);
         tokens.assert_each_dropped_once();
     });
@@ -83,7 +84,7 @@ fn duplicate_and_unknown_ids_in_one_batch_are_answered_in_order() {
 fn ids_at_the_edges_of_u64_route_and_answer() {
     within(LIMIT, || {
         let tokens = Tokens::new();
-        let pool = ThreadPool::<Vault>::new(3);
+        let pool = ItemPool::<Vault>::new(3).unwrap();
         let ids = [0, 1, u64::MAX - 1, u64::MAX];
         pool.send_and_receive(ids.map(|id| OpenVault::new(id, tokens.token())))
             .unwrap()
@@ -107,30 +108,34 @@ fn ids_at_the_edges_of_u64_route_and_answer() {
 fn every_kind_of_request_after_shutdown_is_refused() {
     within(LIMIT, || {
         let tokens = Tokens::new();
-        let pool = ThreadPool::<Vault>::new(2);
+        let pool = ItemPool::<Vault>::new(2).unwrap();
         pool.send_and_receive_once(OpenVault::new(1, tokens.token()))
             .unwrap();
         assert_eq!(pool.shutdown().len(), 2);
         let shut: Result<(), PoolError> = Err(PoolError::ShutDown);
-        assert_eq!(
-            pool.send_and_receive_once(OpenVault::new(2, tokens.token()))
+        assert_same(
+            &pool
+                .send_and_receive_once(OpenVault::new(2, tokens.token()))
                 .map(drop),
-            shut
+            &shut,
         );
-        assert_eq!(
-            pool.send_and_receive_once(RemovePoolItemRequest(1))
+        assert_same(
+            &pool
+                .send_and_receive_once(RemovePoolItemRequest(1))
                 .map(drop),
-            shut
+            &shut,
         );
-        assert_eq!(
-            pool.send_and_receive((0..3).map(|i| EchoRequest(i, tokens.token())))
+        assert_same(
+            &pool
+                .send_and_receive((0..3).map(|i| EchoRequest(i, tokens.token())))
                 .map(|r| r.for_each(drop)),
-            shut
+            &shut,
         );
-        assert_eq!(
-            pool.send_and_receive_each([StoreRequest(1, tokens.token())])
+        assert_same(
+            &pool
+                .send_and_receive_each([StoreRequest(1, tokens.token())])
                 .unwrap(),
-            [Err(PoolError::ShutDown)]
+            &[Err::<(), _>(PoolError::ShutDown)],
         );
         assert!(
             pool.shutdown().is_empty(),
@@ -231,7 +236,7 @@ impl IntoReply<Routed> for WhereResponse {
 #[test]
 fn a_router_returning_a_thread_out_of_range_is_taken_modulo_the_thread_count() {
     within(LIMIT, || {
-        let pool = ThreadPool::<Routed>::new(3);
+        let pool = ItemPool::<Routed>::new(3).unwrap();
         pool.send_and_receive((0..6).map(RoutedInit))
             .unwrap()
             .for_each(drop);
@@ -281,8 +286,8 @@ pub type Log = Shared<Mutex<Vec<String>>>;
 #[derive(Debug)]
 pub struct Keeper {
     id: u64,
-    own: Option<Shared<ThreadPool<Keeper>>>,
-    other: Option<Shared<ThreadPool<Vault>>>,
+    own: Option<Shared<ItemPool<Keeper>>>,
+    other: Option<Shared<ItemPool<Vault>>>,
     log: Option<Log>,
 }
 
@@ -308,8 +313,8 @@ impl Keeper {
     #[messaging(AdoptRequest, AdoptResponse)]
     pub fn adopt(
         &mut self,
-        own: Shared<ThreadPool<Keeper>>,
-        other: Shared<ThreadPool<Vault>>,
+        own: Shared<ItemPool<Keeper>>,
+        other: Shared<ItemPool<Vault>>,
         log: Log,
     ) {
         self.own = Some(own);
@@ -354,12 +359,12 @@ impl Keeper {
 
 /// Two keepers (ids 0 and 1, one per thread) holding their own pool, a vault pool with vault 5,
 /// and the log their hooks write to.
-fn keepers(tokens: &Tokens) -> (Arc<ThreadPool<Keeper>>, Arc<ThreadPool<Vault>>, Log) {
-    let vaults = Arc::new(ThreadPool::<Vault>::new(1));
+fn keepers(tokens: &Tokens) -> (Arc<ItemPool<Keeper>>, Arc<ItemPool<Vault>>, Log) {
+    let vaults = Arc::new(ItemPool::<Vault>::new(1).unwrap());
     vaults
         .send_and_receive_once(OpenVault::new(5, tokens.token()))
         .unwrap();
-    let keepers = Arc::new(ThreadPool::<Keeper>::new(2));
+    let keepers = Arc::new(ItemPool::<Keeper>::new(2).unwrap());
     let log: Log = Shared(Arc::default());
     keepers
         .send_and_receive((0..2).map(KeeperInit))
@@ -406,8 +411,8 @@ fn shutdown_from_inside_a_shutdown_hook_and_pools_calling_pools_do_not_deadlock(
                 .unwrap()
                 .result
         };
-        assert_eq!(asked(0, 5), Ok(5));
-        assert_eq!(asked(1, 6), Err(PoolError::UnknownId(6)));
+        assert_same(&asked(0, 5), &Ok::<_, ()>(5));
+        assert_same(&asked(1, 6), &Err::<(), _>(PoolError::UnknownId(6)));
         // Shutting the keepers down runs hooks that shut their own pool down again. (How many
         // reports the outer call gets depends on the race in the next test.)
         let reports = keepers.shutdown();

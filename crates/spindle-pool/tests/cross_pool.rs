@@ -5,19 +5,21 @@
 //! request whose `Drop` panics is contained there too. Each runs under a watchdog: on a pool
 //! whose waiting threads stop serving, these hang.
 
+mod common;
 mod vault;
 
 use std::fmt;
 use std::sync::Arc;
 
+use common::assert_same;
 use spindle_pool::{
-    AddResponse, IdTargeted, Message, PoolError, Reply, RequestWithResponse, ThreadPool, pool_item,
+    AddResponse, IdTargeted, ItemPool, Message, PoolError, Reply, RequestWithResponse, pool_item,
 };
 use spindle_test_support::{LIMIT, Tokens, scaled, within};
 use vault::Bomb;
 
 /// The pools of one test, reachable from inside their items (compared by address).
-pub struct Net(Arc<Vec<ThreadPool<Hop>>>);
+pub struct Net(Arc<Vec<ItemPool<Hop>>>);
 
 impl Clone for Net {
     fn clone(&self) -> Self {
@@ -41,7 +43,7 @@ impl Net {
     /// Pools with these thread counts.
     fn new(threads: &[usize]) -> Self {
         Net(Arc::new(
-            threads.iter().map(|&n| ThreadPool::new(n)).collect(),
+            threads.iter().map(|&n| ItemPool::new(n).unwrap()).collect(),
         ))
     }
 
@@ -219,22 +221,24 @@ fn a_to_b_to_a_completes_with_one_thread_pools() {
         net.add(A, [1, 2]);
         net.add(B, [10]);
         // Item 1 waits on B, whose item 10 calls item 2 on item 1's (only) thread.
-        assert_eq!(net.relay(&[(A, 1), (B, 10), (A, 2)]), Ok(vec![1, 10, 2]));
+        assert_same(
+            &net.relay(&[(A, 1), (B, 10), (A, 2)]),
+            &Ok::<_, ()>(vec![1, 10, 2]),
+        );
         // There and back twice.
-        assert_eq!(
-            net.relay(&[(A, 1), (B, 10), (A, 2), (B, 10)]),
-            Err(PoolError::ItemBusy(10)),
-            "10 is mid-call the second time"
+        assert_same(
+            &net.relay(&[(A, 1), (B, 10), (A, 2), (B, 10)]),
+            &Err::<(), _>(PoolError::ItemBusy(10)),
         );
         net.add(B, [11]);
-        assert_eq!(
-            net.relay(&[(A, 1), (B, 10), (A, 2), (B, 11), (A, 3)]),
-            Err(PoolError::UnknownId(3))
+        assert_same(
+            &net.relay(&[(A, 1), (B, 10), (A, 2), (B, 11), (A, 3)]),
+            &Err::<(), _>(PoolError::UnknownId(3)),
         );
         net.add(A, [3]);
-        assert_eq!(
-            net.relay(&[(A, 1), (B, 10), (A, 2), (B, 11), (A, 3)]),
-            Ok(vec![1, 10, 2, 11, 3])
+        assert_same(
+            &net.relay(&[(A, 1), (B, 10), (A, 2), (B, 11), (A, 3)]),
+            &Ok::<_, ()>(vec![1, 10, 2, 11, 3]),
         );
         // The items kept their state through it all.
         let calls = |pool: usize, id| {
@@ -261,17 +265,15 @@ fn a_to_b_to_c_to_a_completes_with_one_and_two_thread_pools() {
             net.add(C, [20, 21]);
             // Back to item 1's own thread (3 % 2 == 1 % 2) and, with 2 threads, to the other.
             for back in [2, 3] {
-                assert_eq!(
-                    net.relay(&[(A, 1), (B, 10), (C, 21), (A, back)]),
-                    Ok(vec![1, 10, 21, back]),
-                    "{threads:?}"
+                assert_same(
+                    &net.relay(&[(A, 1), (B, 10), (C, 21), (A, back)]),
+                    &Ok::<_, ()>(vec![1, 10, 21, back]),
                 );
             }
             // A longer cycle through every pool twice.
-            assert_eq!(
-                net.relay(&[(A, 1), (B, 10), (C, 20), (A, 2), (B, 11), (C, 21), (A, 3)]),
-                Ok(vec![1, 10, 20, 2, 11, 21, 3]),
-                "{threads:?}"
+            assert_same(
+                &net.relay(&[(A, 1), (B, 10), (C, 20), (A, 2), (B, 11), (C, 21), (A, 3)]),
+                &Ok::<_, ()>(vec![1, 10, 20, 2, 11, 21, 3]),
             );
             assert_eq!(net.shutdown(), [vec![1, 2, 3], vec![10, 11], vec![20, 21]]);
         });
@@ -286,19 +288,25 @@ fn a_call_back_into_the_waiting_item_is_refused_with_item_busy() {
             net.add(A, [1, 2]);
             net.add(B, [10]);
             net.add(C, [20]);
-            assert_eq!(
-                net.relay(&[(A, 1), (B, 10), (A, 1)]),
-                Err(PoolError::ItemBusy(1))
+            assert_same(
+                &net.relay(&[(A, 1), (B, 10), (A, 1)]),
+                &Err::<(), _>(PoolError::ItemBusy(1)),
             );
-            assert_eq!(
-                net.relay(&[(A, 1), (B, 10), (C, 20), (A, 1)]),
-                Err(PoolError::ItemBusy(1))
+            assert_same(
+                &net.relay(&[(A, 1), (B, 10), (C, 20), (A, 1)]),
+                &Err::<(), _>(PoolError::ItemBusy(1)),
             );
             // Directly: an item calling itself through its own pool.
-            assert_eq!(net.relay(&[(A, 1), (A, 1)]), Err(PoolError::ItemBusy(1)));
+            assert_same(
+                &net.relay(&[(A, 1), (A, 1)]),
+                &Err::<(), _>(PoolError::ItemBusy(1)),
+            );
             // Its neighbours on the same pool are served, and so is it, once its call is over.
-            assert_eq!(net.relay(&[(A, 1), (A, 2)]), Ok(vec![1, 2]));
-            assert_eq!(net.relay(&[(A, 2), (B, 10), (A, 1)]), Ok(vec![2, 10, 1]));
+            assert_same(&net.relay(&[(A, 1), (A, 2)]), &Ok::<_, ()>(vec![1, 2]));
+            assert_same(
+                &net.relay(&[(A, 2), (B, 10), (A, 1)]),
+                &Ok::<_, ()>(vec![2, 10, 1]),
+            );
             assert_eq!(net.shutdown(), [vec![1, 2], vec![10], vec![20]]);
         });
     }
@@ -323,15 +331,21 @@ fn a_constructor_waiting_on_another_pool_keeps_its_thread_serving() {
         let refused = net.0[A]
             .send_and_receive_once(init(6, &[(B, 10), (A, 6)]))
             .unwrap_err();
-        assert_eq!(
-            refused,
-            PoolError::ItemPanicked {
+        assert_same(
+            &refused,
+            &PoolError::ItemPanicked {
                 id: 6,
-                message: PoolError::ItemBusy(6).to_string()
-            }
+                panic: common::panic(&PoolError::ItemBusy(6).to_string()),
+            },
         );
-        assert_eq!(net.relay(&[(A, 6)]), Err(PoolError::UnknownId(6)));
-        assert_eq!(net.relay(&[(A, 5), (B, 10), (A, 1)]), Ok(vec![5, 10, 1]));
+        assert_same(
+            &net.relay(&[(A, 6)]),
+            &Err::<(), _>(PoolError::UnknownId(6)),
+        );
+        assert_same(
+            &net.relay(&[(A, 5), (B, 10), (A, 1)]),
+            &Ok::<_, ()>(vec![5, 10, 1]),
+        );
         assert_eq!(net.shutdown(), [vec![1, 5], vec![10]]);
     });
 }
@@ -423,16 +437,22 @@ fn a_bomb_sent_to_a_busy_item_or_an_unknown_id_is_refused_and_contained() {
                 .unwrap()
                 .result
         };
-        assert_eq!(relay_bomb(&[(A, 1), (B, 10), (A, 2)]), Ok(vec![1, 10, 2]));
-        assert_eq!(
-            relay_bomb(&[(A, 1), (B, 10), (A, 1)]),
-            Err(PoolError::ItemBusy(1))
+        assert_same(
+            &relay_bomb(&[(A, 1), (B, 10), (A, 2)]),
+            &Ok::<_, ()>(vec![1, 10, 2]),
         );
-        assert_eq!(
-            relay_bomb(&[(A, 1), (B, 10), (A, 99)]),
-            Err(PoolError::UnknownId(99))
+        assert_same(
+            &relay_bomb(&[(A, 1), (B, 10), (A, 1)]),
+            &Err::<(), _>(PoolError::ItemBusy(1)),
         );
-        assert_eq!(net.relay(&[(A, 2), (B, 10), (A, 1)]), Ok(vec![2, 10, 1]));
+        assert_same(
+            &relay_bomb(&[(A, 1), (B, 10), (A, 99)]),
+            &Err::<(), _>(PoolError::UnknownId(99)),
+        );
+        assert_same(
+            &net.relay(&[(A, 2), (B, 10), (A, 1)]),
+            &Ok::<_, ()>(vec![2, 10, 1]),
+        );
         assert_eq!(net.shutdown(), [vec![1, 2], vec![10]]);
         tokens.assert_each_dropped_once();
     });

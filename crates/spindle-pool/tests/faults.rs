@@ -10,11 +10,13 @@
 //! And user code around the item: a refused request or init whose `Drop` panics (the pool
 //! drops it on its thread), an `id()` that panics on the pool thread.
 
+mod common;
 mod vault;
 
 use std::time::Duration;
 
-use spindle_pool::{Message, PoolError, RemovePoolItemRequest, ThreadPool};
+use common::assert_same;
+use spindle_pool::{ItemPool, Message, PoolError, RemovePoolItemRequest};
 use spindle_test_support::{LIMIT, Token, Tokens, within};
 use vault::{
     Bomb, BombRequest, EchoRequest, FailRequest, Fault, OpenVault, StoreRequest, TakeRequest,
@@ -22,8 +24,8 @@ use vault::{
 };
 
 /// A one-thread pool (every item shares the faulty one's thread) with vaults `ids`.
-fn pool_with(tokens: &Tokens, ids: impl IntoIterator<Item = u64>) -> ThreadPool<Vault> {
-    let pool = ThreadPool::new(1);
+fn pool_with(tokens: &Tokens, ids: impl IntoIterator<Item = u64>) -> ItemPool<Vault> {
+    let pool = ItemPool::new(1).unwrap();
     let opened = pool
         .send_and_receive_each(ids.into_iter().map(|id| OpenVault::new(id, tokens.token())))
         .unwrap();
@@ -33,7 +35,7 @@ fn pool_with(tokens: &Tokens, ids: impl IntoIterator<Item = u64>) -> ThreadPool<
 
 /// The pool still serves: vault `id` stores and echoes, and a new vault can be opened.
 #[track_caller]
-fn assert_serves(pool: &ThreadPool<Vault>, tokens: &Tokens, id: u64) {
+fn assert_serves(pool: &ItemPool<Vault>, tokens: &Tokens, id: u64) {
     let token = tokens.token();
     let token_id = token.id();
     let echoed = pool.send_and_receive_once(EchoRequest(id, token)).unwrap();
@@ -52,7 +54,7 @@ fn assert_serves(pool: &ThreadPool<Vault>, tokens: &Tokens, id: u64) {
 fn item_panicked(id: u64, what: &str) -> PoolError {
     PoolError::ItemPanicked {
         id,
-        message: format!("vault {id}: {what} failed"),
+        panic: common::panic(&format!("vault {id}: {what} failed")),
     }
 }
 
@@ -68,13 +70,13 @@ fn a_panicking_method_removes_its_item_alone_and_answers_the_rest_of_the_batch()
                 FailRequest(7, tokens.token()), // never existed
             ])
             .unwrap();
-        assert_eq!(
-            outcomes,
-            [
-                Err(item_panicked(2, "method")),
+        assert_same(
+            &outcomes,
+            &[
+                Err::<(), _>(item_panicked(2, "method")),
                 Err(PoolError::UnknownId(2)),
-                Err(PoolError::UnknownId(7))
-            ]
+                Err(PoolError::UnknownId(7)),
+            ],
         );
         // A whole batch still works...
         let stored = pool
@@ -83,7 +85,7 @@ fn a_panicking_method_removes_its_item_alone_and_answers_the_rest_of_the_batch()
                 StoreRequest(3, tokens.token()),
             ])
             .map(|r| r.count());
-        assert_eq!(stored, Ok(2));
+        assert_same(&stored, &Ok::<_, ()>(2));
         // ...and in one where an item panics, that error comes back; the other requests were
         // answered and their responses are dropped by the pool.
         let mixed = [
@@ -94,7 +96,7 @@ fn a_panicking_method_removes_its_item_alone_and_answers_the_rest_of_the_batch()
         let err = pool
             .send_and_receive(mixed.map(Message::Call))
             .map(|r| r.count());
-        assert_eq!(err, Err(item_panicked(3, "method")));
+        assert_same(&err, &Err::<(), _>(item_panicked(3, "method")));
         // The neighbours on the same thread keep their state and serve.
         assert_serves(&pool, &tokens, 1);
         // The id is free again.
@@ -114,11 +116,12 @@ fn a_panicking_constructor_is_reported_and_builds_nothing() {
         let err = pool
             .send_and_receive_once(OpenVault::failing(5, tokens.token(), Fault::New))
             .unwrap_err();
-        assert_eq!(err, item_panicked(5, "constructor"));
-        assert_eq!(
-            pool.send_and_receive_once(StoreRequest(5, tokens.token()))
+        assert_same(&err, &item_panicked(5, "constructor"));
+        assert_same(
+            &pool
+                .send_and_receive_once(StoreRequest(5, tokens.token()))
                 .unwrap_err(),
-            PoolError::UnknownId(5)
+            &PoolError::UnknownId(5),
         );
         // In a batch, next to a good constructor for the same id: the good one wins.
         let outcomes = pool
@@ -127,7 +130,7 @@ fn a_panicking_constructor_is_reported_and_builds_nothing() {
                 OpenVault::new(6, tokens.token()),
             ])
             .unwrap();
-        assert_eq!(outcomes[0], Err(item_panicked(6, "constructor")));
+        assert_same(&outcomes[0], &Err::<(), _>(item_panicked(6, "constructor")));
         assert!(outcomes[1].is_ok());
         assert_serves(&pool, &tokens, 6);
         assert_serves(&pool, &tokens, 1);
@@ -158,10 +161,11 @@ fn a_panicking_drop_on_removal_is_contained() {
         // And when a method panics on an item whose drop panics too.
         pool.send_and_receive_once(OpenVault::failing(5, tokens.token(), Fault::Drop))
             .unwrap();
-        assert_eq!(
-            pool.send_and_receive_once(FailRequest(5, tokens.token()))
+        assert_same(
+            &pool
+                .send_and_receive_once(FailRequest(5, tokens.token()))
                 .unwrap_err(),
-            item_panicked(5, "method")
+            &item_panicked(5, "method"),
         );
         assert_serves(&pool, &tokens, 1);
         drop(pool);
@@ -173,7 +177,7 @@ fn a_panicking_drop_on_removal_is_contained() {
 fn panicking_shutdown_hooks_and_drops_are_reported_and_every_other_hook_runs() {
     within(LIMIT, || {
         let tokens = Tokens::new();
-        let pool = ThreadPool::<Vault>::new(2);
+        let pool = ItemPool::<Vault>::new(2).unwrap();
         let faults = [
             (1, Fault::None),
             (2, Fault::Hook),
@@ -195,15 +199,17 @@ fn panicking_shutdown_hooks_and_drops_are_reported_and_every_other_hook_runs() {
         let mut items: Vec<u64> = reports.iter().flat_map(|r| r.items().to_vec()).collect();
         items.sort_unstable();
         assert_eq!(items, [1, 2, 3, 4, 5, 6], "every item was shut down");
-        let mut panicked: Vec<(u64, String)> =
-            reports.iter().flat_map(|r| r.panicked().to_vec()).collect();
+        let mut panicked: Vec<(u64, String)> = reports
+            .iter()
+            .flat_map(|r| r.panicked().iter().map(|(id, p)| (*id, p.to_string())))
+            .collect();
         panicked.sort();
         assert_eq!(
             panicked,
             [
-                (2, "vault 2: hook failed".to_owned()),
-                (3, "vault 3: drop failed".to_owned()),
-                (5, "vault 5: hook failed".to_owned()),
+                (2, "panicked: vault 2: hook failed".to_owned()),
+                (3, "panicked: vault 3: drop failed".to_owned()),
+                (5, "panicked: vault 5: hook failed".to_owned()),
             ]
         );
         let mut children: Vec<u64> = reports
@@ -214,10 +220,11 @@ fn panicking_shutdown_hooks_and_drops_are_reported_and_every_other_hook_runs() {
         children.retain(|&c| c != 1003); // see the next test
         assert_eq!(children, [1001, 1004, 1006], "the other hooks reported");
         // The pool answers, with an error, after shutdown.
-        assert_eq!(
-            pool.send_and_receive_once(StoreRequest(1, tokens.token()))
+        assert_same(
+            &pool
+                .send_and_receive_once(StoreRequest(1, tokens.token()))
                 .unwrap_err(),
-            PoolError::ShutDown
+            &PoolError::ShutDown,
         );
         drop(pool);
         tokens.assert_each_dropped_once();
@@ -231,13 +238,13 @@ fn panicking_shutdown_hooks_and_drops_are_reported_and_every_other_hook_runs() {
 fn a_hooks_reports_survive_a_drop_that_panics_after_it() {
     within(LIMIT, || {
         let tokens = Tokens::new();
-        let pool = ThreadPool::<Vault>::new(1);
+        let pool = ItemPool::<Vault>::new(1).unwrap();
         pool.send_and_receive_once(OpenVault::failing(3, tokens.token(), Fault::Drop))
             .unwrap();
         let reports = pool.shutdown();
-        assert_eq!(
-            reports[0].panicked(),
-            [(3, "vault 3: drop failed".to_owned())]
+        assert_same(
+            &reports[0].panicked(),
+            &[(3, common::panic("vault 3: drop failed"))],
         );
         let children: Vec<u64> = reports[0]
             .children()
@@ -254,7 +261,7 @@ fn a_hooks_reports_survive_a_drop_that_panics_after_it() {
 fn requests_and_responses_are_dropped_once_whatever_their_fate() {
     within(LIMIT, || {
         let tokens = Tokens::new();
-        let pool = ThreadPool::<Vault>::new(2);
+        let pool = ItemPool::<Vault>::new(2).unwrap();
         pool.send_and_receive((0..4).map(|id| OpenVault::new(id, tokens.token())))
             .unwrap()
             .for_each(drop);
@@ -282,9 +289,10 @@ fn requests_and_responses_are_dropped_once_whatever_their_fate() {
     });
 }
 
-/// The docs promise a panicking item never takes its thread down. A panic whose payload panics
-/// again when dropped does: the thread drops the payload outside its `catch_unwind`, dies, and
-/// the caller waits forever for the batch's latch.
+/// The docs promise a panicking item never takes its thread down, even with a panic whose
+/// payload panics again when dropped (it once did: the thread dropped the payload outside its
+/// `catch_unwind`, died, and the caller waited forever for the batch's latch). The payload now
+/// reaches the caller inside `PoolError::ItemPanicked`.
 #[test]
 fn a_panic_payload_that_panics_when_dropped_does_not_kill_the_thread() {
     within(Duration::from_secs(5), || {
@@ -293,7 +301,12 @@ fn a_panic_payload_that_panics_when_dropped_does_not_kill_the_thread() {
         let err = pool
             .send_and_receive_once(BombRequest(1, tokens.token()))
             .unwrap_err();
-        assert!(matches!(err, PoolError::ItemPanicked { id: 1, .. }));
+        let PoolError::ItemPanicked { id: 1, panic } = err else {
+            panic!("unexpected {err:?}")
+        };
+        // The payload travels to the caller with the error; its drop panics here, where the
+        // caller chooses to contain it.
+        spindle_utils::drop_payload(panic.into_payload());
         assert_serves(&pool, &tokens, 2);
         drop(pool);
         tokens.assert_each_dropped_once();
@@ -309,10 +322,11 @@ fn a_refused_request_whose_drop_panics_gets_its_error_and_the_thread_keeps_servi
     within(LIMIT, || {
         let tokens = Tokens::new();
         let pool = pool_with(&tokens, [1, 2]);
-        assert_eq!(
-            pool.send_and_receive_once(TakeRequest(99, Bomb::new(tokens.token())))
+        assert_same(
+            &pool
+                .send_and_receive_once(TakeRequest(99, Bomb::new(tokens.token())))
                 .unwrap_err(),
-            PoolError::UnknownId(99)
+            &PoolError::UnknownId(99),
         );
         assert_serves(&pool, &tokens, 1);
         // In a batch, between good requests: only the refused one fails.
@@ -327,9 +341,9 @@ fn a_refused_request_whose_drop_panics_gets_its_error_and_the_thread_keeps_servi
             )
             .unwrap();
         assert!(outcomes[0].is_ok() && outcomes[2].is_ok(), "{outcomes:?}");
-        assert_eq!(
-            outcomes[1].as_ref().map(drop),
-            Err(&PoolError::UnknownId(98))
+        assert_same(
+            &outcomes[1].as_ref().map(drop),
+            &Err::<(), _>(&PoolError::UnknownId(98)),
         );
         assert_serves(&pool, &tokens, 2);
         assert_eq!(pool.shutdown()[0].items(), [1, 2]);
@@ -354,9 +368,9 @@ fn a_duplicate_init_whose_drop_panics_gets_duplicate_id_and_the_thread_keeps_ser
         let tokens = Tokens::new();
         let pool = pool_with(&tokens, [1]);
         let duplicate = OpenVault::with_bomb(1, tokens.token(), Bomb::new(tokens.token()));
-        assert_eq!(
-            pool.send_and_receive_once(duplicate).unwrap_err(),
-            PoolError::DuplicateId(1)
+        assert_same(
+            &pool.send_and_receive_once(duplicate).unwrap_err(),
+            &PoolError::DuplicateId(1),
         );
         // A fresh id with a bomb: the constructor defuses it.
         pool.send_and_receive_once(OpenVault::with_bomb(
@@ -383,11 +397,11 @@ fn an_id_that_panics_on_the_pool_thread_is_reported_and_the_thread_keeps_serving
         let err = pool
             .send_and_receive_once(OpenVault::failing(7, tokens.token(), Fault::Id))
             .unwrap_err();
-        assert_eq!(
-            err,
-            PoolError::IdPanicked {
-                message: "vault 7: id failed".to_owned()
-            }
+        assert_same(
+            &err,
+            &PoolError::IdPanicked {
+                panic: common::panic("vault 7: id failed"),
+            },
         );
         let outcomes = pool
             .send_and_receive_each([

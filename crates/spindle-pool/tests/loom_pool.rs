@@ -10,7 +10,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use loom::thread;
-use spindle_pool::{IdTargeted, PoolError, ThreadPool, pool_item};
+use spindle_pool::{IdTargeted, ItemPool, PoolError, pool_item};
 
 /// The smallest item: an id.
 #[derive(Debug)]
@@ -42,7 +42,7 @@ impl Item {
 fn a_round_trip_wakes_its_caller_with_the_answer() {
     loom::model(|| {
         // One request (two would multiply the explored interleavings past a CI budget).
-        let pool = ThreadPool::<Item>::new(1);
+        let pool = ItemPool::<Item>::new(1).unwrap();
         assert_eq!(pool.send_and_receive_once(ItemInit(3)).unwrap().id(), 3);
         let reports = pool.shutdown();
         assert_eq!(reports[0].items(), [3]);
@@ -52,7 +52,7 @@ fn a_round_trip_wakes_its_caller_with_the_answer() {
 #[test]
 fn a_request_racing_shutdown_is_answered_or_refused() {
     loom::model(|| {
-        let pool = std::sync::Arc::new(ThreadPool::<Item>::new(1));
+        let pool = std::sync::Arc::new(ItemPool::<Item>::new(1).unwrap());
         let p = pool.clone();
         let caller = thread::spawn(move || p.send_and_receive_once(ItemInit(1)).map(|r| r.id()));
         let reports = pool.shutdown();
@@ -67,7 +67,7 @@ fn a_request_racing_shutdown_is_answered_or_refused() {
 
 /// A pool handle to carry in a request.
 #[derive(Clone)]
-pub struct Pool(Arc<ThreadPool<Hop>>);
+pub struct Pool(Arc<ItemPool<Hop>>);
 
 impl PartialEq for Pool {
     fn eq(&self, other: &Self) -> bool {
@@ -131,13 +131,13 @@ fn a_thread_waiting_on_another_pool_serves_a_call_back_into_its_own() {
     model.max_branches = 20_000;
     model.preemption_bound = Some(1);
     model.check(|| {
-        let a = Pool(Arc::new(ThreadPool::<Hop>::new(1)));
-        let b = Pool(Arc::new(ThreadPool::<Hop>::new(1)));
+        let a = Pool(Arc::new(ItemPool::<Hop>::new(1).unwrap()));
+        let b = Pool(Arc::new(ItemPool::<Hop>::new(1).unwrap()));
         a.0.send_and_receive_once(HopInit(1)).unwrap();
         b.0.send_and_receive_once(HopInit(10)).unwrap();
         let path = vec![(b.clone(), 10), (a.clone(), 2)];
         let outcome = a.0.send_and_receive_once(RelayRequest(1, path)).unwrap();
-        assert_eq!(outcome.result, Err(PoolError::UnknownId(2)));
+        assert!(matches!(outcome.result, Err(PoolError::UnknownId(2))));
         a.0.shutdown();
         b.0.shutdown();
     });

@@ -1,39 +1,13 @@
 //! `SenderAndReceiverMock`: code written against `SenderAndReceiver` tested without threads.
 
+mod common;
+
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use common::{Meter, MeterInit, RecordRequest, RecordResponse};
 use spindle_pool::{
-    AddResponse, IdTargeted, IntoReply, RequestWithResponse, SenderAndReceiver,
-    SenderAndReceiverMock, ThreadPool, pool_item,
+    AddResponse, IntoReply, ItemPool, RequestWithResponse, SenderAndReceiver, SenderAndReceiverMock,
 };
-
-/// A meter: a running total per id.
-#[derive(Debug, PartialEq)]
-pub struct Meter {
-    id: u64,
-    total: u64,
-}
-
-impl IdTargeted for Meter {
-    fn id(&self) -> u64 {
-        self.id
-    }
-}
-
-#[pool_item]
-impl Meter {
-    /// An empty meter.
-    pub fn new(id: u64) -> Self {
-        Meter { id, total: 0 }
-    }
-
-    /// Adds `amount`; returns the total.
-    #[messaging(RecordRequest, RecordResponse)]
-    pub fn record(&mut self, amount: u64) -> u64 {
-        self.total += amount;
-        self.total
-    }
-}
 
 /// The code under test: opens a meter and records two readings through any sender.
 fn open_and_record(sender: &impl SenderAndReceiver<Meter>, id: u64) -> u64 {
@@ -63,7 +37,7 @@ fn mock_for(id: u64, second: u64) -> SenderAndReceiverMock<Meter> {
 
 #[test]
 fn the_same_code_runs_against_the_pool_and_the_mock() {
-    let pool = ThreadPool::<Meter>::new(2);
+    let pool = ItemPool::<Meter>::new(2).unwrap();
     assert_eq!(open_and_record(&pool, 3), 12);
     let mock = mock_for(3, 99);
     assert_eq!(

@@ -5,7 +5,8 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use spindle_pool::{BuildError, PoolError, RemovePoolItemRequest, ThreadPool};
+use spindle_pool::{BuildError, ItemPool, PoolError, RemovePoolItemRequest};
+use spindle_test_support::within;
 
 const LIMIT: Duration = Duration::from_secs(if cfg!(miri) { 600 } else { 20 });
 
@@ -17,7 +18,7 @@ fn scaled(n: usize) -> usize {
 #[test]
 fn responses_come_back_in_request_order_across_threads() {
     within(LIMIT, || {
-        let pool = ThreadPool::<Cell>::new(3);
+        let pool = ItemPool::<Cell>::new(3).unwrap();
         pool.send_and_receive((0..30).map(CellInit))
             .unwrap()
             .for_each(drop);
@@ -45,7 +46,7 @@ fn responses_come_back_in_request_order_across_threads() {
 #[test]
 fn items_live_on_the_thread_their_id_routes_to() {
     within(LIMIT, || {
-        let pool = ThreadPool::<Cell>::new(2);
+        let pool = ItemPool::<Cell>::new(2).unwrap();
         pool.send_and_receive((0..6).map(CellInit))
             .unwrap()
             .for_each(drop);
@@ -62,34 +63,28 @@ fn items_live_on_the_thread_their_id_routes_to() {
 #[test]
 fn zero_threads_is_a_typed_error() {
     assert!(matches!(
-        ThreadPool::<Cell>::try_new(0),
+        ItemPool::<Cell>::new(0),
         Err(BuildError::ZeroThreads)
     ));
     assert!(matches!(
-        ThreadPool::<Cell>::builder().threads(0).build(),
+        ItemPool::<Cell>::builder().num_threads(0).build(),
         Err(BuildError::ZeroThreads)
     ));
-}
-
-#[test]
-#[should_panic(expected = "at least one thread")]
-fn new_with_zero_threads_panics_with_a_clear_message() {
-    let _ = ThreadPool::<Cell>::new(0);
 }
 
 #[test]
 fn unknown_and_duplicate_ids_are_errors_and_the_thread_keeps_serving() {
     within(LIMIT, || {
-        let pool = ThreadPool::<Cell>::new(2);
-        assert_eq!(
-            pool.send_and_receive_once(PushRequest(4, 1)).unwrap_err(),
-            PoolError::UnknownId(4)
+        let pool = ItemPool::<Cell>::new(2).unwrap();
+        assert_same(
+            &pool.send_and_receive_once(PushRequest(4, 1)).unwrap_err(),
+            &PoolError::UnknownId(4),
         );
         pool.send_and_receive_once(CellInit(4)).unwrap();
         pool.send_and_receive_once(PushRequest(4, 1)).unwrap();
-        assert_eq!(
-            pool.send_and_receive_once(CellInit(4)).unwrap_err(),
-            PoolError::DuplicateId(4)
+        assert_same(
+            &pool.send_and_receive_once(CellInit(4)).unwrap_err(),
+            &PoolError::DuplicateId(4),
         );
         assert_eq!(
             pool.send_and_receive_once(PushRequest(4, 2))
@@ -102,12 +97,16 @@ fn unknown_and_duplicate_ids_are_errors_and_the_thread_keeps_serving() {
             .send_and_receive_each([SumRequest(4), SumRequest(6), SumRequest(4)])
             .unwrap();
         assert_eq!(outcomes[0].as_ref().unwrap().result, 3);
-        assert_eq!(outcomes[1].as_ref().unwrap_err(), &PoolError::UnknownId(6));
+        assert_same(
+            &outcomes[1].as_ref().unwrap_err(),
+            &&PoolError::UnknownId(6),
+        );
         assert_eq!(outcomes[2].as_ref().unwrap().result, 3);
-        assert_eq!(
-            pool.send_and_receive([SumRequest(4), SumRequest(6)])
+        assert_same(
+            &pool
+                .send_and_receive([SumRequest(4), SumRequest(6)])
                 .unwrap_err(),
-            PoolError::UnknownId(6)
+            &PoolError::UnknownId(6),
         );
     });
 }
@@ -115,18 +114,18 @@ fn unknown_and_duplicate_ids_are_errors_and_the_thread_keeps_serving() {
 #[test]
 fn a_duplicate_add_does_not_run_the_constructor() {
     within(LIMIT, || {
-        let pool = ThreadPool::<Cell>::new(2);
+        let pool = ItemPool::<Cell>::new(2).unwrap();
         let id = 5555; // used by no other test in this binary
         pool.send_and_receive_once(CellInit(id)).unwrap();
         let outcomes = pool
             .send_and_receive_each([CellInit(id), CellInit(id)])
             .unwrap();
-        assert_eq!(
-            outcomes,
-            [
+        assert_same(
+            &outcomes,
+            &[
+                Err::<(), _>(PoolError::DuplicateId(id)),
                 Err(PoolError::DuplicateId(id)),
-                Err(PoolError::DuplicateId(id))
-            ]
+            ],
         );
         assert_eq!(constructed(id), 1, "the duplicates' constructor never ran");
     });
@@ -135,20 +134,20 @@ fn a_duplicate_add_does_not_run_the_constructor() {
 #[test]
 fn constructor_errors_and_panics_are_reported() {
     within(LIMIT, || {
-        let pool = ThreadPool::<Cell>::new(2);
-        assert_eq!(
-            pool.send_and_receive_once(CellInit(999)).unwrap_err(),
-            PoolError::NewItem {
+        let pool = ItemPool::<Cell>::new(2).unwrap();
+        assert_same(
+            &pool.send_and_receive_once(CellInit(999)).unwrap_err(),
+            &PoolError::NewItem {
                 id: 999,
-                message: "refused".into()
-            }
+                message: "refused".into(),
+            },
         );
-        assert_eq!(
-            pool.send_and_receive_once(CellInit(666)).unwrap_err(),
-            PoolError::ItemPanicked {
+        assert_same(
+            &pool.send_and_receive_once(CellInit(666)).unwrap_err(),
+            &PoolError::ItemPanicked {
                 id: 666,
-                message: "constructor panicked".into()
-            }
+                panic: panic("constructor panicked"),
+            },
         );
         pool.send_and_receive_once(CellInit(666 + 2)).unwrap(); // same thread, still serving
     });
@@ -157,7 +156,7 @@ fn constructor_errors_and_panics_are_reported() {
 #[test]
 fn a_panicking_item_is_removed_and_its_neighbours_keep_serving() {
     within(LIMIT, || {
-        let pool = ThreadPool::<Cell>::new(1);
+        let pool = ItemPool::<Cell>::new(1).unwrap();
         pool.send_and_receive((1..=3).map(CellInit))
             .unwrap()
             .for_each(drop);
@@ -165,16 +164,16 @@ fn a_panicking_item_is_removed_and_its_neighbours_keep_serving() {
             .unwrap()
             .for_each(drop);
         let outcomes = pool.send_and_receive_each([PanicRequest(2)]).unwrap();
-        assert_eq!(
-            outcomes[0],
-            Err(PoolError::ItemPanicked {
+        assert_same(
+            &outcomes[0],
+            &Err::<(), _>(PoolError::ItemPanicked {
                 id: 2,
-                message: "item 2 panicked".into()
-            })
+                panic: panic("item 2 panicked"),
+            }),
         );
-        assert_eq!(
-            pool.send_and_receive_once(SumRequest(2)).unwrap_err(),
-            PoolError::UnknownId(2)
+        assert_same(
+            &pool.send_and_receive_once(SumRequest(2)).unwrap_err(),
+            &PoolError::UnknownId(2),
         );
         let sums: Vec<i64> = pool
             .send_and_receive([SumRequest(1), SumRequest(3)])
@@ -189,7 +188,7 @@ fn a_panicking_item_is_removed_and_its_neighbours_keep_serving() {
 #[test]
 fn remove_reports_whether_the_item_existed() {
     within(LIMIT, || {
-        let pool = ThreadPool::<Cell>::new(2);
+        let pool = ItemPool::<Cell>::new(2).unwrap();
         pool.send_and_receive_once(CellInit(5)).unwrap();
         assert!(
             pool.send_and_receive_once(RemovePoolItemRequest(5))
@@ -202,9 +201,9 @@ fn remove_reports_whether_the_item_existed() {
                 .unwrap()
                 .item_existed()
         );
-        assert_eq!(
-            pool.send_and_receive_once(SumRequest(5)).unwrap_err(),
-            PoolError::UnknownId(5)
+        assert_same(
+            &pool.send_and_receive_once(SumRequest(5)).unwrap_err(),
+            &PoolError::UnknownId(5),
         );
     });
 }
@@ -212,7 +211,7 @@ fn remove_reports_whether_the_item_existed() {
 #[test]
 fn shutdown_runs_every_items_hook_on_its_thread_and_reports_it() {
     within(LIMIT, || {
-        let pool = ThreadPool::<Cell>::new(2);
+        let pool = ItemPool::<Cell>::new(2).unwrap();
         pool.send_and_receive((10..16).map(CellInit))
             .unwrap()
             .for_each(drop);
@@ -232,20 +231,21 @@ fn shutdown_runs_every_items_hook_on_its_thread_and_reports_it() {
             5,
             "every hook but the panicking one reported"
         );
-        let panicked: Vec<_> = reports.iter().flat_map(|r| r.panicked().to_vec()).collect();
-        assert_eq!(panicked, [(13, "unlucky shutdown hook".to_string())]);
+        let panicked: Vec<_> = reports.iter().flat_map(|r| r.panicked()).collect();
+        assert_same(&panicked, &[&(13, panic("unlucky shutdown hook"))]);
         assert!(
             pool.shutdown().is_empty(),
             "a second shutdown has nothing to report"
         );
-        assert_eq!(
-            pool.send_and_receive_once(CellInit(1)).unwrap_err(),
-            PoolError::ShutDown
+        assert_same(
+            &pool.send_and_receive_once(CellInit(1)).unwrap_err(),
+            &PoolError::ShutDown,
         );
-        assert_eq!(
-            pool.send_and_receive_each([SumRequest(10), SumRequest(11)])
+        assert_same(
+            &pool
+                .send_and_receive_each([SumRequest(10), SumRequest(11)])
                 .unwrap(),
-            vec![Err(PoolError::ShutDown), Err(PoolError::ShutDown)]
+            &vec![Err::<(), _>(PoolError::ShutDown), Err(PoolError::ShutDown)],
         );
     });
 }
@@ -254,7 +254,7 @@ fn shutdown_runs_every_items_hook_on_its_thread_and_reports_it() {
 fn requests_racing_shutdown_are_answered_or_refused_never_lost() {
     within(LIMIT, || {
         for _ in 0..scaled(20) {
-            let pool = std::sync::Arc::new(ThreadPool::<Cell>::new(2));
+            let pool = std::sync::Arc::new(ItemPool::<Cell>::new(2).unwrap());
             pool.send_and_receive((0..4).map(CellInit))
                 .unwrap()
                 .for_each(drop);
@@ -287,7 +287,7 @@ fn requests_racing_shutdown_are_answered_or_refused_never_lost() {
 #[test]
 fn many_callers_at_once_each_get_their_own_answers() {
     within(LIMIT, || {
-        let pool = std::sync::Arc::new(ThreadPool::<Cell>::new(2));
+        let pool = std::sync::Arc::new(ItemPool::<Cell>::new(2).unwrap());
         pool.send_and_receive((0..4).map(CellInit))
             .unwrap()
             .for_each(drop);
@@ -323,5 +323,5 @@ fn many_callers_at_once_each_get_their_own_answers() {
 #[test]
 fn the_pool_is_send_and_sync_though_its_items_are_not() {
     fn send_sync<T: Send + Sync>() {}
-    send_sync::<ThreadPool<Cell>>();
+    send_sync::<ItemPool<Cell>>();
 }

@@ -3,12 +3,15 @@
 //! deadlocking or running re-entrantly, and a shutdown from inside the pool closes it without
 //! waiting for itself.
 
+mod common;
+
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use spindle_pool::{IdTargeted, PoolError, ThreadPool, pool_item};
+use common::assert_same;
+use spindle_pool::{IdTargeted, ItemPool, PoolError, pool_item};
 
-static POOL: OnceLock<ThreadPool<Node>> = OnceLock::new();
+static POOL: OnceLock<ItemPool<Node>> = OnceLock::new();
 
 /// A node that can reach its own pool.
 #[derive(Debug)]
@@ -54,7 +57,7 @@ impl Node {
 fn an_item_calling_its_own_pool_is_served_itself_refused_and_shutdown_from_inside_returns() {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let pool = POOL.get_or_init(|| ThreadPool::new(2));
+        let pool = POOL.get_or_init(|| ItemPool::new(2).unwrap());
         pool.send_and_receive((0..2).map(NodeInit))
             .unwrap()
             .for_each(drop);
@@ -63,11 +66,11 @@ fn an_item_calling_its_own_pool_is_served_itself_refused_and_shutdown_from_insid
                 .unwrap()
                 .result
         };
-        assert_eq!(asked(0, 1), Ok(1), "another thread of the pool");
-        assert_eq!(asked(0, 2), Err(PoolError::UnknownId(2)));
+        assert_same(&asked(0, 1), &Ok::<_, ()>(1));
+        assert_same(&asked(0, 2), &Err::<(), _>(PoolError::UnknownId(2)));
         pool.send_and_receive_once(NodeInit(2)).unwrap();
-        assert_eq!(asked(0, 2), Ok(2), "the asking node's own thread");
-        assert_eq!(asked(0, 0), Err(PoolError::ItemBusy(0)), "itself");
+        assert_same(&asked(0, 2), &Ok::<_, ()>(2));
+        assert_same(&asked(0, 0), &Err::<(), _>(PoolError::ItemBusy(0)));
         let reports = pool
             .send_and_receive_once(ShutDownFromInsideRequest(1))
             .unwrap()
@@ -76,9 +79,9 @@ fn an_item_calling_its_own_pool_is_served_itself_refused_and_shutdown_from_insid
             reports, 0,
             "no reports: it does not wait for its own thread"
         );
-        assert_eq!(
-            pool.send_and_receive_once(NameRequest(0)).unwrap_err(),
-            PoolError::ShutDown
+        assert_same(
+            &pool.send_and_receive_once(NameRequest(0)).unwrap_err(),
+            &PoolError::ShutDown,
         );
         // The pool lives in a static and is never dropped, so nothing else would join the
         // threads the shutdown from inside left to end on their own (ThreadSanitizer reports

@@ -1,13 +1,14 @@
 //! The seed's README example ("Shared State without Locks", messaging_thread_pool's README),
 //! unchanged but for its `use` lines: `messaging_thread_pool_macros::pool_item` and
-//! `messaging_thread_pool::{IdTargeted, ThreadPool}` became `spindle_pool::…`.
+//! `messaging_thread_pool::{IdTargeted, ThreadPool}` became `spindle_pool::compat::…`
+//! (messaging_thread_pool's names, `ThreadPool::new` returning the pool itself).
 
 // The seed's code as written: its `pub` items have no docs, and it passes `vec.into_iter()`
 // where spindle-pool also takes any `IntoIterator`.
 #![allow(missing_docs, clippy::useless_conversion)]
 
-use spindle_pool::pool_item;
-use spindle_pool::{IdTargeted, ThreadPool};
+use spindle_pool::compat::pool_item;
+use spindle_pool::compat::{IdTargeted, ThreadPool};
 use std::cell::RefCell;
 use std::rc::Rc;
 

@@ -6,6 +6,7 @@
 //! these race whole batches, split over several threads, and a shutdown issued from inside the
 //! pool by one of its own items.
 
+mod common;
 mod vault;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -13,21 +14,10 @@ use std::sync::{Arc, Barrier, OnceLock};
 use std::thread;
 use std::time::Duration;
 
-use spindle_pool::{IdTargeted, PoolError, ThreadPool, pool_item};
-use spindle_test_support::{LIMIT, Tokens, scaled, within};
+use common::assert_same;
+use spindle_pool::{IdTargeted, ItemPool, PoolError, pool_item};
+use spindle_test_support::{LIMIT, Tokens, race_delay, race_rounds, scaled, within};
 use vault::{EchoRequest, OpenVault, StoreRequest, Vault};
-
-fn rounds() -> usize {
-    scaled(10)
-}
-
-fn delay(round: usize) -> Duration {
-    if cfg!(miri) {
-        Duration::ZERO
-    } else {
-        Duration::from_micros(200 * round as u64)
-    }
-}
 
 const ITEMS: u64 = 6;
 
@@ -35,9 +25,9 @@ const ITEMS: u64 = 6;
 fn batches_from_two_threads_racing_shutdown_are_answered_or_refused() {
     within(LIMIT, || {
         let mut raced = 0;
-        for round in 0..rounds() {
+        for round in 0..race_rounds() {
             let tokens = Tokens::new();
-            let pool = Arc::new(ThreadPool::<Vault>::new(2));
+            let pool = Arc::new(ItemPool::<Vault>::new(2).unwrap());
             pool.send_and_receive((0..ITEMS).map(|id| OpenVault::new(id, tokens.token())))
                 .unwrap()
                 .for_each(drop);
@@ -63,7 +53,7 @@ fn batches_from_two_threads_racing_shutdown_are_answered_or_refused() {
                                     Ok(responses) => responses.map(|_| Ok(())).collect(),
                                     // The first error; the other requests' fates are unknown.
                                     Err(e) => {
-                                        assert_eq!(e, PoolError::ShutDown);
+                                        assert_same(&e, &PoolError::ShutDown);
                                         refused += 8;
                                         continue;
                                     }
@@ -89,7 +79,7 @@ fn batches_from_two_threads_racing_shutdown_are_answered_or_refused() {
                 })
                 .collect();
             start.wait();
-            thread::sleep(delay(round));
+            thread::sleep(race_delay(round, Duration::from_micros(200)));
             let reports = pool.shutdown();
             assert_eq!(
                 reports.iter().map(|r| r.items().len()).sum::<usize>(),
@@ -113,7 +103,7 @@ fn batches_from_two_threads_racing_shutdown_are_answered_or_refused() {
 // ---------------------------------------------------------------------------------------------
 // A shutdown from inside the pool, racing callers outside
 
-static CLOSERS: OnceLock<ThreadPool<Closer>> = OnceLock::new();
+static CLOSERS: OnceLock<ItemPool<Closer>> = OnceLock::new();
 
 /// Counts calls; one of its requests shuts its own pool down.
 #[derive(Debug)]
@@ -152,7 +142,7 @@ impl Closer {
 #[test]
 fn callers_racing_a_shutdown_issued_by_an_item_are_answered_or_refused() {
     within(LIMIT, || {
-        let pool = CLOSERS.get_or_init(|| ThreadPool::new(2));
+        let pool = CLOSERS.get_or_init(|| ItemPool::new(2).unwrap());
         pool.send_and_receive((0..4).map(CloserInit))
             .unwrap()
             .for_each(drop);
@@ -202,9 +192,9 @@ fn callers_racing_a_shutdown_issued_by_an_item_are_answered_or_refused() {
         );
         // From outside, the pool is closed; a shutdown from outside still waits for both
         // threads and reports them.
-        assert_eq!(
-            pool.send_and_receive_once(BumpRequest(0)).unwrap_err(),
-            PoolError::ShutDown
+        assert_same(
+            &pool.send_and_receive_once(BumpRequest(0)).unwrap_err(),
+            &PoolError::ShutDown,
         );
         assert_eq!(pool.shutdown().len(), 2);
         assert!(

@@ -7,11 +7,14 @@
 //! every allocation in the process while a test's window is open, and the bytes live at any
 //! time; the tests of this binary take turns, so nothing else allocates meanwhile.
 
+mod common;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering};
 
-use spindle_pool::{IdTargeted, ThreadPool, pool_item};
+use common::{Meter, MeterInit, RecordRequest};
+use spindle_pool::ItemPool;
 use spindle_test_support::{LIMIT, scaled, within};
 
 struct CountingAllocator;
@@ -79,51 +82,29 @@ const RETAINED_CAP: isize = 16 << 20;
 /// What else a warm pool may still pick up in a big call (queue segments and the like).
 const SLACK: isize = 1 << 20;
 
-/// A counter.
-#[derive(Debug)]
-pub struct Counter {
-    id: u64,
-    count: u64,
-}
-
-impl IdTargeted for Counter {
-    fn id(&self) -> u64 {
-        self.id
-    }
-}
-
-#[pool_item]
-impl Counter {
-    /// A counter at 0.
-    pub fn new(id: u64) -> Self {
-        Counter { id, count: 0 }
-    }
-
-    /// Adds `n`; returns the new count.
-    #[messaging(IncRequest, IncResponse)]
-    pub fn inc(&mut self, n: u64) -> u64 {
-        self.count += n;
-        self.count
-    }
-}
-
-fn pool_with_counters(threads: usize, items: u64) -> ThreadPool<Counter> {
-    let pool = ThreadPool::new(threads);
-    pool.send_and_receive((0..items).map(CounterInit))
+fn pool_with_counters(threads: usize, items: u64) -> ItemPool<Meter> {
+    let pool = ItemPool::new(threads).unwrap();
+    pool.send_and_receive((0..items).map(MeterInit))
         .unwrap()
         .for_each(drop);
     pool
 }
 
 /// Sends `n` increments over `items` items and sums the answers.
-fn batch(pool: &ThreadPool<Counter>, n: u64, items: u64) -> u64 {
-    pool.send_and_receive((0..n).map(|i| IncRequest(i % items, 1)))
+fn batch(pool: &ItemPool<Meter>, n: u64, items: u64) -> u64 {
+    pool.send_and_receive((0..n).map(|i| RecordRequest(i % items, 1)))
         .unwrap()
         .map(|r| r.result)
         .sum()
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "the warm-up must run the inboxes' segments round several laps (100 batches of \
+              10,000 requests, >35 min under Miri); fewer rounds would leave segments cold and \
+              the zero-allocation claim untested"
+)]
 fn a_warm_pool_answers_batches_and_round_trips_without_allocating() {
     let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
     within(LIMIT, || {
@@ -132,13 +113,13 @@ fn a_warm_pool_answers_batches_and_round_trips_without_allocating() {
         // that drained segments wait as spares).
         for _ in 0..100 {
             batch(&pool, 10_000, 100);
-            pool.send_and_receive_once(IncRequest(7, 1)).unwrap();
+            pool.send_and_receive_once(RecordRequest(7, 1)).unwrap();
         }
         let allocations = allocations_during(|| {
             for _ in 0..scaled(20) {
                 batch(&pool, 10_000, 100);
                 for _ in 0..10 {
-                    pool.send_and_receive_once(IncRequest(7, 1)).unwrap();
+                    pool.send_and_receive_once(RecordRequest(7, 1)).unwrap();
                 }
             }
         });

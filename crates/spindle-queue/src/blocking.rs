@@ -1,5 +1,6 @@
 //! The blocking operations both queues share: a non-blocking attempt, retried under an
-//! [`EventCount`] until it succeeds, the queue closes, or a deadline passes.
+//! [`EventCount`] until it succeeds, the queue closes, or a deadline passes; and the close
+//! itself, a mark bit set in the tail index that wakes every waiter.
 //!
 //! Each queue keeps the ordering contract of [`EventCount`]: an attempt reports "full" or
 //! "empty" only after a `SeqCst` load of the index the other side claims with a `SeqCst` CAS,
@@ -8,7 +9,9 @@
 use std::time::{Duration, Instant};
 
 use crate::error::{Empty, PopTimeoutError, PushError, PushTimeoutError};
-use spindle_utils::EventCount;
+use spindle_utils::sync::Ordering;
+use spindle_utils::sync::marked::AtomicUsize;
+use spindle_utils::{Closed, EventCount};
 
 /// The instant `timeout` from now; `None` (wait forever) if that is beyond the clock's range.
 pub(crate) fn deadline_after(timeout: Duration) -> Option<Instant> {
@@ -64,4 +67,37 @@ pub(crate) fn pop<T>(
             .wait_until_deadline(deadline, attempt)
             .unwrap_or(Err(PopTimeoutError::Timeout)),
     }
+}
+
+/// Pops with `try_pop`, waiting on `not_empty` for as long as the queue is empty and open.
+pub(crate) fn pop_blocking<T>(
+    not_empty: &EventCount,
+    try_pop: impl Fn() -> Result<T, Empty>,
+) -> Result<T, Closed> {
+    pop(not_empty, None, try_pop).map_err(|_| Closed(()))
+}
+
+/// Pops with `try_pop`, waiting on `not_empty` at most `timeout` while the queue is empty.
+pub(crate) fn pop_timeout<T>(
+    not_empty: &EventCount,
+    timeout: Duration,
+    try_pop: impl Fn() -> Result<T, Empty>,
+) -> Result<T, PopTimeoutError> {
+    pop(not_empty, deadline_after(timeout), try_pop)
+}
+
+/// Closes a queue by setting `mark` in its tail index; wakes every thread waiting on
+/// `waiters` if this call closed it. Returns whether it did.
+pub(crate) fn close(tail: &AtomicUsize, mark: usize, waiters: &[&EventCount]) -> bool {
+    // SeqCst: the write blocked waiters' conditions read (the event count's contract).
+    let was_open = tail.fetch_or(mark, Ordering::SeqCst) & mark == 0;
+    if was_open {
+        waiters.iter().for_each(|w| w.notify_all());
+    }
+    was_open
+}
+
+/// Whether `mark` is set in the tail index: the queue has been closed.
+pub(crate) fn is_closed(tail: &AtomicUsize, mark: usize) -> bool {
+    tail.load(Ordering::SeqCst) & mark != 0
 }

@@ -1,6 +1,35 @@
 //! Error types. Operations that fail on a value hand the value back.
+//!
+//! A refused push into a closed queue, and a blocking pop that found the queue closed and
+//! drained, use the toolkit's shared [`Closed`](crate::Closed) (from spindle-utils, re-exported
+//! at the crate root).
 
 use core::fmt;
+
+/// `Debug`, `Display` and `Error` for an error enum whose every variant holds the value handed
+/// back: `Debug` prints the variant without the value (so it needs no `T: Debug`, as
+/// crossbeam-channel's errors), `Display` the variant's message.
+macro_rules! value_error_impls {
+    ($name:ident { $($variant:ident => $message:literal),+ $(,)? }) => {
+        impl<T> fmt::Debug for $name<T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(match self {
+                    $($name::$variant(_) => concat!(stringify!($variant), "(..)"),)+
+                })
+            }
+        }
+
+        impl<T> fmt::Display for $name<T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(match self {
+                    $($name::$variant(_) => $message,)+
+                })
+            }
+        }
+
+        impl<T> std::error::Error for $name<T> {}
+    };
+}
 
 /// [`BoundedQueue::push`](crate::BoundedQueue::push) could not push; the value is handed back.
 ///
@@ -13,12 +42,15 @@ use core::fmt;
 /// q.push(1).unwrap();
 /// let err = q.push(2).unwrap_err();
 /// assert_eq!(err, PushError::Full(2));
+/// assert_eq!(format!("{err:?}"), "Full(..)"); // no `T: Debug` needed
+/// assert_eq!(err.to_string(), "pushing into a full queue");
 /// q.close();
 /// assert_eq!(q.push(3), Err(PushError::Closed(3)));
 /// assert_eq!(err.into_inner(), 2);
 /// # Ok::<(), spindle_queue::CapacityError>(())
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PushError<T> {
     /// The queue is full.
     Full(T),
@@ -57,69 +89,10 @@ impl<T> PushError<T> {
     }
 }
 
-// Not derived: printing an error must not require `T: Debug`.
-impl<T> fmt::Debug for PushError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PushError::Full(_) => f.write_str("Full(..)"),
-            PushError::Closed(_) => f.write_str("Closed(..)"),
-        }
-    }
-}
-
-impl<T> fmt::Display for PushError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PushError::Full(_) => f.write_str("pushing into a full queue"),
-            PushError::Closed(_) => f.write_str("pushing into a closed queue"),
-        }
-    }
-}
-
-impl<T> std::error::Error for PushError<T> {}
-
-/// The queue is closed: a push hands its value back in `.0`; a pop found the queue closed and
-/// drained (`Closed<()>`).
-///
-/// # Examples
-///
-/// ```
-/// use spindle_queue::{Closed, Queue};
-///
-/// let q = Queue::new();
-/// q.push(1).unwrap();
-/// q.close();
-/// assert_eq!(q.push(2), Err(Closed(2)));
-/// assert_eq!(q.pop_blocking(), Ok(1)); // what was pushed before the close is still delivered
-/// assert_eq!(q.pop_blocking(), Err(Closed(())));
-/// ```
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct Closed<T = ()>(pub T);
-
-impl<T> Closed<T> {
-    /// Takes back the value that could not be pushed.
-    ///
-    /// ```
-    /// assert_eq!(spindle_queue::Closed(5).into_inner(), 5);
-    /// ```
-    pub fn into_inner(self) -> T {
-        self.0
-    }
-}
-
-impl<T> fmt::Debug for Closed<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Closed(..)")
-    }
-}
-
-impl<T> fmt::Display for Closed<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the queue is closed")
-    }
-}
-
-impl<T> std::error::Error for Closed<T> {}
+value_error_impls!(PushError {
+    Full => "pushing into a full queue",
+    Closed => "pushing into a closed queue",
+});
 
 /// A push with a timeout failed; the value is handed back.
 ///
@@ -133,9 +106,11 @@ impl<T> std::error::Error for Closed<T> {}
 /// q.push(1).unwrap();
 /// let err = q.push_timeout(2, Duration::from_millis(1)).unwrap_err();
 /// assert_eq!(err, PushTimeoutError::Timeout(2));
+/// assert_eq!(err.to_string(), "timed out pushing into a full queue");
 /// # Ok::<(), spindle_queue::CapacityError>(())
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PushTimeoutError<T> {
     /// The queue stayed full until the timeout.
     Timeout(T),
@@ -156,25 +131,10 @@ impl<T> PushTimeoutError<T> {
     }
 }
 
-impl<T> fmt::Debug for PushTimeoutError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PushTimeoutError::Timeout(_) => f.write_str("Timeout(..)"),
-            PushTimeoutError::Closed(_) => f.write_str("Closed(..)"),
-        }
-    }
-}
-
-impl<T> fmt::Display for PushTimeoutError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PushTimeoutError::Timeout(_) => f.write_str("timed out pushing into a full queue"),
-            PushTimeoutError::Closed(_) => f.write_str("pushing into a closed queue"),
-        }
-    }
-}
-
-impl<T> std::error::Error for PushTimeoutError<T> {}
+value_error_impls!(PushTimeoutError {
+    Timeout => "timed out pushing into a full queue",
+    Closed => "pushing into a closed queue",
+});
 
 /// A pop with a timeout got no value.
 ///
@@ -190,6 +150,7 @@ impl<T> std::error::Error for PushTimeoutError<T> {}
 /// assert_eq!(q.pop_timeout(Duration::from_millis(1)), Err(PopTimeoutError::Closed));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PopTimeoutError {
     /// The queue stayed empty until the timeout.
     Timeout,

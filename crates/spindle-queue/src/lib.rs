@@ -87,12 +87,29 @@
 mod blocking;
 mod bounded;
 mod error;
+mod iter;
 mod segment;
 mod spares;
 mod unbounded;
 
 pub use bounded::{BoundedIntoIter, BoundedQueue};
-pub use error::{CapacityError, Closed, PopTimeoutError, PushError, PushTimeoutError};
+pub use error::{CapacityError, PopTimeoutError, PushError, PushTimeoutError};
+/// The toolkit's one "refused, value handed back" error, from spindle-utils: a push into a
+/// closed queue hands its value back in `.0`; a blocking pop that found the queue closed and
+/// drained returns `Closed<()>`.
+///
+/// ```
+/// use spindle_queue::{Closed, Queue};
+///
+/// let q = Queue::new();
+/// q.push(1).unwrap();
+/// q.close();
+/// assert_eq!(q.push(2), Err(Closed(2)));
+/// assert_eq!(q.pop_blocking(), Ok(1)); // what was pushed before the close is still delivered
+/// assert_eq!(q.pop_blocking(), Err(Closed(())));
+/// ```
+pub use spindle_utils::Closed;
 /// The waiting primitive, from spindle-utils (re-exported here, where it used to live).
 pub use spindle_utils::{DEFAULT_SPIN_LIMIT, EventCount};
-pub use unbounded::{DEFAULT_RETAINED_BYTES, DEFAULT_RETAINED_CAPACITY, IntoIter, Queue};
+pub use unbounded::into_iter::IntoIter;
+pub use unbounded::{DEFAULT_RETAINED_BYTES, DEFAULT_RETAINED_CAPACITY, Queue};

@@ -22,7 +22,6 @@
 use core::mem::MaybeUninit;
 use core::ptr;
 
-use crate::spares::Spares;
 use spindle_utils::sync::marked::{AtomicPtr, AtomicU32};
 use spindle_utils::sync::{Backoff, Ordering, UnsafeCell};
 
@@ -110,7 +109,7 @@ impl<T> Slot<T> {
 
 /// A run of [`SEGMENT_CAP`] slots and the link to the segment after it.
 ///
-/// While a segment sits in the [`Spares`] list, `next` links the spares instead.
+/// While a segment sits in the spares list (`spares.rs`), `next` links the spares instead.
 pub(crate) struct Segment<T> {
     pub(crate) next: AtomicPtr<Segment<T>>,
     slots: [Slot<T>; SEGMENT_CAP],
@@ -199,12 +198,12 @@ impl<T> Segment<T> {
 
     /// Called by the consumer that read slot `start - 1` (or, with `start == 0`, the consumer
     /// of the last slot): marks the remaining slots, and if none is still being read, hands the
-    /// segment to `spares` for reuse.
+    /// segment to `spares` for reuse (or freeing).
     ///
     /// # Safety
     /// The caller is the consumer described above and has finished reading its own slot
     /// (invariants G2, G3).
-    pub(crate) unsafe fn retire(this: *mut Segment<T>, start: usize, spares: &Spares<T>) {
+    pub(crate) unsafe fn retire(this: *mut Segment<T>, start: usize, spares: &impl Recycle<T>) {
         // The last slot needs no DESTROY bit: its reader is the one that began retirement.
         for i in start..SEGMENT_CAP - 1 {
             // SAFETY: the segment is alive until retirement completes, and `i` is in bounds.
@@ -219,7 +218,7 @@ impl<T> Segment<T> {
             }
         }
         // SAFETY: every slot's reader is done, so we own the segment (G3).
-        unsafe { spares.put(this) };
+        unsafe { spares.recycle(this) };
     }
 }
 
@@ -229,11 +228,26 @@ impl<T> Segment<T> {
 /// The caller is the consumer that claimed slot `offset` of `segment` and has moved its value
 /// out; `offset + 1 < SEGMENT_CAP`.
 #[inline]
-pub(crate) unsafe fn finish_read<T>(segment: *mut Segment<T>, offset: usize, spares: &Spares<T>) {
+pub(crate) unsafe fn finish_read<T>(
+    segment: *mut Segment<T>,
+    offset: usize,
+    spares: &impl Recycle<T>,
+) {
     // SAFETY: the segment cannot be retired before this slot is marked read (G3).
     let slot = unsafe { (*segment).slot(offset) };
     if slot.mark_read() {
         // SAFETY: retirement stopped at this slot and handed itself to us.
         unsafe { Segment::retire(segment, offset + 1, spares) };
     }
+}
+
+/// Where a retired segment goes: the queue's stack of spares (`spares.rs`, which implements
+/// this). A trait so that this module, which the stack builds on, needs nothing from it.
+pub(crate) trait Recycle<T> {
+    /// Takes over `segment` for reuse, or frees it.
+    ///
+    /// # Safety
+    /// The caller owns `segment` exclusively (invariant G3) and every value in it has been
+    /// moved out.
+    unsafe fn recycle(&self, segment: *mut Segment<T>);
 }

@@ -14,7 +14,7 @@
 
 use core::ptr;
 
-use crate::segment::Segment;
+use crate::segment::{Recycle, Segment};
 use spindle_utils::sync::Ordering;
 use spindle_utils::sync::marked::{AtomicPtr, AtomicUsize};
 
@@ -37,7 +37,7 @@ impl<T> Spares<T> {
     }
 
     /// Segments on the stack now (a snapshot).
-    #[cfg(test)]
+    #[cfg(all(test, not(spindle_loom)))] // the unit tests in `unbounded/tests.rs`
     pub(crate) fn len(&self) -> usize {
         self.count.load(Ordering::Relaxed)
     }
@@ -119,5 +119,12 @@ impl<T> Spares<T> {
 impl<T> Drop for Spares<T> {
     fn drop(&mut self) {
         self.clear();
+    }
+}
+
+impl<T> Recycle<T> for Spares<T> {
+    unsafe fn recycle(&self, segment: *mut Segment<T>) {
+        // SAFETY: `put` asks what `recycle` does of its caller.
+        unsafe { self.put(segment) }
     }
 }

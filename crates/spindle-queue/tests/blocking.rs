@@ -7,8 +7,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{DropCounter, assert_blocking_delivery, scaled, within};
+use common::{DropCounter, assert_blocking_delivery};
 use spindle_queue::{BoundedQueue, Closed, PopTimeoutError, PushTimeoutError, Queue};
+use spindle_test_support::{scaled, within};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -21,20 +22,21 @@ fn until(mut cond: impl FnMut() -> bool) {
     }
 }
 
+/// Runs a timed operation with a 30 ms timeout: it must return `expected`, and not before
+/// the timeout has passed.
+fn assert_times_out<R: PartialEq + std::fmt::Debug>(op: impl FnOnce(Duration) -> R, expected: R) {
+    let timeout = Duration::from_millis(30);
+    let start = Instant::now();
+    assert_eq!(op(timeout), expected);
+    assert!(start.elapsed() >= timeout, "returned before its timeout");
+}
+
 #[test]
 fn bounded_four_by_four_on_a_tiny_ring_loses_no_wake_up() {
     // Capacity 4 with 8 threads on 2 cores: producers and consumers both park, often.
     within(LIMIT, || {
-        let q = Arc::new(BoundedQueue::new(4).unwrap());
-        assert_blocking_delivery(
-            q,
-            (4, 4, scaled(50_000) as u64),
-            |q, v| q.push_blocking(v).unwrap(),
-            |q| q.pop_blocking().ok(),
-            |q| {
-                q.close();
-            },
-        );
+        let shape = (4, 4, scaled(50_000) as u64);
+        assert_blocking_delivery(BoundedQueue::new(4).unwrap(), shape);
     });
 }
 
@@ -77,19 +79,15 @@ fn bounded_close_wakes_blocked_poppers_and_pushers() {
 #[test]
 fn bounded_timeouts_expire_and_hand_values_back() {
     let q = BoundedQueue::new(1).unwrap();
-    let start = Instant::now();
-    assert_eq!(
-        q.pop_timeout(Duration::from_millis(30)),
-        Err(PopTimeoutError::Timeout)
+    assert_times_out(
+        |timeout| q.pop_timeout(timeout),
+        Err(PopTimeoutError::Timeout),
     );
-    assert!(start.elapsed() >= Duration::from_millis(30));
     q.push(1).unwrap();
-    let start = Instant::now();
-    assert_eq!(
-        q.push_timeout(2, Duration::from_millis(30)),
-        Err(PushTimeoutError::Timeout(2))
+    assert_times_out(
+        |timeout| q.push_timeout(2, timeout),
+        Err(PushTimeoutError::Timeout(2)),
     );
-    assert!(start.elapsed() >= Duration::from_millis(30));
     assert_eq!(q.pop_timeout(Duration::from_millis(30)), Ok(1));
     q.close();
     assert_eq!(
@@ -151,15 +149,7 @@ fn bounded_dropped_while_a_pusher_is_blocked_loses_nothing() {
 #[test]
 fn unbounded_four_by_four_loses_no_wake_up() {
     within(LIMIT, || {
-        assert_blocking_delivery(
-            Arc::new(Queue::new()),
-            (4, 4, scaled(50_000) as u64),
-            |q, v| q.push(v).unwrap(),
-            |q| q.pop_blocking().ok(),
-            |q| {
-                q.close();
-            },
-        );
+        assert_blocking_delivery(Queue::new(), (4, 4, scaled(50_000) as u64))
     });
 }
 
@@ -200,12 +190,10 @@ fn unbounded_close_in_the_middle_of_a_segment_switch_keeps_every_value() {
 #[test]
 fn unbounded_timeouts_expire() {
     let q = Queue::<u8>::new();
-    let start = Instant::now();
-    assert_eq!(
-        q.pop_timeout(Duration::from_millis(30)),
-        Err(PopTimeoutError::Timeout)
+    assert_times_out(
+        |timeout| q.pop_timeout(timeout),
+        Err(PopTimeoutError::Timeout),
     );
-    assert!(start.elapsed() >= Duration::from_millis(30));
     q.push(4).unwrap();
     assert_eq!(q.pop_timeout(Duration::from_secs(60)), Ok(4));
     q.close();

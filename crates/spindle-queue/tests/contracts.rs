@@ -3,7 +3,6 @@
 //! `Box<dyn Error + Send + Sync>`.
 
 use std::cell::Cell;
-use std::error::Error;
 use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::rc::Rc;
 
@@ -11,25 +10,7 @@ use spindle_queue::{
     BoundedIntoIter, BoundedQueue, CapacityError, Closed, EventCount, IntoIter, PopTimeoutError,
     PushError, PushTimeoutError, Queue,
 };
-
-fn send_sync<T: Send + Sync>() {}
-fn send<T: Send>() {}
-fn shareable_error<E: Error + Send + Sync + 'static>() {}
-
-/// Compiles only if `$t` does *not* implement `$tr` (the `static_assertions` trick: with the
-/// impl, the two blanket impls below make the call ambiguous).
-macro_rules! assert_not_impl {
-    ($t:ty: $tr:path) => {{
-        trait AmbiguousIfImpl<A> {
-            fn check() {}
-        }
-        impl<T: ?Sized> AmbiguousIfImpl<()> for T {}
-        #[allow(dead_code)]
-        struct Invalid;
-        impl<T: ?Sized + $tr> AmbiguousIfImpl<Invalid> for T {}
-        let _ = <$t as AmbiguousIfImpl<_>>::check;
-    }};
-}
+use spindle_test_support::{assert_not_impl_any, send, send_sync, shareable_error};
 
 #[test]
 fn queues_are_send_and_sync_for_send_values() {
@@ -50,11 +31,11 @@ fn queues_are_send_and_sync_for_send_values() {
 
 #[test]
 fn queues_of_values_that_must_stay_on_their_thread_do_not_cross() {
-    assert_not_impl!(Queue<Rc<u8>>: Send);
-    assert_not_impl!(Queue<Rc<u8>>: Sync);
-    assert_not_impl!(BoundedQueue<Rc<u8>>: Send);
-    assert_not_impl!(BoundedQueue<Rc<u8>>: Sync);
-    assert_not_impl!(IntoIter<Rc<u8>>: Send);
+    assert_not_impl_any!(Queue<Rc<u8>>: Send);
+    assert_not_impl_any!(Queue<Rc<u8>>: Sync);
+    assert_not_impl_any!(BoundedQueue<Rc<u8>>: Send);
+    assert_not_impl_any!(BoundedQueue<Rc<u8>>: Sync);
+    assert_not_impl_any!(IntoIter<Rc<u8>>: Send);
 }
 
 #[test]
@@ -66,6 +47,16 @@ fn errors_box_as_send_sync_errors() {
     shareable_error::<Closed<u64>>();
     shareable_error::<Closed>();
     // With the value handed back inside, an error is exactly as thread-safe as the value.
-    assert_not_impl!(PushError<Rc<u8>>: Send);
-    assert_not_impl!(Closed<Cell<u8>>: Sync);
+    assert_not_impl_any!(PushError<Rc<u8>>: Send);
+    assert_not_impl_any!(PushTimeoutError<Rc<u8>>: Send);
+    assert_not_impl_any!(Closed<Cell<u8>>: Sync);
+    // And they do go into the boxes `?` and `anyhow` use.
+    let boxed: Vec<Box<dyn std::error::Error + Send + Sync>> = vec![
+        Box::new(PushError::Full(1u64)),
+        Box::new(PushTimeoutError::Timeout(2u64)),
+        Box::new(PopTimeoutError::Timeout),
+        Box::new(Closed(3u64)),
+        Box::new(BoundedQueue::<u8>::new(0).unwrap_err()),
+    ];
+    assert!(boxed.iter().all(|e| !e.to_string().is_empty()));
 }

@@ -4,25 +4,28 @@
 
 #![cfg(spindle_loom)]
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
 
+use common::model::{self, spawn_on};
 use loom::sync::Arc;
-use loom::thread;
 use spindle_queue::{BoundedQueue, Closed, PushError};
 
 fn drain(q: &BoundedQueue<usize>) -> Vec<usize> {
     std::iter::from_fn(|| q.pop()).collect()
 }
 
+/// A shared queue of `capacity` holding `values` already.
+fn queue_with(capacity: usize, values: &[usize]) -> Arc<BoundedQueue<usize>> {
+    let q = BoundedQueue::new(capacity).unwrap();
+    values.iter().for_each(|&v| q.push(v).unwrap());
+    Arc::new(q)
+}
+
 #[test]
 fn push_into_full_queue_races_a_pop() {
     loom::model(|| {
-        let q = Arc::new(BoundedQueue::new(1).unwrap());
-        q.push(1).unwrap();
-        let consumer = {
-            let q = Arc::clone(&q);
-            thread::spawn(move || q.pop())
-        };
+        let q = queue_with(1, &[1]);
+        let consumer = spawn_on(&q, |q| q.pop());
         let pushed = q.push(2);
         assert_eq!(consumer.join().unwrap(), Some(1));
         match pushed {
@@ -33,7 +36,7 @@ fn push_into_full_queue_races_a_pop() {
                 assert_eq!(v, 2);
                 assert!(q.is_empty());
             }
-            Err(PushError::Closed(_)) => unreachable!("never closed"),
+            Err(e) => unreachable!("never closed: {e}"),
         }
     });
 }
@@ -41,11 +44,8 @@ fn push_into_full_queue_races_a_pop() {
 #[test]
 fn pop_from_empty_queue_races_a_push() {
     loom::model(|| {
-        let q = Arc::new(BoundedQueue::new(2).unwrap());
-        let producer = {
-            let q = Arc::clone(&q);
-            thread::spawn(move || q.push(5).unwrap())
-        };
+        let q = queue_with(2, &[]);
+        let producer = spawn_on(&q, |q| q.push(5).unwrap());
         let popped = q.pop();
         producer.join().unwrap();
         match popped {
@@ -61,19 +61,16 @@ fn pop_from_empty_queue_races_a_push() {
 #[test]
 fn producers_and_consumer_wrap_around_the_ring() {
     loom::model(|| {
-        let q = Arc::new(BoundedQueue::new(2).unwrap());
-        let producer = {
-            let q = Arc::clone(&q);
-            thread::spawn(move || {
-                let mut refused = Vec::new();
-                for v in 0..3 {
-                    if let Err(PushError::Full(v)) = q.push(v) {
-                        refused.push(v);
-                    }
+        let q = queue_with(2, &[]);
+        let producer = spawn_on(&q, |q| {
+            let mut refused = Vec::new();
+            for v in 0..3 {
+                if let Err(PushError::Full(v)) = q.push(v) {
+                    refused.push(v);
                 }
-                refused
-            })
-        };
+            }
+            refused
+        });
         let mut got: Vec<usize> = (0..2).filter_map(|_| q.pop()).collect();
         let refused = producer.join().unwrap();
         got.extend(drain(&q));
@@ -89,12 +86,8 @@ fn producers_and_consumer_wrap_around_the_ring() {
 #[test]
 fn force_push_races_a_pop_without_loss() {
     loom::model(|| {
-        let q = Arc::new(BoundedQueue::new(1).unwrap());
-        q.push(1).unwrap();
-        let consumer = {
-            let q = Arc::clone(&q);
-            thread::spawn(move || q.pop())
-        };
+        let q = queue_with(1, &[1]);
+        let consumer = spawn_on(&q, |q| q.pop());
         let evicted = q.force_push(2).unwrap();
         let popped = consumer.join().unwrap();
         let mut all: Vec<usize> = evicted.into_iter().chain(popped).chain(drain(&q)).collect();
@@ -103,68 +96,23 @@ fn force_push_races_a_pop_without_loss() {
     });
 }
 
-#[derive(Debug)]
-struct Counted(std::sync::Arc<AtomicUsize>);
-
-impl Drop for Counted {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
 #[test]
 fn dropping_with_values_left_drops_each_once() {
     loom::model(|| {
-        let drops = std::sync::Arc::new(AtomicUsize::new(0));
-        let q = Arc::new(BoundedQueue::new(2).unwrap());
-        let producer = {
-            let (q, drops) = (Arc::clone(&q), std::sync::Arc::clone(&drops));
-            thread::spawn(move || {
-                for _ in 0..2 {
-                    q.push(Counted(std::sync::Arc::clone(&drops))).unwrap();
-                }
-            })
-        };
-        drop(q.pop());
-        producer.join().unwrap();
-        drop(q);
-        assert_eq!(drops.load(Ordering::Relaxed), 2);
+        model::dropping_with_values_left_drops_each_once(BoundedQueue::new(2).unwrap(), 2)
     });
 }
 
 #[test]
 fn close_races_a_push() {
-    loom::model(|| {
-        let q = Arc::new(BoundedQueue::new(2).unwrap());
-        let producer = {
-            let q = Arc::clone(&q);
-            thread::spawn(move || q.push(1))
-        };
-        q.close();
-        let popped = q.pop_blocking();
-        match producer.join().unwrap() {
-            // In before the close: a pop after the close must still get it, never `Closed`.
-            Ok(()) => {
-                assert_eq!(popped, Ok(1));
-                assert_eq!(q.pop_blocking(), Err(Closed(())));
-            }
-            Err(PushError::Closed(v)) => {
-                assert_eq!(v, 1);
-                assert_eq!(popped, Err(Closed(())));
-            }
-            Err(PushError::Full(_)) => unreachable!("room for two"),
-        }
-    });
+    loom::model(|| model::close_races_a_push(BoundedQueue::new(2).unwrap()));
 }
 
 #[test]
 fn blocked_pop_is_woken_by_a_push() {
     loom::model(|| {
-        let q = Arc::new(BoundedQueue::new(1).unwrap());
-        let consumer = {
-            let q = Arc::clone(&q);
-            thread::spawn(move || q.pop_blocking())
-        };
+        let q = queue_with(1, &[]);
+        let consumer = spawn_on(&q, |q| q.pop_blocking());
         q.push(5).unwrap();
         assert_eq!(consumer.join().unwrap(), Ok(5));
     });
@@ -173,12 +121,8 @@ fn blocked_pop_is_woken_by_a_push() {
 #[test]
 fn blocked_push_is_woken_by_a_pop() {
     loom::model(|| {
-        let q = Arc::new(BoundedQueue::new(1).unwrap());
-        q.push(1).unwrap();
-        let producer = {
-            let q = Arc::clone(&q);
-            thread::spawn(move || q.push_blocking(2))
-        };
+        let q = queue_with(1, &[1]);
+        let producer = spawn_on(&q, |q| q.push_blocking(2));
         assert_eq!(q.pop_blocking(), Ok(1));
         producer.join().unwrap().unwrap();
         assert_eq!(q.pop(), Some(2));
@@ -188,11 +132,8 @@ fn blocked_push_is_woken_by_a_pop() {
 #[test]
 fn close_wakes_a_blocked_pop() {
     loom::model(|| {
-        let q = Arc::new(BoundedQueue::<u8>::new(1).unwrap());
-        let consumer = {
-            let q = Arc::clone(&q);
-            thread::spawn(move || q.pop_blocking())
-        };
+        let q = queue_with(1, &[]);
+        let consumer = spawn_on(&q, |q| q.pop_blocking());
         q.close();
         assert_eq!(consumer.join().unwrap(), Err(Closed(())));
     });

@@ -5,9 +5,11 @@
 
 #![cfg(spindle_loom)]
 
+mod common;
+
+use common::model::spawn_on;
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use loom::thread;
 use spindle_queue::EventCount;
 
 /// A counter of available tokens and the event count its takers wait on.
@@ -50,10 +52,7 @@ impl Tokens {
 fn notify_between_check_and_park_still_wakes() {
     loom::model(|| {
         let tokens = Tokens::new(0);
-        let giver = {
-            let tokens = Arc::clone(&tokens);
-            thread::spawn(move || tokens.give())
-        };
+        let giver = spawn_on(&tokens, Tokens::give);
         tokens.take();
         giver.join().unwrap();
         assert_eq!(tokens.available.load(SeqCst), 0);
@@ -70,25 +69,24 @@ fn model_with_preemptions(preemptions: usize, model: impl Fn() + Sync + Send + '
     builder.check(model);
 }
 
+/// The main thread and one more taker each take a token while a third thread runs `give`;
+/// every token given is taken, and nobody is left parked.
+fn take_against_one_taker(tokens: Arc<Tokens>, give: fn(&Tokens)) {
+    let taker = spawn_on(&tokens, Tokens::take);
+    let giver = spawn_on(&tokens, give);
+    tokens.take();
+    taker.join().unwrap();
+    giver.join().unwrap();
+    assert_eq!(tokens.available.load(SeqCst), 0);
+}
+
 #[test]
 fn two_waiters_two_notifications() {
     model_with_preemptions(3, || {
-        let tokens = Tokens::new(0);
-        let taker = {
-            let tokens = Arc::clone(&tokens);
-            thread::spawn(move || tokens.take())
-        };
-        let giver = {
-            let tokens = Arc::clone(&tokens);
-            thread::spawn(move || {
-                tokens.give();
-                tokens.give();
-            })
-        };
-        tokens.take();
-        taker.join().unwrap();
-        giver.join().unwrap();
-        assert_eq!(tokens.available.load(SeqCst), 0);
+        take_against_one_taker(Tokens::new(0), |tokens| {
+            tokens.give();
+            tokens.give();
+        });
     });
 }
 
@@ -97,19 +95,7 @@ fn a_token_present_before_the_wait_and_one_given_later() {
     // One token is there before anyone waits (no notification for it), one more is given with
     // a notification: both waiters must get one.
     model_with_preemptions(3, || {
-        let tokens = Tokens::new(1);
-        let taker = {
-            let tokens = Arc::clone(&tokens);
-            thread::spawn(move || tokens.take())
-        };
-        let giver = {
-            let tokens = Arc::clone(&tokens);
-            thread::spawn(move || tokens.give())
-        };
-        tokens.take();
-        taker.join().unwrap();
-        giver.join().unwrap();
-        assert_eq!(tokens.available.load(SeqCst), 0);
+        take_against_one_taker(Tokens::new(1), Tokens::give);
     });
 }
 
@@ -121,17 +107,11 @@ fn notify_all_wakes_both_waiters() {
             flag.1
                 .wait_until(|| (flag.0.load(SeqCst) != 0).then_some(()));
         };
-        let waiter = {
-            let flag = Arc::clone(&flag);
-            thread::spawn(move || wait(&flag))
-        };
-        let setter = {
-            let flag = Arc::clone(&flag);
-            thread::spawn(move || {
-                flag.0.store(1, SeqCst);
-                flag.1.notify_all();
-            })
-        };
+        let waiter = spawn_on(&flag, wait);
+        let setter = spawn_on(&flag, |flag| {
+            flag.0.store(1, SeqCst);
+            flag.1.notify_all();
+        });
         wait(&flag);
         waiter.join().unwrap();
         setter.join().unwrap();

@@ -12,7 +12,7 @@ use std::thread;
 use std::time::Duration;
 
 use spindle_queue::{BoundedQueue, Closed, PushError, PushTimeoutError, Queue};
-use spindle_test_support::{LIMIT, Token, Tokens, scaled, within};
+use spindle_test_support::{LIMIT, Token, Tokens, race_delay, race_rounds, scaled, within};
 
 const PRODUCERS: usize = 2;
 const CONSUMERS: usize = 2;
@@ -60,7 +60,8 @@ impl Closable for Bounded {
                             value = back;
                             thread::yield_now();
                         }
-                        Err(PushError::Closed(back)) => return Err(back),
+                        // Closed (the error is `#[non_exhaustive]`).
+                        Err(refused) => return Err(refused.into_inner()),
                     }
                 }
             }
@@ -70,8 +71,8 @@ impl Closable for Bounded {
                 .map_err(Closed::into_inner),
             2 => match q.push_timeout(value, LIMIT) {
                 Ok(()) => Ok(None),
-                Err(PushTimeoutError::Closed(back)) => Err(back),
                 Err(PushTimeoutError::Timeout(_)) => panic!("a consumer stopped popping"),
+                Err(refused) => Err(refused.into_inner()),
             },
             _ => q.force_push(value).map_err(Closed::into_inner),
         }
@@ -176,24 +177,15 @@ fn race<Q: Closable>(queue: Q, per_producer: usize, delay: Duration) -> (usize, 
     (popped_values, handed_back)
 }
 
-fn rounds() -> usize {
-    scaled(10)
-}
-
-fn delay(round: usize) -> Duration {
-    if cfg!(miri) {
-        Duration::ZERO
-    } else {
-        Duration::from_micros(300 * round as u64)
-    }
-}
+/// How much later each round closes than the one before.
+const STEP: Duration = Duration::from_micros(300);
 
 #[test]
 fn unbounded_producers_racing_close_lose_nothing() {
     within(LIMIT, || {
         let mut raced = 0;
-        for round in 0..rounds() {
-            let (popped, back) = race(Queue::new(), scaled(50_000), delay(round));
+        for round in 0..race_rounds() {
+            let (popped, back) = race(Queue::new(), scaled(50_000), race_delay(round, STEP));
             raced += usize::from(popped > 0 && back > 0);
         }
         assert!(raced > 0 || cfg!(miri), "no round closed mid-stream");
@@ -205,12 +197,12 @@ fn bounded_producers_racing_close_lose_nothing_whatever_the_push() {
     within(LIMIT, || {
         for how in 0..4 {
             let mut raced = 0;
-            for round in 0..rounds() {
+            for round in 0..race_rounds() {
                 let queue = Bounded {
                     queue: BoundedQueue::new(16).unwrap(),
                     how,
                 };
-                let (popped, back) = race(queue, scaled(20_000), delay(round));
+                let (popped, back) = race(queue, scaled(20_000), race_delay(round, STEP));
                 raced += usize::from(popped > 0 && back > 0);
             }
             assert!(

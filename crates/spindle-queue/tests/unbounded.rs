@@ -6,8 +6,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 
-use common::{DropCounter, assert_each_once, assert_mpmc_delivery, scaled};
+use common::{DropCounter, assert_each_once, assert_mpmc_delivery};
 use spindle_queue::Queue;
+use spindle_test_support::scaled;
 
 #[test]
 fn fifo_on_one_thread_across_many_segments() {

@@ -15,7 +15,9 @@ mod alloc;
 mod reliability;
 
 pub use alloc::CountingAllocator;
-pub use reliability::{BombPayload, LIMIT, Token, Tokens, message, scaled, within};
+pub use reliability::{
+    BombPayload, LIMIT, Token, Tokens, message, race_delay, race_rounds, scaled, within,
+};
 pub use static_assertions::{assert_impl_all, assert_not_impl_any};
 
 /// Compiles only for `Send + Sync` types.

@@ -162,3 +162,19 @@ pub fn message(payload: &(dyn std::any::Any + Send)) -> Option<&str> {
         .copied()
         .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
 }
+
+/// How many rounds a shutdown-race test runs: 10, fewer under Miri.
+pub fn race_rounds() -> usize {
+    scaled(10)
+}
+
+/// How long round `round` of a shutdown-race test waits before it closes what the other
+/// threads are using: `step` longer each round, so the close lands at a different point of
+/// their work every round; no wait under Miri, whose scheduler interleaves anyway.
+pub fn race_delay(round: usize, step: Duration) -> Duration {
+    if cfg!(miri) {
+        Duration::ZERO
+    } else {
+        step * round as u32
+    }
+}

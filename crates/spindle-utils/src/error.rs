@@ -16,6 +16,10 @@ pub const MAX_THREADS: usize = 1 << 16;
 /// (the closure, the message, the item) so nothing is lost. `Debug` and `Display` do not need
 /// `T: Debug`; the error is `Send + Sync` when `T` is.
 ///
+/// Where nothing was handed in, `Closed<()>` (the default parameter) says the other side is
+/// closed and has nothing left: a blocking pop from a queue that is closed and drained returns
+/// `Err(Closed(()))`, after every value pushed before the close has been delivered.
+///
 /// # Examples
 ///
 /// ```
@@ -24,6 +28,7 @@ pub const MAX_THREADS: usize = 1 << 16;
 /// let refused = Closed(String::from("job"));
 /// assert_eq!(refused.to_string(), "refused: the receiving side is closed; the value is handed back");
 /// assert_eq!(refused.into_inner(), "job");
+/// assert_eq!(format!("{:?}", Closed(())), "Closed(..)"); // no `T: Debug` needed
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Closed<T = ()>(pub T);

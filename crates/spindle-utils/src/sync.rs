@@ -253,6 +253,20 @@ mod loom_atomic {
 
     use loom::sync::atomic::{self, Ordering};
 
+    /// Declares methods that touch the marker, then forward to the inner atomic's method of
+    /// the same name.
+    macro_rules! marked_methods {
+        ($($name:ident($($arg:ident: $t:ty),*) $(-> $ret:ty)?;)+) => {
+            $(
+                #[allow(dead_code)] // not every atomic kind uses every operation
+                pub fn $name(&self, $($arg: $t),*) $(-> $ret)? {
+                    self.mark();
+                    self.inner.$name($($arg),*)
+                }
+            )+
+        };
+    }
+
     /// Declares a wrapper around a loom atomic whose every method first touches the marker.
     macro_rules! marked_atomic {
         ($(#[$doc:meta])* $name:ident<$($g:ident)?>, $inner:ty, $value:ty) => {
@@ -272,44 +286,16 @@ mod loom_atomic {
                     self.marker.fetch_add(1, Ordering::Relaxed);
                 }
 
-                pub fn load(&self, order: Ordering) -> $value {
-                    self.mark();
-                    self.inner.load(order)
-                }
-
-                pub fn store(&self, value: $value, order: Ordering) {
-                    self.mark();
-                    self.inner.store(value, order)
-                }
-
-                #[allow(dead_code)] // not every atomic kind uses every operation
-                pub fn compare_exchange(
-                    &self,
-                    current: $value,
-                    new: $value,
-                    success: Ordering,
-                    failure: Ordering,
-                ) -> Result<$value, $value> {
-                    self.mark();
-                    self.inner.compare_exchange(current, new, success, failure)
-                }
-
-                #[allow(dead_code)] // not every atomic kind uses every operation
-                pub fn compare_exchange_weak(
-                    &self,
-                    current: $value,
-                    new: $value,
-                    success: Ordering,
-                    failure: Ordering,
-                ) -> Result<$value, $value> {
-                    self.mark();
-                    self.inner.compare_exchange_weak(current, new, success, failure)
-                }
-
-                #[allow(dead_code)] // not every atomic kind uses every operation
-                pub fn swap(&self, value: $value, order: Ordering) -> $value {
-                    self.mark();
-                    self.inner.swap(value, order)
+                marked_methods! {
+                    load(order: Ordering) -> $value;
+                    store(value: $value, order: Ordering);
+                    swap(value: $value, order: Ordering) -> $value;
+                    compare_exchange(
+                        current: $value, new: $value, success: Ordering, failure: Ordering
+                    ) -> Result<$value, $value>;
+                    compare_exchange_weak(
+                        current: $value, new: $value, success: Ordering, failure: Ordering
+                    ) -> Result<$value, $value>;
                 }
             }
         };
@@ -329,26 +315,16 @@ mod loom_atomic {
     );
 
     impl AtomicU32 {
-        pub fn fetch_add(&self, value: u32, order: Ordering) -> u32 {
-            self.mark();
-            self.inner.fetch_add(value, order)
+        marked_methods! {
+            fetch_add(value: u32, order: Ordering) -> u32;
         }
     }
 
     impl AtomicUsize {
-        pub fn fetch_or(&self, value: usize, order: Ordering) -> usize {
-            self.mark();
-            self.inner.fetch_or(value, order)
-        }
-
-        pub fn fetch_add(&self, value: usize, order: Ordering) -> usize {
-            self.mark();
-            self.inner.fetch_add(value, order)
-        }
-
-        pub fn fetch_sub(&self, value: usize, order: Ordering) -> usize {
-            self.mark();
-            self.inner.fetch_sub(value, order)
+        marked_methods! {
+            fetch_or(value: usize, order: Ordering) -> usize;
+            fetch_add(value: usize, order: Ordering) -> usize;
+            fetch_sub(value: usize, order: Ordering) -> usize;
         }
     }
 }

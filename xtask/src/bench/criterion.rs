@@ -8,7 +8,10 @@
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::json::{self, Value};
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+
+use crate::run::sorted_entries;
 
 /// One benchmark's fresh result.
 #[derive(Debug, Clone, PartialEq)]
@@ -124,14 +127,8 @@ fn file_name(path: &Path) -> String {
 }
 
 fn sorted_subdirs(dir: &Path) -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
+    let mut dirs = sorted_entries(dir);
+    dirs.retain(|p| p.is_dir());
     dirs
 }
 
@@ -153,57 +150,75 @@ fn result_dirs(dir: &Path, depth: usize) -> Vec<PathBuf> {
     found
 }
 
-fn read_json(path: &Path) -> Result<Value, String> {
+/// Criterion's `benchmark.json`: the fields read here.
+#[derive(Debug, Deserialize)]
+struct Benchmark {
+    group_id: String,
+    function_id: Option<String>,
+    value_str: Option<String>,
+    throughput: Option<Throughput>,
+}
+
+/// Criterion's serialized `Throughput`.
+#[derive(Debug, Deserialize)]
+enum Throughput {
+    Elements(u64),
+    ElementsAndBytes { elements: u64 },
+    Bytes(IgnoredAny),
+    BytesDecimal(IgnoredAny),
+}
+
+impl Throughput {
+    /// Elements per iteration, if it counts elements (and at least one).
+    fn elements(&self) -> Option<u64> {
+        match *self {
+            Throughput::Elements(n) | Throughput::ElementsAndBytes { elements: n } => {
+                (n >= 1).then_some(n)
+            }
+            Throughput::Bytes(_) | Throughput::BytesDecimal(_) => None,
+        }
+    }
+}
+
+/// Criterion's `estimates.json`: the statistics read here, ns per iteration.
+#[derive(Debug, Deserialize)]
+struct Estimates {
+    mean: Estimate,
+    median: Estimate,
+}
+
+#[derive(Debug, Deserialize)]
+struct Estimate {
+    point_estimate: f64,
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", file_name(path)))?;
-    json::parse(&text).map_err(|e| format!("{}: {e}", file_name(path)))
+    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file_name(path)))
 }
 
 /// The group id and the entry of one `new` directory.
 fn read_entry(new: &Path, written: SystemTime) -> Result<(String, Entry), String> {
-    let benchmark = read_json(&new.join("benchmark.json"))?;
-    let estimates = read_json(&new.join("estimates.json"))?;
-    let text = |key: &str| {
-        benchmark
-            .get(key)
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    };
-    let group = text("group_id").ok_or("benchmark.json has no group_id")?;
-    let function = text("function_id").unwrap_or_default();
-    let name = match (function.as_str(), text("value_str")) {
+    let benchmark: Benchmark = read_json(&new.join("benchmark.json"))?;
+    let estimates: Estimates = read_json(&new.join("estimates.json"))?;
+    let function = benchmark.function_id.unwrap_or_default();
+    let name = match (function.as_str(), benchmark.value_str) {
         ("", Some(value)) => value,
         (_, Some(value)) => format!("{function}/{value}"),
         (_, None) => function.clone(),
     };
-    let estimate = |statistic: &str| {
-        let value = estimates.path(&[statistic, "point_estimate"]);
-        value.and_then(Value::as_f64).ok_or_else(|| {
-            let found = value.map_or_else(|| "nothing".to_owned(), Value::to_string);
-            format!("estimates.json: {statistic}.point_estimate is {found}, not a number")
-        })
-    };
     Ok((
-        group,
+        benchmark.group_id,
         Entry {
             name,
             function,
-            median_ns: estimate("median")?,
-            mean_ns: estimate("mean")?,
-            elements: benchmark.get("throughput").and_then(elements),
+            median_ns: estimates.median.point_estimate,
+            mean_ns: estimates.mean.point_estimate,
+            elements: benchmark.throughput.as_ref().and_then(Throughput::elements),
             written,
         },
     ))
-}
-
-/// Elements per iteration from a serialized `Throughput`: `{"Elements": n}` or
-/// `{"ElementsAndBytes": {"elements": n, "bytes": m}}`.
-fn elements(throughput: &Value) -> Option<u64> {
-    let count = throughput
-        .get("Elements")
-        .or_else(|| throughput.path(&["ElementsAndBytes", "elements"]))?
-        .as_f64()?;
-    (count >= 1.0 && count.fract() == 0.0).then_some(count as u64)
 }
 
 #[cfg(test)]
@@ -270,13 +285,18 @@ mod tests {
 
     #[test]
     fn reads_throughput_kinds() {
-        let parse = |text: &str| elements(&json::parse(text).unwrap());
+        let parse = |text: &str| {
+            serde_json::from_str::<Option<Throughput>>(text)
+                .unwrap()
+                .and_then(|t| t.elements())
+        };
         assert_eq!(parse(r#"{"Elements":1000}"#), Some(1000));
         assert_eq!(
             parse(r#"{"ElementsAndBytes":{"elements":3,"bytes":24}}"#),
             Some(3)
         );
         assert_eq!(parse(r#"{"Bytes":64}"#), None);
+        assert_eq!(parse(r#"{"Elements":0}"#), None);
         assert_eq!(parse("null"), None);
     }
 }

@@ -3,9 +3,10 @@
 use std::fmt::Write as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use spindle_bench_support::results::{Rounds, Table};
+
 use super::criterion::{Entry, Group, Results};
 use super::machine::Machine;
-use super::printed::{Printed, Rounds};
 
 /// The run being reported.
 pub(crate) struct Run<'a> {
@@ -16,14 +17,40 @@ pub(crate) struct Run<'a> {
     pub(crate) machine: &'a Machine,
 }
 
-/// The whole file.
-pub(crate) fn render(run: &Run<'_>, results: &Results, printed: &Printed) -> String {
+/// The heading and the note of the tables the benches measure themselves, other than rounds.
+const BREAK_EVEN: (&str, &str) = (
+    "Pool break-even (benches/pool.rs)",
+    "When does a 2-thread pool beat one thread doing the same requests itself? Wall ns per \
+     request (median of interleaved runs) and the speedup 1 thread / pool: above 1, the pool \
+     wins.",
+);
+const CPU_PER_ITEM: (&str, &str) = (
+    "Blocking queues: CPU time per item (benches/queue.rs)",
+    "CPU time of all threads per item moved, for the `blocking_*` criterion groups above \
+     (their tables show wall time); lower means less spinning.",
+);
+
+/// The whole file: `tables` are the benches' own (in the order read), `unreadable` the
+/// results files that could not be read.
+pub(crate) fn render(
+    run: &Run<'_>,
+    results: &Results,
+    tables: &[Table],
+    unreadable: &[String],
+) -> String {
     let mut out = String::new();
     header(&mut out, run);
     how_to_read(&mut out);
-    if !printed.rounds.is_empty() {
+    let rounds: Vec<&Rounds> = tables
+        .iter()
+        .filter_map(|t| match t {
+            Table::Rounds(r) => Some(r),
+            _ => None,
+        })
+        .collect();
+    if !rounds.is_empty() {
         out.push_str("\n## Interleaved rounds\n");
-        for section in &printed.rounds {
+        for section in rounds {
             rounds_table(&mut out, section);
         }
     }
@@ -40,19 +67,21 @@ pub(crate) fn render(run: &Run<'_>, results: &Results, printed: &Printed) -> Str
             group_table(&mut out, group);
         }
     }
-    if !printed.verbatim.is_empty() {
+    let others: Vec<((&str, &str), String)> = tables
+        .iter()
+        .filter_map(|t| match t {
+            Table::Rounds(_) => None,
+            Table::BreakEven(table) => Some((BREAK_EVEN, table.to_string())),
+            Table::CpuPerItem(table) => Some((CPU_PER_ITEM, table.to_string())),
+        })
+        .collect();
+    if !others.is_empty() {
         out.push_str("\n## Other printed tables\n");
-        for table in &printed.verbatim {
-            let _ = write!(
-                out,
-                "\n### {}\n\n{}\n\n```text\n{}\n```\n",
-                table.kind.heading,
-                table.kind.note,
-                table.lines.join("\n")
-            );
+        for ((heading, note), text) in others {
+            let _ = write!(out, "\n### {heading}\n\n{note}\n\n```text\n{text}\n```\n");
         }
     }
-    footer(&mut out, results);
+    footer(&mut out, results, unreadable);
     out
 }
 
@@ -91,8 +120,8 @@ fn header(out: &mut String, run: &Run<'_>) {
     if !run.args.is_empty() {
         out.push_str(
             "\nFiltered run: the arguments went to criterion, so only the benchmarks they \
-             matched are in the criterion tables (the printed tables come from every bench \
-             binary that printed them).\n",
+             matched are in the criterion tables (the other tables come from every bench \
+             binary that measured them).\n",
         );
     }
 }
@@ -117,20 +146,32 @@ fn how_to_read(out: &mut String) {
     );
 }
 
+/// The unit of a rounds table, and what its figures are divided by: µs when the reference's
+/// median is 10 µs or more, else ns (per `per`).
+fn rounds_unit(section: &Rounds) -> (String, f64) {
+    let reference = section.rows.first().map_or(0.0, |r| r.ns_quartiles.median);
+    if reference >= 10_000.0 {
+        (format!("µs/{}", section.per), 1e3)
+    } else {
+        (format!("ns/{}", section.per), 1.0)
+    }
+}
+
 fn rounds_table(out: &mut String, section: &Rounds) {
-    let reference = md(&section.reference);
+    let reference_name = section.rows.first().map_or("", |r| r.contender.as_str());
+    let reference = md(reference_name);
     let _ = write!(
         out,
         "\n### {}\n\n{} interleaved rounds; ratio = contender / {reference}.",
         md(&section.title),
         section.rounds
     );
-    if !is_spindle(&section.reference) {
+    if !is_spindle(reference_name) {
         let spindle: Vec<String> = section
             .rows
             .iter()
-            .filter(|row| is_spindle(&row.name))
-            .map(|row| md(&row.name))
+            .filter(|row| is_spindle(&row.contender))
+            .map(|row| md(&row.contender))
             .collect();
         let _ = write!(
             out,
@@ -146,18 +187,24 @@ fn rounds_table(out: &mut String, section: &Rounds) {
         }
         out.push('.');
     }
+    let (unit, scale) = rounds_unit(section);
     let _ = write!(
         out,
         "\n\n| Contender | Median {} | Ratio to {reference} |\n|---|---:|---:|\n",
-        md(&section.unit)
+        md(&unit)
     );
-    for row in &section.rows {
-        let name = if row.name == section.reference {
-            format!("**{}**", md(&row.name))
+    for (i, row) in section.rows.iter().enumerate() {
+        let name = if i == 0 {
+            format!("**{}**", md(&row.contender))
         } else {
-            md(&row.name)
+            md(&row.contender)
         };
-        let _ = writeln!(out, "| {name} | {} | {}x |", row.figure, row.ratio);
+        let _ = writeln!(
+            out,
+            "| {name} | {:.2} | {:.2}x |",
+            row.ns_quartiles.median / scale,
+            row.ratio.median
+        );
     }
 }
 
@@ -247,7 +294,7 @@ fn group_table(out: &mut String, group: &Group) {
     }
 }
 
-fn footer(out: &mut String, results: &Results) {
+fn footer(out: &mut String, results: &Results, unreadable: &[String]) {
     out.push_str("\n---\n\n");
     if results.stale_groups.is_empty() {
         out.push_str(
@@ -267,17 +314,17 @@ fn footer(out: &mut String, results: &Results) {
             names.join(", ")
         );
     }
-    if !results.unreadable.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nResults written this run that could not be read: {}.",
-            results
-                .unreadable
-                .iter()
-                .map(|u| md(u))
-                .collect::<Vec<_>>()
-                .join("; ")
-        );
+    for (what, list) in [
+        (
+            "Results written this run that could not be read",
+            results.unreadable.as_slice(),
+        ),
+        ("Bench results files that could not be read", unreadable),
+    ] {
+        if !list.is_empty() {
+            let list: Vec<String> = list.iter().map(|u| md(u)).collect();
+            let _ = writeln!(out, "\n{what}: {}.", list.join("; "));
+        }
     }
 }
 
@@ -377,8 +424,26 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::printed;
     use super::*;
+    use spindle_bench_support::results::{CpuPerItem, CpuRow, Quartiles, RoundsRow};
+
+    fn rounds(title: &str, per: &str, rows: &[(&str, f64, f64)]) -> Table {
+        Table::Rounds(Rounds {
+            title: title.into(),
+            per: per.into(),
+            rounds: 15,
+            load: None,
+            rows: rows
+                .iter()
+                .map(|&(contender, ns, ratio)| RoundsRow {
+                    contender: contender.into(),
+                    ns: vec![ns],
+                    ns_quartiles: Quartiles::of(&[ns]),
+                    ratio: Quartiles::of(&[ratio]),
+                })
+                .collect(),
+        })
+    }
 
     fn entry(name: &str, median_ns: f64, elements: Option<u64>) -> Entry {
         Entry {
@@ -459,22 +524,29 @@ mod tests {
             stale_groups: vec!["blocking_old".into()],
             unreadable: vec![],
         };
-        let out: Vec<String> = "\
-call: 1000 outside calls + run, 15 interleaved rounds: median ns/call | median ratio to spindle Actor::call
-  spindle Actor::call                   2.83 | 1.00x
-  stakker call!                         7.14 | 2.53x
-
-fib(25), 21 interleaved rounds: median µs | median ratio to rayon
-  rayon                               100.00 | 1.00x
-  spindle                              80.00 | 0.80x
-break_even: header
-  row one
-"
-        .lines()
-        .map(str::to_owned)
-        .collect();
-        let printed = printed::scan(&out);
-        let text = render(&run, &results, &printed);
+        let tables = [
+            rounds(
+                "call: 1000 outside calls + run",
+                "call",
+                &[
+                    ("spindle Actor::call", 2.834, 1.0),
+                    ("stakker call!", 7.14, 2.53),
+                ],
+            ),
+            rounds(
+                "fib(25)",
+                "run",
+                &[("rayon", 100_000.0, 1.0), ("spindle", 80_000.0, 0.8)],
+            ),
+            Table::CpuPerItem(CpuPerItem {
+                rows: vec![CpuRow {
+                    group: "blocking_bounded_2p2c".into(),
+                    contender: "spindle BoundedQueue".into(),
+                    cpu_ns: 53.3,
+                }],
+            }),
+        ];
+        let text = render(&run, &results, &tables, &["pool.json: bad".to_owned()]);
 
         for expected in [
             "| Ran | 1970-01-01 00:00:00 UTC (took 1 min 1 s) |",
@@ -483,6 +555,8 @@ break_even: header
             "| Contender | Median ns/call | Ratio to spindle Actor::call |",
             "| **spindle Actor::call** | 2.83 | 1.00x |",
             "| stakker call! | 7.14 | 2.53x |",
+            "| Contender | Median µs/run | Ratio to rayon |",
+            "| spindle | 80.00 | 0.80x |",
             "The reference here is rayon, not Spindle",
             "spindle's ratio is Spindle / rayon",
             "1 000 elements per iteration. Reference: spindle Actor::call. 1 more contender did \
@@ -493,7 +567,9 @@ break_even: header
             "the reference is the fastest, threadpool.",
             "| Contender | Median / iteration | Mean / iteration | peer / fastest |\n|---|---:|---:|---:|",
             "| rayon | 10.0 ns | 11.0 ns | 2.00x |",
-            "```text\nbreak_even: header\n  row one\n```",
+            "```text\nCPU time per item (all threads), blocking workloads:\n\
+             blocking_bounded_2p2c      spindle BoundedQueue               53.3 ns\n```",
+            "Bench results files that could not be read: pool.json: bad.",
             "`blocking_old`",
         ] {
             assert!(text.contains(expected), "missing {expected:?} in:\n{text}");

@@ -3,28 +3,23 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::sync::mpsc;
-use std::time::Duration;
 
 use spindle_pool::{
     IdTargeted, IntoReply, Message, NewPoolItemError, PoolItem, Reply, RequestWithResponse,
-    ThreadShutdownResponse,
+    ThreadShutdownResponse, pool_item,
 };
 
-/// Runs `f` on a thread and fails the test if it takes longer than `limit`.
-pub fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = mpsc::channel();
-    let worker = std::thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    match rx.recv_timeout(limit) {
-        Ok(v) => {
-            worker.join().unwrap();
-            v
-        }
-        Err(_) if worker.is_finished() => std::panic::resume_unwind(worker.join().unwrap_err()),
-        Err(_) => panic!("did not finish within {limit:?}"),
-    }
+/// `assert_eq!` for values holding [`PoolError`](spindle_pool::PoolError)s, which are not
+/// `PartialEq` (the panics they carry are not): equal when their `Debug` forms are, which show
+/// every field, a panic's message included.
+#[track_caller]
+pub fn assert_same(actual: &impl std::fmt::Debug, expected: &impl std::fmt::Debug) {
+    assert_eq!(format!("{actual:?}"), format!("{expected:?}"));
+}
+
+/// A panic as an item's method raises it: `panic!` with a formatted message.
+pub fn panic(message: &str) -> spindle_pool::Panic {
+    spindle_pool::Panic::new(Box::new(message.to_owned()))
 }
 
 /// Constructor calls per id, across the test binary (tests use ids of their own).
@@ -179,5 +174,33 @@ impl RequestWithResponse<Cell> for CellInit {
             Reply::Added(a) => a,
             _ => panic!("wrong reply"),
         }
+    }
+}
+
+/// A meter: a running total per id; the `#[pool_item]` of the tests that need any item.
+#[derive(Debug, PartialEq)]
+pub struct Meter {
+    id: u64,
+    total: u64,
+}
+
+impl IdTargeted for Meter {
+    fn id(&self) -> u64 {
+        self.id
+    }
+}
+
+#[pool_item]
+impl Meter {
+    /// An empty meter.
+    pub fn new(id: u64) -> Self {
+        Meter { id, total: 0 }
+    }
+
+    /// Adds `amount`; returns the total.
+    #[messaging(RecordRequest, RecordResponse)]
+    pub fn record(&mut self, amount: u64) -> u64 {
+        self.total += amount;
+        self.total
     }
 }

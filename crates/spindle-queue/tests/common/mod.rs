@@ -4,12 +4,12 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread::{self, JoinHandle};
 
-/// Scales a workload down under Miri, which runs code ~1000× slower and, on threads that spin
-/// or yield, slower still.
-pub fn scaled(n: usize) -> usize {
-    if cfg!(miri) { (n / 5000).max(8) } else { n }
-}
+use spindle_queue::{BoundedQueue, Closed, PushError, Queue};
+
+#[cfg(spindle_loom)]
+pub mod model;
 
 /// A value that counts its drops in a shared counter.
 #[derive(Debug)]
@@ -57,7 +57,6 @@ pub fn assert_mpmc_delivery<Q: Send + Sync + 'static>(
     pop: fn(&Q) -> Option<u64>,
 ) {
     use std::sync::Barrier;
-    use std::thread;
 
     let total = producers * per_producer;
     let popped = Arc::new(AtomicUsize::new(0));
@@ -93,53 +92,90 @@ pub fn assert_mpmc_delivery<Q: Send + Sync + 'static>(
         })
         .collect();
     producer_handles.into_iter().for_each(|h| h.join().unwrap());
-    let got: Vec<Vec<u64>> = consumer_handles
-        .into_iter()
-        .map(|h| h.join().unwrap())
-        .collect();
+    assert_consumers_got_all(consumer_handles, producers, per_producer);
+}
+
+/// Joins `consumers` and checks that together they got each of the `producers × per_producer`
+/// values exactly once, each consumer in per-producer order.
+fn assert_consumers_got_all(
+    consumers: Vec<JoinHandle<Vec<u64>>>,
+    producers: u64,
+    per_producer: u64,
+) {
+    let got: Vec<Vec<u64>> = consumers.into_iter().map(|h| h.join().unwrap()).collect();
     for g in &got {
         assert_per_producer_fifo(g, producers, per_producer);
     }
-    assert_each_once(got.into_iter().flatten(), total);
+    assert_each_once(got.into_iter().flatten(), producers * per_producer);
 }
 
-/// Runs `f` on its own thread and returns its result, failing the test (instead of hanging
-/// it) if `f` takes longer than `limit`, as a lost wake-up would.
-pub fn within<R: Send + 'static>(
-    limit: std::time::Duration,
-    f: impl FnOnce() -> R + Send + 'static,
-) -> R {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        // A panic drops `tx`, which the receiver reports below.
-        let _ = tx.send(f());
-    });
-    match rx.recv_timeout(limit) {
-        Ok(result) => result,
-        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-            panic!("still running after {limit:?}: a waiter was never woken?")
-        }
-        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => panic!("the checked code panicked"),
-    }
+/// What the shared checks (and, under loom, the shared models in `model.rs`) do with either
+/// queue. The checks never fill a bounded queue with `push`, so a refused value means the queue
+/// is closed.
+pub trait TestQueue<T>: Send + Sync + 'static {
+    /// Pushes `value` without waiting; hands it back if the queue is closed.
+    fn push(&self, value: T) -> Result<(), T>;
+    /// Pushes `value`, waiting for room if the queue has a bound; hands it back if closed.
+    fn push_blocking(&self, value: T) -> Result<(), T>;
+    /// Pops a value, or `None` if the queue is empty.
+    fn pop(&self) -> Option<T>;
+    /// Pops a value, waiting for one; `Closed` once the queue is closed and drained.
+    fn pop_blocking(&self) -> Result<T, Closed>;
+    /// Closes the queue; whether this call did.
+    fn close(&self) -> bool;
 }
+
+/// Implements [`TestQueue`] for `$queue`: the pushes as given, the rest its own methods.
+macro_rules! impl_test_queue {
+    ($queue:ident { push: $push:expr, push_blocking: $push_blocking:expr $(,)? }) => {
+        impl<T: Send + 'static> TestQueue<T> for $queue<T> {
+            fn push(&self, value: T) -> Result<(), T> {
+                ($push)(self, value)
+            }
+            fn push_blocking(&self, value: T) -> Result<(), T> {
+                ($push_blocking)(self, value)
+            }
+            fn pop(&self) -> Option<T> {
+                $queue::pop(self)
+            }
+            fn pop_blocking(&self) -> Result<T, Closed> {
+                $queue::pop_blocking(self)
+            }
+            fn close(&self) -> bool {
+                $queue::close(self)
+            }
+        }
+    };
+}
+
+impl_test_queue!(BoundedQueue {
+    push: |q: &Self, value| BoundedQueue::push(q, value).map_err(|e| match e {
+        PushError::Closed(value) => value,
+        e => panic!("the checks never fill the queue: {e}"),
+    }),
+    push_blocking: |q: &Self, value| q.push_blocking(value).map_err(Closed::into_inner),
+});
+
+// The unbounded queue's push never waits.
+impl_test_queue!(Queue {
+    push: |q: &Self, value| Queue::push(q, value).map_err(Closed::into_inner),
+    push_blocking: |q: &Self, value| Queue::push(q, value).map_err(Closed::into_inner),
+});
 
 /// Moves `producers × per_producer` values through `queue` with blocking pushes and pops:
 /// consumers pop until the queue reports closed, which happens once every producer is done.
 /// Checks every value arrives exactly once, in per-producer order, with no waiter left behind.
-pub fn assert_blocking_delivery<Q: Send + Sync + 'static>(
-    queue: Arc<Q>,
+pub fn assert_blocking_delivery<Q: TestQueue<u64>>(
+    queue: Q,
     (producers, consumers, per_producer): (u64, u64, u64),
-    push_blocking: fn(&Q, u64),
-    pop_blocking: fn(&Q) -> Option<u64>,
-    close: fn(&Q),
 ) {
-    use std::thread;
+    let queue = Arc::new(queue);
     let producer_handles: Vec<_> = (0..producers)
         .map(|p| {
             let q = Arc::clone(&queue);
             thread::spawn(move || {
                 for i in 0..per_producer {
-                    push_blocking(&q, p * per_producer + i);
+                    q.push_blocking(p * per_producer + i).unwrap();
                 }
             })
         })
@@ -147,17 +183,10 @@ pub fn assert_blocking_delivery<Q: Send + Sync + 'static>(
     let consumer_handles: Vec<_> = (0..consumers)
         .map(|_| {
             let q = Arc::clone(&queue);
-            thread::spawn(move || std::iter::from_fn(|| pop_blocking(&q)).collect::<Vec<_>>())
+            thread::spawn(move || std::iter::from_fn(|| q.pop_blocking().ok()).collect::<Vec<_>>())
         })
         .collect();
     producer_handles.into_iter().for_each(|h| h.join().unwrap());
-    close(&queue);
-    let got: Vec<Vec<u64>> = consumer_handles
-        .into_iter()
-        .map(|h| h.join().unwrap())
-        .collect();
-    for g in &got {
-        assert_per_producer_fifo(g, producers, per_producer);
-    }
-    assert_each_once(got.into_iter().flatten(), producers * per_producer);
+    assert!(queue.close());
+    assert_consumers_got_all(consumer_handles, producers, per_producer);
 }

@@ -1,5 +1,11 @@
-//! `Runtime`: owns a core and runs it: due timers, queued calls, letters from other threads, idle
-//! calls.
+//! The single-threaded runtime. This file holds [`Runtime`], which owns a [`Core`] and runs
+//! it: due timers, queued calls, letters from other threads, idle calls; and its teardown.
+//! `builder.rs` holds [`RuntimeBuilder`](crate::RuntimeBuilder) and the constructors,
+//! `core.rs` what every call reaches ([`Core`]), `shared.rs` what handles reach without one.
+
+pub(crate) mod builder;
+pub(crate) mod core;
+pub(crate) mod shared;
 
 use std::error::Error;
 use std::fmt;
@@ -7,19 +13,22 @@ use std::ops::{Deref, DerefMut};
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::time::Instant;
 
-use crate::actor::{Actor, Cx};
-use crate::core::Core;
-use crate::flat::FlatQueue;
-use crate::remote;
-use crate::unwind::{drop_payload, drop_quietly};
+use spindle_utils::{BuildError, drop_payload};
 
-/// Bytes each of the two call buffers starts with.
-const DEFAULT_QUEUE_BYTES: usize = 16 * 1024;
+use self::core::Core;
+use crate::actor::{Actor, Cx};
+use crate::queue::flat::FlatQueue;
+use crate::queue::small_call::SmallCall;
+use crate::remote::inbox::Letter;
+use crate::remote::waker;
+use crate::timers::Timers;
+use crate::unwind::drop_quietly;
+
 /// Bytes a call buffer keeps between runs after a burst grew it (or `queue_bytes`, if more).
-pub(crate) const RETAINED_QUEUE_BYTES: usize = 2 << 20;
+const RETAINED_QUEUE_BYTES: usize = 2 << 20;
 /// Timers whose room the timer store keeps after a burst (or `timer_capacity`, if more): 1 MiB
 /// of slab and 0.5 MiB of heap; it shrinks back to that once it holds more than twice as much.
-pub(crate) const RETAINED_TIMERS: usize = 16 * 1024;
+const RETAINED_TIMERS: usize = 16 * 1024;
 /// Idle calls whose room the idle queue keeps after a burst (about 0.9 MiB); it shrinks back
 /// once it holds more than twice as many.
 const RETAINED_IDLE_CALLS: usize = 16 * 1024;
@@ -67,147 +76,6 @@ pub struct Runtime {
     retained_timers: usize,
 }
 
-/// Configures a [`Runtime`].
-///
-/// ```
-/// let rt = spindle_actor::Runtime::builder()
-///     .start(std::time::Instant::now())
-///     .queue_bytes(64 * 1024)
-///     .timer_capacity(1000)
-///     .build()?;
-/// # drop(rt);
-/// # Ok::<(), spindle_actor::BuildError>(())
-/// ```
-#[derive(Debug, Clone)]
-pub struct Builder {
-    start: Option<Instant>,
-    queue_bytes: usize,
-    timers: usize,
-}
-
-impl Builder {
-    /// The runtime's clock starts here (default: `Instant::now()` at `build`). Pass the start
-    /// of a virtual clock in tests.
-    ///
-    /// ```
-    /// let t0 = std::time::Instant::now();
-    /// assert_eq!(spindle_actor::Runtime::builder().start(t0).build().unwrap().now(), t0);
-    /// ```
-    pub fn start(mut self, start: Instant) -> Self {
-        self.start = Some(start);
-        self
-    }
-
-    /// Bytes preallocated for each of the two call buffers (default 16 KiB). They grow by
-    /// doubling when a burst needs more; once the runtime is idle again (at the end of a
-    /// [`run`](Runtime::run)), a buffer larger than this or 2 MiB, whichever is more, is shrunk
-    /// back to that, so one burst does not hold its memory for the runtime's life. Set it to
-    /// your largest regular burst to keep that room (and allocate nothing) from run to run.
-    ///
-    /// ```
-    /// let rt = spindle_actor::Runtime::builder().queue_bytes(1 << 20).build()?;
-    /// # drop(rt);
-    /// # Ok::<(), spindle_actor::BuildError>(())
-    /// ```
-    pub fn queue_bytes(mut self, bytes: usize) -> Self {
-        self.queue_bytes = bytes;
-        self
-    }
-
-    /// Timers preallocated for (default 0: the store grows on first use). Adding, firing and
-    /// cancelling up to this many pending timers allocates nothing. After a burst, the store
-    /// keeps room for this many timers or 16 384, whichever is more (1.5 MiB), and shrinks
-    /// once it holds more than twice that.
-    ///
-    /// ```
-    /// let rt = spindle_actor::Runtime::builder().timer_capacity(10_000).build()?;
-    /// # drop(rt);
-    /// # Ok::<(), spindle_actor::BuildError>(())
-    /// ```
-    pub fn timer_capacity(mut self, timers: usize) -> Self {
-        self.timers = timers;
-        self
-    }
-
-    /// Builds the runtime, allocating what was asked for.
-    ///
-    /// # Errors
-    ///
-    /// [`BuildError::QueueBytes`] or [`BuildError::TimerCapacity`] if the bytes for a size
-    /// overflow or cannot be allocated; nothing is kept allocated then.
-    ///
-    /// ```
-    /// use spindle_actor::{BuildError, Runtime};
-    /// let rt = Runtime::builder().build()?;
-    /// assert!(matches!(
-    ///     Runtime::builder().timer_capacity(usize::MAX).build(),
-    ///     Err(BuildError::TimerCapacity(usize::MAX)),
-    /// ));
-    /// # Ok::<(), BuildError>(())
-    /// ```
-    pub fn build(self) -> Result<Runtime, BuildError> {
-        let start = self.start.unwrap_or_else(Instant::now);
-        let queue_bytes = self.queue_bytes;
-        let queue_error = BuildError::QueueBytes(queue_bytes);
-        let spare = FlatQueue::try_with_capacity(queue_bytes).ok_or(queue_error.clone())?;
-        let core = Core::try_new(start, queue_bytes, self.timers).map_err(|e| match e {
-            CoreSize::Queue => queue_error,
-            CoreSize::Timers => BuildError::TimerCapacity(self.timers),
-        })?;
-        Ok(Runtime {
-            core,
-            // A power of two no smaller than what `with_capacity` allocated: that fit just now.
-            retained_queue_bytes: spare.capacity().max(RETAINED_QUEUE_BYTES),
-            spare,
-            retained_timers: self.timers.max(RETAINED_TIMERS),
-        })
-    }
-}
-
-/// [`Builder::build`] could not allocate a size it was given.
-///
-/// ```
-/// use spindle_actor::{BuildError, Runtime};
-/// let err = Runtime::builder().queue_bytes(usize::MAX).build().unwrap_err();
-/// assert_eq!(err, BuildError::QueueBytes(usize::MAX));
-/// assert_eq!(err.to_string(), format!("cannot allocate call buffers of {} bytes", usize::MAX));
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum BuildError {
-    /// [`Builder::queue_bytes`]: this many bytes per call buffer overflow or cannot be allocated.
-    QueueBytes(usize),
-    /// [`Builder::timer_capacity`]: room for this many timers overflows or cannot be allocated.
-    TimerCapacity(usize),
-}
-
-impl fmt::Display for BuildError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::QueueBytes(n) => write!(f, "cannot allocate call buffers of {n} bytes"),
-            Self::TimerCapacity(n) => write!(f, "cannot allocate room for {n} timers"),
-        }
-    }
-}
-
-impl Error for BuildError {}
-
-/// Which of a core's preallocations failed.
-pub(crate) enum CoreSize {
-    Queue,
-    Timers,
-}
-
-impl Default for Builder {
-    fn default() -> Self {
-        Self {
-            start: None,
-            queue_bytes: DEFAULT_QUEUE_BYTES,
-            timers: 0,
-        }
-    }
-}
-
 /// [`Runtime::run_until`] gave up: its condition is false and nothing can change that.
 ///
 /// No call is queued, no timer is set, and no [`Remote`](crate::Remote) or
@@ -229,27 +97,29 @@ impl fmt::Display for Stalled {
 impl Error for Stalled {}
 
 impl Runtime {
-    /// A runtime whose clock starts now, with default buffers.
-    ///
-    /// ```
-    /// let rt = spindle_actor::Runtime::new();
-    /// assert!(rt.is_idle());
-    /// ```
-    pub fn new() -> Self {
-        Builder::default()
-            .build()
-            .expect("the default sizes are small enough to allocate")
-    }
-
-    /// A [`Builder`] to set the clock's start and preallocations.
-    ///
-    /// ```
-    /// let rt = spindle_actor::Runtime::builder().build()?;
-    /// # drop(rt);
-    /// # Ok::<(), spindle_actor::BuildError>(())
-    /// ```
-    pub fn builder() -> Builder {
-        Builder::default()
+    /// A runtime whose clock starts at `start`, with the two call buffers of `queue_bytes` and
+    /// room for `timers` timers; the error names the first size that could not be allocated.
+    pub(crate) fn with_sizes(
+        start: Instant,
+        queue_bytes: usize,
+        timers: usize,
+    ) -> Result<Runtime, BuildError> {
+        let too_large = |setting, requested| BuildError::TooLarge { setting, requested };
+        let queue = || {
+            FlatQueue::try_with_capacity(queue_bytes).ok_or(too_large("queue_bytes", queue_bytes))
+        };
+        let spare = queue()?;
+        let queue = queue()?;
+        let timer_store =
+            Timers::try_with_capacity(timers).ok_or(too_large("timer_capacity", timers))?;
+        let core = Core::new(start, queue, timer_store);
+        Ok(Runtime {
+            core,
+            // A power of two no smaller than what `with_capacity` allocated: that fit just now.
+            retained_queue_bytes: spare.capacity().max(RETAINED_QUEUE_BYTES),
+            spare,
+            retained_timers: timers.max(RETAINED_TIMERS),
+        })
     }
 
     /// Runs until idle at time `now`: due timers, queued calls and everything they queue,
@@ -300,8 +170,8 @@ impl Runtime {
     }
 
     /// Idle now: gives back what a burst grew the buffers to, beyond what they retain (see
-    /// [`Builder::queue_bytes`] and [`Builder::timer_capacity`]). In the steady state this is a
-    /// few compares and allocates nothing.
+    /// `RuntimeBuilder::queue_bytes` and `RuntimeBuilder::timer_capacity`). In the steady
+    /// state this is a few compares and allocates nothing.
     #[inline]
     fn trim(&mut self) {
         let limit = self.retained_queue_bytes;
@@ -317,14 +187,17 @@ impl Runtime {
     }
 
     /// Bytes the runtime's call buffers, timer store and idle queue hold allocated (not the
-    /// inbox, registry or actors): what [`Builder::queue_bytes`] and
-    /// [`Builder::timer_capacity`] bound between runs. For tests.
+    /// inbox, registry or actors): what [`RuntimeBuilder::queue_bytes`] and
+    /// [`RuntimeBuilder::timer_capacity`] bound between runs. For tests.
+    ///
+    /// [`RuntimeBuilder::queue_bytes`]: crate::RuntimeBuilder::queue_bytes
+    /// [`RuntimeBuilder::timer_capacity`]: crate::RuntimeBuilder::timer_capacity
     #[doc(hidden)]
     pub fn buffer_bytes(&self) -> usize {
         self.spare.capacity()
             + self.core.shared.queue_capacity()
             + self.core.timers.allocated_bytes()
-            + self.core.idle.capacity() * std::mem::size_of::<crate::small_call::SmallCall<Core>>()
+            + self.core.idle.capacity() * std::mem::size_of::<SmallCall<Core>>()
     }
 
     fn fire_due_timers(&mut self) {
@@ -345,7 +218,7 @@ impl Runtime {
             let Some(letter) = self.core.shared.inbox.letters.pop() else {
                 break;
             };
-            contain(&mut self.core, |core| remote::handle(letter, core));
+            contain(&mut self.core, |core| handle(letter, core));
             read += 1;
         }
         read > 0
@@ -404,7 +277,7 @@ impl Runtime {
     /// next timer or a letter from another thread whenever there is nothing to do. `done` is
     /// checked after every run.
     ///
-    /// The sleep is on the inbox queue's [`EventCount`](spindle_queue::EventCount): a short
+    /// The sleep is on the inbox queue's [`EventCount`](spindle_utils::EventCount): a short
     /// spin, then the thread parks; a [`Remote`](crate::Remote) call or a
     /// [`Waker`](crate::Waker) unparks it.
     ///
@@ -457,7 +330,7 @@ impl Runtime {
                 None => self.core.shared.inbox.letters.pop_blocking().ok(),
             };
             if let Some(letter) = letter {
-                contain(&mut self.core, |core| remote::handle(letter, core));
+                contain(&mut self.core, |core| handle(letter, core));
             }
         }
     }
@@ -482,17 +355,21 @@ impl Runtime {
     }
 }
 
+/// Handles one letter from another thread, on the runtime's thread.
+fn handle(letter: Letter<Core>, core: &mut Core) {
+    match letter {
+        Letter::Call(call) => call.deliver(core),
+        Letter::Wake(index) => waker::answer(core, index),
+        Letter::WakerGone(index) => waker::unregister(core, index),
+        Letter::LastHandleGone => {}
+    }
+}
+
 /// Runs `f`; a panic that escapes it (a plain closure's, or one from a `Ret` dropped on the
 /// way) is recorded, and `run` resumes it once the run is complete.
 fn contain(core: &mut Core, f: impl FnOnce(&mut Core)) {
     if let Err(payload) = catch_unwind(AssertUnwindSafe(|| f(core))) {
         core.record_panic(payload);
-    }
-}
-
-impl Default for Runtime {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
@@ -518,13 +395,13 @@ impl fmt::Debug for Runtime {
 }
 
 impl Drop for Runtime {
-    /// Closes the inbox (later remote calls come back to their senders as [`ShutDown`]
+    /// Closes the inbox (later remote calls come back to their senders as [`Closed`]
     /// errors), then drops, unrun, every letter, queued call, timer and idle call. Dropping a
     /// call drops its `Ret`s, which would deliver `None`: those deliveries are dropped too.
     /// Each of these drops runs user code (captures' `Drop`s) and is contained: a panic in one
     /// is caught, its payload dropped, and the rest are still dropped.
     ///
-    /// [`ShutDown`]: crate::ShutDown
+    /// [`Closed`]: crate::Closed
     fn drop(&mut self) {
         let shared = std::rc::Rc::clone(&self.core.shared);
         shared.inbox.letters.close();
@@ -553,8 +430,9 @@ impl Drop for Runtime {
             }
         }
         shared.close();
-        let entries = shared.with_registry(|r| r.take_all());
-        entries.drop_each(drop_quietly);
+        let (actors, wakers) = shared.take_registry().into_entries();
+        actors.into_iter().for_each(drop_quietly);
+        wakers.into_iter().for_each(drop_quietly);
         // What the registry held may have queued more; the queue is closed, so nothing new
         // lands, but drop what did before the close.
         shared.swap_queue(&mut self.spare);

@@ -19,6 +19,9 @@
 //! producer that fills a segment takes its successor from there. A workload whose length stays
 //! within the retained capacity allocates nothing once warmed up.
 //!
+//! The waiting ends (`pop_blocking`, `pop_timeout`, `close`) are in `waiting.rs`; the by-value
+//! iterator, `Extend` and `FromIterator` in `into_iter.rs`.
+//!
 //! # Invariants
 //!
 //! - **Q1 (monotonic indices).** The head and tail indices only grow (wrapping after 2^63
@@ -40,17 +43,19 @@ use core::marker::PhantomData;
 use core::panic::{RefUnwindSafe, UnwindSafe};
 use core::ptr;
 use std::alloc::Layout;
-use std::time::Duration;
 
 use crossbeam_utils::CachePadded;
 
-use crate::blocking;
-use crate::error::{CapacityError, Closed, Empty, PopTimeoutError};
+use crate::error::{CapacityError, Empty};
 use crate::segment::{LAP, SEGMENT_CAP, Segment, finish_read};
 use crate::spares::Spares;
+use spindle_utils::Closed;
 use spindle_utils::EventCount;
 use spindle_utils::sync::marked::{AtomicPtr, AtomicUsize};
 use spindle_utils::sync::{Backoff, Ordering};
+
+pub(crate) mod into_iter;
+mod waiting;
 
 /// Low index bits reserved for flags.
 const SHIFT: usize = 1;
@@ -78,6 +83,16 @@ impl<T> Position<T> {
             index: AtomicUsize::new(0),
             segment: AtomicPtr::new(segment),
         }
+    }
+
+    /// The index, then the segment pointer (in that order, Q1: the segment may already be a
+    /// later one than the index lies in, never an earlier one).
+    #[inline]
+    fn load(&self) -> (usize, *mut Segment<T>) {
+        // Acquire (both): pairs with the Release stores of a finished install or head move, so
+        // the segment behind the pointer is initialised.
+        let index = self.index.load(Ordering::Acquire);
+        (index, self.segment.load(Ordering::Acquire))
     }
 }
 
@@ -253,10 +268,7 @@ impl<T> Queue<T> {
     /// Pushes `value`; refuses it if the queue is closed, unless `into_closed`.
     fn push_inner(&self, value: T, into_closed: bool) -> Result<(), Closed<T>> {
         let backoff = Backoff::new();
-        // Acquire (both loads here and below): pairs with the Release stores of a finished
-        // install, so the segment behind the pointer is initialised.
-        let mut tail = self.tail.index.load(Ordering::Acquire);
-        let mut segment = self.tail.segment.load(Ordering::Acquire);
+        let (mut tail, mut segment) = self.tail.load();
 
         loop {
             if tail & CLOSED != 0 && !into_closed {
@@ -267,8 +279,7 @@ impl<T> Queue<T> {
             // Another producer is installing the next segment (Q2).
             if offset == SEGMENT_CAP {
                 backoff.snooze();
-                tail = self.tail.index.load(Ordering::Acquire);
-                segment = self.tail.segment.load(Ordering::Acquire);
+                (tail, segment) = self.tail.load();
                 continue;
             }
 
@@ -276,8 +287,7 @@ impl<T> Queue<T> {
                 self.install_first_segment();
                 // Reload both, index first (Q1): the tail may already have moved on to a
                 // later segment than the one just installed.
-                tail = self.tail.index.load(Ordering::Acquire);
-                segment = self.tail.segment.load(Ordering::Acquire);
+                (tail, segment) = self.tail.load();
                 continue;
             }
 
@@ -351,10 +361,7 @@ impl<T> Queue<T> {
     /// Pops the value at the front; tells an empty queue from a closed, drained one.
     fn try_pop(&self) -> Result<T, Empty> {
         let backoff = Backoff::new();
-        // Acquire (both, here and below): pairs with the Release stores that move the head to
-        // the next segment.
-        let mut head = self.head.index.load(Ordering::Acquire);
-        let mut segment = self.head.segment.load(Ordering::Acquire);
+        let (mut head, mut segment) = self.head.load();
 
         loop {
             let offset = (head >> SHIFT) % LAP;
@@ -362,8 +369,7 @@ impl<T> Queue<T> {
             // Another consumer is moving the head to the next segment (Q2).
             if offset == SEGMENT_CAP {
                 backoff.snooze();
-                head = self.head.index.load(Ordering::Acquire);
-                segment = self.head.segment.load(Ordering::Acquire);
+                (head, segment) = self.head.load();
                 continue;
             }
 
@@ -392,8 +398,7 @@ impl<T> Queue<T> {
             // Only while the first push is installing the first segment.
             if segment.is_null() {
                 backoff.snooze();
-                head = self.head.index.load(Ordering::Acquire);
-                segment = self.head.segment.load(Ordering::Acquire);
+                (head, segment) = self.head.load();
                 continue;
             }
 
@@ -438,85 +443,6 @@ impl<T> Queue<T> {
                 }
             }
         }
-    }
-
-    /// Pops the value at the front, waiting while the queue is empty: spins briefly, then
-    /// parks until a push arrives. After [`close`](Queue::close), still returns the values
-    /// pushed before it.
-    ///
-    /// # Errors
-    ///
-    /// [`Closed`] once the queue is closed and drained.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// let q = Arc::new(spindle_queue::Queue::new());
-    /// let consumer = {
-    ///     let q = Arc::clone(&q);
-    ///     std::thread::spawn(move || std::iter::from_fn(|| q.pop_blocking().ok()).sum::<u32>())
-    /// };
-    /// for i in 1..=4 {
-    ///     q.push(i).unwrap();
-    /// }
-    /// q.close();
-    /// assert_eq!(consumer.join().unwrap(), 10);
-    /// ```
-    pub fn pop_blocking(&self) -> Result<T, Closed> {
-        blocking::pop(&self.not_empty, None, || self.try_pop()).map_err(|_| Closed(()))
-    }
-
-    /// Pops the value at the front, waiting at most `timeout` while the queue is empty.
-    ///
-    /// # Errors
-    ///
-    /// [`PopTimeoutError::Timeout`] if nothing arrived in time, [`PopTimeoutError::Closed`]
-    /// once the queue is closed and drained.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// let q = spindle_queue::Queue::new();
-    /// q.push('x').unwrap();
-    /// assert_eq!(q.pop_timeout(Duration::from_millis(1)), Ok('x'));
-    /// assert!(q.pop_timeout(Duration::from_millis(1)).is_err());
-    /// ```
-    pub fn pop_timeout(&self, timeout: Duration) -> Result<T, PopTimeoutError> {
-        blocking::pop(&self.not_empty, blocking::deadline_after(timeout), || {
-            self.try_pop()
-        })
-    }
-
-    /// Closes the queue: later pushes fail and hand their value back, and poppers drain what
-    /// is left, then get [`Closed`] (threads blocked in [`pop_blocking`](Queue::pop_blocking)
-    /// wake). Returns `true` if this call closed it, `false` if it was already closed.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let q = spindle_queue::Queue::<u8>::new();
-    /// assert!(q.close());
-    /// assert!(!q.close());
-    /// assert!(q.is_closed());
-    /// ```
-    pub fn close(&self) -> bool {
-        // SeqCst: the write blocked poppers' conditions read (the event count's contract).
-        let was_open = self.tail.index.fetch_or(CLOSED, Ordering::SeqCst) & CLOSED == 0;
-        if was_open {
-            self.not_empty.notify_all();
-        }
-        was_open
-    }
-
-    /// Returns `true` once [`close`](Queue::close) has been called.
-    ///
-    /// ```
-    /// assert!(!spindle_queue::Queue::<u8>::new().is_closed());
-    /// ```
-    pub fn is_closed(&self) -> bool {
-        self.tail.index.load(Ordering::SeqCst) & CLOSED != 0
     }
 
     /// Returns `true` if the queue holds no values.
@@ -642,109 +568,5 @@ impl<T> fmt::Debug for Queue<T> {
     }
 }
 
-/// Pushes every value, even into a closed queue: `&mut self` means no pop can have reported
-/// the queue drained meanwhile, and later pops deliver the values before reporting it closed.
-impl<T> Extend<T> for Queue<T> {
-    fn extend<I: IntoIterator<Item = T>>(&mut self, iter: I) {
-        for value in iter {
-            let pushed = self.push_inner(value, true);
-            debug_assert!(pushed.is_ok(), "a push into a closed queue was refused");
-        }
-    }
-}
-
-impl<T> FromIterator<T> for Queue<T> {
-    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
-        let mut queue = Queue::new();
-        queue.extend(iter);
-        queue
-    }
-}
-
-impl<T> IntoIterator for Queue<T> {
-    type Item = T;
-    type IntoIter = IntoIter<T>;
-
-    fn into_iter(self) -> IntoIter<T> {
-        IntoIter { queue: self }
-    }
-}
-
-/// An iterator that moves values out of a [`Queue`], front first.
-///
-/// # Examples
-///
-/// ```
-/// let q: spindle_queue::Queue<i32> = (1..=3).collect();
-/// assert_eq!(q.into_iter().collect::<Vec<_>>(), [1, 2, 3]);
-/// ```
-#[derive(Debug)]
-pub struct IntoIter<T> {
-    queue: Queue<T>,
-}
-
-impl<T> Iterator for IntoIter<T> {
-    type Item = T;
-
-    fn next(&mut self) -> Option<T> {
-        self.queue.pop()
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        let len = self.queue.len();
-        (len, Some(len))
-    }
-}
-
 #[cfg(all(test, not(spindle_loom)))]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn count_between_skips_lap_ends() {
-        assert_eq!(count_between(0, 0), 0);
-        assert_eq!(count_between(0, SEGMENT_CAP), SEGMENT_CAP);
-        // The tail resting on a lap end counts like the next lap's start.
-        assert_eq!(count_between(0, LAP), SEGMENT_CAP);
-        assert_eq!(count_between(LAP - 2, LAP + 1), 2);
-        assert_eq!(count_between(5 * LAP + 3, 5 * LAP + 3), 0);
-    }
-
-    #[test]
-    fn len_tracks_pushes_and_pops_across_segments() {
-        let q = Queue::new();
-        for i in 0..3 * SEGMENT_CAP + 5 {
-            q.push(i).unwrap();
-            assert_eq!(q.len(), i + 1);
-        }
-        for i in (0..3 * SEGMENT_CAP + 5).rev() {
-            q.pop().unwrap();
-            assert_eq!(q.len(), i);
-        }
-    }
-
-    #[test]
-    fn drained_segments_are_reused() {
-        let q = Queue::new();
-        for round in 0..4 {
-            for i in 0..2 * SEGMENT_CAP {
-                q.push(round * 1000 + i).unwrap();
-            }
-            for i in 0..2 * SEGMENT_CAP {
-                assert_eq!(q.pop(), Some(round * 1000 + i));
-            }
-        }
-        let spares = q.spares.len();
-        assert!((1..=3).contains(&spares), "{spares} spares kept");
-    }
-
-    #[test]
-    fn zero_retained_capacity_frees_every_segment() {
-        let q = Queue::with_retained_capacity(0);
-        for i in 0..3 * SEGMENT_CAP {
-            q.push(i).unwrap();
-        }
-        while q.pop().is_some() {}
-        assert_eq!(q.spares.len(), 0);
-    }
-}
+mod tests;

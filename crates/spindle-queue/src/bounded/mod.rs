@@ -20,6 +20,8 @@
 //! [`EventCount`]s, `not_empty` and `not_full`; each push and pop notifies the other side, which
 //! costs one load while nobody waits.
 //!
+//! The waiting ends (`push_blocking`, `pop_timeout`, ..., `close`) are in `waiting.rs`.
+//!
 //! # Invariants
 //!
 //! - **B1 (turns).** A slot's value is written only by the thread whose CAS moved `tail` from
@@ -35,15 +37,17 @@ use core::fmt;
 use core::mem::MaybeUninit;
 use core::panic::{RefUnwindSafe, UnwindSafe};
 use std::alloc::Layout;
-use std::time::Duration;
 
 use crossbeam_utils::CachePadded;
 
-use crate::blocking;
-use crate::error::{CapacityError, Closed, Empty, PopTimeoutError, PushError, PushTimeoutError};
+use crate::error::{CapacityError, Empty, PushError};
+use crate::iter::by_value_iter;
+use spindle_utils::Closed;
 use spindle_utils::EventCount;
 use spindle_utils::sync::marked::AtomicUsize;
 use spindle_utils::sync::{Backoff, Ordering, UnsafeCell};
+
+mod waiting;
 
 /// One value cell and its turn stamp.
 struct Slot<T> {
@@ -296,52 +300,6 @@ impl<T> BoundedQueue<T> {
         }
     }
 
-    /// Pushes `value`, waiting while the queue is full: spins briefly, then parks until a pop
-    /// makes room.
-    ///
-    /// # Errors
-    ///
-    /// [`Closed`] holding `value` if the queue is closed before the value gets in.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// let q = Arc::new(spindle_queue::BoundedQueue::new(1)?);
-    /// q.push_blocking(1).unwrap();
-    /// let consumer = {
-    ///     let q = Arc::clone(&q);
-    ///     std::thread::spawn(move || (q.pop_blocking().unwrap(), q.pop_blocking().unwrap()))
-    /// };
-    /// q.push_blocking(2).unwrap(); // waits until the consumer has taken 1
-    /// assert_eq!(consumer.join().unwrap(), (1, 2));
-    /// # Ok::<(), spindle_queue::CapacityError>(())
-    /// ```
-    pub fn push_blocking(&self, value: T) -> Result<(), Closed<T>> {
-        blocking::push(&self.not_full, value, None, |v| self.push(v))
-            .map_err(|e| Closed(e.into_inner()))
-    }
-
-    /// Pushes `value`, waiting at most `timeout` while the queue is full.
-    ///
-    /// # Errors
-    ///
-    /// [`PushTimeoutError::Timeout`] or [`PushTimeoutError::Closed`], holding `value`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// let q = spindle_queue::BoundedQueue::new(1)?;
-    /// q.push_timeout(1, Duration::from_millis(1)).unwrap();
-    /// assert!(q.push_timeout(2, Duration::from_millis(1)).is_err());
-    /// # Ok::<(), spindle_queue::CapacityError>(())
-    /// ```
-    pub fn push_timeout(&self, value: T, timeout: Duration) -> Result<(), PushTimeoutError<T>> {
-        let deadline = blocking::deadline_after(timeout);
-        blocking::push(&self.not_full, value, deadline, |v| self.push(v))
-    }
-
     /// Pops the value at the front, or `None` if the queue is empty.
     ///
     /// # Examples
@@ -412,84 +370,6 @@ impl<T> BoundedQueue<T> {
                 head = self.head.load(Ordering::Relaxed);
             }
         }
-    }
-
-    /// Pops the value at the front, waiting while the queue is empty: spins briefly, then parks
-    /// until a push arrives. After [`close`](BoundedQueue::close), still returns the values
-    /// pushed before it.
-    ///
-    /// # Errors
-    ///
-    /// [`Closed`] once the queue is closed and drained.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let q = spindle_queue::BoundedQueue::new(2)?;
-    /// q.push(1).unwrap();
-    /// q.close();
-    /// assert_eq!(q.pop_blocking(), Ok(1));
-    /// assert!(q.pop_blocking().is_err());
-    /// # Ok::<(), spindle_queue::CapacityError>(())
-    /// ```
-    pub fn pop_blocking(&self) -> Result<T, Closed> {
-        blocking::pop(&self.not_empty, None, || self.try_pop()).map_err(|_| Closed(()))
-    }
-
-    /// Pops the value at the front, waiting at most `timeout` while the queue is empty.
-    ///
-    /// # Errors
-    ///
-    /// [`PopTimeoutError::Timeout`] if nothing arrived in time, [`PopTimeoutError::Closed`]
-    /// once the queue is closed and drained.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use spindle_queue::PopTimeoutError;
-    /// let q = spindle_queue::BoundedQueue::<u8>::new(2)?;
-    /// assert_eq!(q.pop_timeout(Duration::from_millis(1)), Err(PopTimeoutError::Timeout));
-    /// # Ok::<(), spindle_queue::CapacityError>(())
-    /// ```
-    pub fn pop_timeout(&self, timeout: Duration) -> Result<T, PopTimeoutError> {
-        blocking::pop(&self.not_empty, blocking::deadline_after(timeout), || {
-            self.try_pop()
-        })
-    }
-
-    /// Closes the queue: later pushes fail and hand their value back, blocked pushers wake with
-    /// [`Closed`], and poppers drain what is left, then get [`Closed`]. Returns `true` if this
-    /// call closed it, `false` if it was already closed.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let q = spindle_queue::BoundedQueue::<u8>::new(2)?;
-    /// assert!(q.close());
-    /// assert!(!q.close());
-    /// assert!(q.is_closed());
-    /// # Ok::<(), spindle_queue::CapacityError>(())
-    /// ```
-    pub fn close(&self) -> bool {
-        // SeqCst: the write blocked waiters' conditions read (the event count's contract).
-        let was_open = self.tail.fetch_or(self.mark_bit, Ordering::SeqCst) & self.mark_bit == 0;
-        if was_open {
-            self.not_empty.notify_all();
-            self.not_full.notify_all();
-        }
-        was_open
-    }
-
-    /// Returns `true` once [`close`](BoundedQueue::close) has been called.
-    ///
-    /// ```
-    /// let q = spindle_queue::BoundedQueue::<u8>::new(2)?;
-    /// assert!(!q.is_closed());
-    /// # Ok::<(), spindle_queue::CapacityError>(())
-    /// ```
-    pub fn is_closed(&self) -> bool {
-        self.tail.load(Ordering::SeqCst) & self.mark_bit != 0
     }
 
     /// The most values the queue holds.
@@ -616,40 +496,17 @@ impl<T> fmt::Debug for BoundedQueue<T> {
     }
 }
 
-impl<T> IntoIterator for BoundedQueue<T> {
-    type Item = T;
-    type IntoIter = BoundedIntoIter<T>;
-
-    fn into_iter(self) -> BoundedIntoIter<T> {
-        BoundedIntoIter { queue: self }
-    }
-}
-
-/// An iterator that moves values out of a [`BoundedQueue`], front first.
-///
-/// # Examples
-///
-/// ```
-/// let q = spindle_queue::BoundedQueue::new(3)?;
-/// q.push(1).unwrap();
-/// q.push(2).unwrap();
-/// assert_eq!(q.into_iter().collect::<Vec<_>>(), [1, 2]);
-/// # Ok::<(), spindle_queue::CapacityError>(())
-/// ```
-#[derive(Debug)]
-pub struct BoundedIntoIter<T> {
-    queue: BoundedQueue<T>,
-}
-
-impl<T> Iterator for BoundedIntoIter<T> {
-    type Item = T;
-
-    fn next(&mut self) -> Option<T> {
-        self.queue.pop()
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        let len = self.queue.len();
-        (len, Some(len))
-    }
+by_value_iter! {
+    /// An iterator that moves values out of a [`BoundedQueue`], front first.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q = spindle_queue::BoundedQueue::new(3)?;
+    /// q.push(1).unwrap();
+    /// q.push(2).unwrap();
+    /// assert_eq!(q.into_iter().collect::<Vec<_>>(), [1, 2]);
+    /// # Ok::<(), spindle_queue::CapacityError>(())
+    /// ```
+    BoundedIntoIter for BoundedQueue
 }

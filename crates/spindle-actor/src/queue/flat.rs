@@ -39,7 +39,7 @@ use std::mem;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr::NonNull;
 
-use crate::unwind::drop_payload;
+use spindle_utils::drop_payload;
 
 /// Alignment of the buffer, and the largest closure alignment stored inline.
 const ALIGN: usize = 16;

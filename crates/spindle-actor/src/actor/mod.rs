@@ -1,10 +1,12 @@
-//! Actors: the cell holding an actor's state and lifecycle, its handles, and the context a call
-//! runs with.
+//! Actors: the cell holding an actor's state and lifecycle, and the two types that name it:
+//! [`Actor`] (the handle calls go through) and [`Cx`] (the context a call runs with). What an
+//! owner does ([`ActorOwn`](crate::ActorOwn), `Core::spawn`) is in `own.rs`, what a call does to
+//! its own actor (stop, fail, timers, idle calls) in `cx.rs`; `Actor::remote` is in
+//! `remote/mod.rs`.
 //!
 //! An actor is an `Rc<ActorCell<A>>`. Its state lives in an `UnsafeCell` and is reached only by
 //! [`ActorCell::apply`] (a call taken from the queue), [`ActorCell::init`] and
-//! [`Runtime::query`](crate::Runtime::query), each for the length of one user closure. The
-//! phase says who may touch it.
+//! [`Actor::query`], each for the length of one user closure. The phase says who may touch it.
 //!
 //! # Invariants
 //! - **A1** `state` holds a live `A` exactly when the phase is `Ready`, `Running` or
@@ -16,21 +18,24 @@
 //!   call is re-queued; a stop request is recorded and applied when the call returns), so no
 //!   second `&mut A`, and no drop of `A`, can overlap the first.
 
+mod cx;
+pub(crate) mod own;
+
+use std::any::Any;
 use std::cell::{Cell, UnsafeCell};
-use std::error::Error;
 use std::fmt;
 use std::mem::MaybeUninit;
-use std::ops::{Deref, DerefMut};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+
+use spindle_utils::drop_payload;
 
 use crate::cause::StopCause;
-use crate::core::{Core, Shared};
-use crate::remote::Remote;
-use crate::timers::TimerKey;
-use crate::unwind::drop_payload;
-use crate::{Fwd, Ret};
+use crate::fwd::{Fwd, Ret};
+use crate::remote::registry::SlotKey;
+use crate::runtime::core::Core;
+use crate::runtime::shared::Shared;
+use crate::unwind::drop_quietly;
 
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
 enum Phase {
@@ -54,17 +59,31 @@ type PrepCall<A> = Box<dyn FnOnce(&mut A, &mut Cx<'_, A>)>;
 pub(crate) struct ActorCell<A: 'static> {
     phase: Cell<Phase>,
     state: UnsafeCell<MaybeUninit<A>>,
-    pub(crate) shared: Rc<Shared>,
+    pub(crate) shared: Rc<Shared<Core>>,
     owners: Cell<usize>,
     /// The stop requested while `Init`, `Running` or `Stopping` (the first one wins).
     pending: Cell<Option<StopCause>>,
     prep: Cell<Vec<PrepCall<A>>>,
     notify: Cell<Option<Ret<StopCause>>>,
-    /// This actor's slot in the remote registry, once it has a [`Remote`].
-    pub(crate) remote_slot: Cell<Option<(u32, u32)>>,
+    /// This actor's slot in the registry, once it has a [`Remote`](crate::Remote).
+    pub(crate) remote_slot: Cell<Option<SlotKey>>,
 }
 
 impl<A: 'static> ActorCell<A> {
+    /// A cell in `Prep`, with no state (A1) and no call waiting yet, owned once.
+    fn new(shared: Rc<Shared<Core>>, notify: Option<Ret<StopCause>>) -> Self {
+        ActorCell {
+            phase: Cell::new(Phase::Prep),
+            state: UnsafeCell::new(MaybeUninit::uninit()),
+            shared,
+            owners: Cell::new(1),
+            pending: Cell::new(None),
+            prep: Cell::new(Vec::new()),
+            notify: Cell::new(notify),
+            remote_slot: Cell::new(None),
+        }
+    }
+
     /// Runs a queued call on the actor (or defers or drops it, by phase).
     #[inline]
     pub(crate) fn apply<F>(actor: &Actor<A>, core: &mut Core, f: F)
@@ -87,7 +106,7 @@ impl<A: 'static> ActorCell<A> {
                 let cause = cell.pending.take().unwrap_or(StopCause::Stopped);
                 cell.terminate(cause, true);
             }
-            Err(payload) => cell.terminate(StopCause::panicked(&*payload), true),
+            Err(payload) => cell.terminate(StopCause::panicked(payload), true),
         }
     }
 
@@ -133,12 +152,12 @@ impl<A: 'static> ActorCell<A> {
                     cell.terminate(cause, true);
                 }
             }
-            Err(payload) => cell.terminate(StopCause::panicked(&*payload), false),
+            Err(payload) => cell.terminate(StopCause::panicked(payload), false),
         }
     }
 
     /// Stops the actor now if nothing of it is running, or once the running call returns.
-    fn request_stop(&self, cause: StopCause) {
+    pub(super) fn request_stop(&self, cause: StopCause) {
         match self.phase.get() {
             Phase::Prep => self.terminate(cause, false),
             Phase::Ready => self.terminate(cause, true),
@@ -167,12 +186,14 @@ impl<A: 'static> ActorCell<A> {
         }
         drop(self.prep.take());
         drop(self.pending.take());
-        if let Some(slot) = self.remote_slot.take() {
-            let entry = self.shared.with_registry(|r| r.remove_actor(slot));
-            drop(entry);
+        if let Some(key) = self.remote_slot.take() {
+            // The registry's `Rc` of this cell; dropped after the registry's borrow (SH1).
+            drop(self.shared.remove_actor(key));
         }
-        if let Some(notify) = self.notify.take() {
-            notify.ret(cause);
+        match self.notify.take() {
+            Some(notify) => notify.ret(cause),
+            // Unreported: a panic's payload or an error is user data, whose `Drop` may panic.
+            None => drop_quietly(cause),
         }
     }
 }
@@ -252,10 +273,17 @@ impl<A: 'static> Actor<A> {
     where
         F: FnOnce(&mut A, &mut Cx<'_, A>) + 'static,
     {
+        self.cell.shared.push(self.queued(f));
+    }
+
+    /// `f` as a call of this actor, for a queue, a timer or the idle queue: it runs when
+    /// taken out, as [`ActorCell::apply`] decides by the actor's phase then.
+    pub(crate) fn queued<F>(&self, f: F) -> impl FnOnce(&mut Core) + 'static
+    where
+        F: FnOnce(&mut A, &mut Cx<'_, A>) + 'static,
+    {
         let actor = self.clone();
-        self.cell
-            .shared
-            .push(move |core: &mut Core| ActorCell::apply(&actor, core, f));
+        move |core: &mut Core| ActorCell::apply(&actor, core, f)
     }
 
     /// A [`Fwd`] that turns each message into a call of `handler` on this actor.
@@ -299,20 +327,6 @@ impl<A: 'static> Actor<A> {
         Ret::new(move |m| actor.call(move |a, cx| handler(a, cx, m)))
     }
 
-    /// A [`Remote`]: a `Send` handle through which other threads queue calls to this actor.
-    ///
-    /// ```
-    /// let mut rt = spindle_actor::Runtime::new();
-    /// let hits = rt.spawn(|_| 0u32);
-    /// let remote = hits.remote();
-    /// std::thread::spawn(move || remote.call(|n, _| *n += 1).unwrap()).join().unwrap();
-    /// rt.run(std::time::Instant::now());
-    /// assert_eq!(rt.query(&hits, |n, _| *n), Some(1));
-    /// ```
-    pub fn remote(&self) -> Remote<A> {
-        Remote::register(self)
-    }
-
     /// True once the actor has stopped (its state is gone).
     ///
     /// ```
@@ -341,7 +355,8 @@ impl<A: 'static> Actor<A> {
     }
 
     /// Queues the actor's init: `init` builds its state. Only the first init of an actor runs;
-    /// use it with [`ActorOwn::new`] to start an actor whose state needs the actor's own handle.
+    /// use it with [`ActorOwn::new`](crate::ActorOwn::new) to start an actor whose state needs
+    /// the actor's own handle.
     ///
     /// ```
     /// use spindle_actor::{ActorOwn, Runtime};
@@ -361,6 +376,19 @@ impl<A: 'static> Actor<A> {
 
     pub(crate) fn cell(&self) -> &ActorCell<A> {
         &self.cell
+    }
+
+    /// The handle of the cell the registry handed back for a `Remote`'s key, if it is an
+    /// `A`'s (it always is, unless the key was made for another actor type).
+    pub(crate) fn from_registry(cell: Rc<dyn Any>) -> Option<Self> {
+        cell.downcast::<ActorCell<A>>()
+            .ok()
+            .map(|cell| Actor { cell })
+    }
+
+    /// The cell, type-erased, for the registry.
+    pub(crate) fn to_registry(&self) -> Rc<dyn Any> {
+        Rc::clone(&self.cell) as Rc<dyn Any>
     }
 
     /// Runs `f` on the actor's state right now, outside the queue, and returns its result:
@@ -402,116 +430,8 @@ impl<A: 'static> ActorCell<A> {
         match catch_unwind(AssertUnwindSafe(|| f(state, &mut cx))) {
             Ok(()) if cell.phase.get() == Phase::Running => cell.phase.set(Phase::Ready),
             Ok(()) => cell.terminate(cell.pending.take().unwrap_or(StopCause::Stopped), true),
-            Err(payload) => cell.terminate(StopCause::panicked(&*payload), true),
+            Err(payload) => cell.terminate(StopCause::panicked(payload), true),
         }
-    }
-}
-
-/// An owning handle: the actor lives while at least one `ActorOwn` does. Dropping the last one
-/// stops it with [`StopCause::Dropped`]. Dereferences to [`Actor`] for calls.
-///
-/// # Examples
-///
-/// ```
-/// let mut rt = spindle_actor::Runtime::new();
-/// let owner = rt.spawn(|_| String::from("state"));
-/// let handle = owner.actor().clone();
-/// rt.run(std::time::Instant::now());
-/// assert!(handle.is_ready());
-/// drop(owner);
-/// assert!(handle.is_zombie());
-/// ```
-pub struct ActorOwn<A: 'static> {
-    actor: Actor<A>,
-}
-
-impl<A: 'static> ActorOwn<A> {
-    /// Creates an actor in its preparation phase, with no state yet; give it state with
-    /// [`Actor::init`]. Calls made before then wait. Why it stops is reported to `notify`.
-    ///
-    /// ```
-    /// let mut rt = spindle_actor::Runtime::new();
-    /// let a = spindle_actor::ActorOwn::<u8>::new(&mut rt, None);
-    /// assert!(!a.is_ready() && !a.is_zombie());
-    /// ```
-    pub fn new(core: &mut Core, notify: Option<Ret<StopCause>>) -> Self {
-        let cell = ActorCell {
-            phase: Cell::new(Phase::Prep),
-            state: UnsafeCell::new(MaybeUninit::uninit()),
-            shared: Rc::clone(&core.shared),
-            owners: Cell::new(1),
-            pending: Cell::new(None),
-            prep: Cell::new(Vec::new()),
-            notify: Cell::new(notify),
-            remote_slot: Cell::new(None),
-        };
-        Self {
-            actor: Actor {
-                cell: Rc::new(cell),
-            },
-        }
-    }
-
-    /// The non-owning handle.
-    ///
-    /// ```
-    /// let mut rt = spindle_actor::Runtime::new();
-    /// let owner = rt.spawn(|_| 1u8);
-    /// let weak: spindle_actor::Actor<u8> = owner.actor().clone();
-    /// # drop(weak);
-    /// ```
-    pub fn actor(&self) -> &Actor<A> {
-        &self.actor
-    }
-
-    /// Stops the actor with [`StopCause::Killed`]: now, or when its running call returns.
-    /// Calls still queued for it are dropped unrun.
-    ///
-    /// ```
-    /// let mut rt = spindle_actor::Runtime::new();
-    /// let a = rt.spawn(|_| ());
-    /// rt.run(std::time::Instant::now());
-    /// a.kill("no longer needed");
-    /// assert!(a.is_zombie());
-    /// ```
-    pub fn kill(&self, error: impl Into<Box<dyn Error>>) {
-        self.actor
-            .cell
-            .request_stop(StopCause::Killed(error.into()));
-    }
-}
-
-impl<A: 'static> Clone for ActorOwn<A> {
-    fn clone(&self) -> Self {
-        let cell = &self.actor.cell;
-        cell.owners.set(cell.owners.get() + 1);
-        Self {
-            actor: self.actor.clone(),
-        }
-    }
-}
-
-impl<A: 'static> Drop for ActorOwn<A> {
-    fn drop(&mut self) {
-        let cell = &self.actor.cell;
-        let owners = cell.owners.get() - 1;
-        cell.owners.set(owners);
-        if owners == 0 {
-            cell.request_stop(StopCause::Dropped);
-        }
-    }
-}
-
-impl<A: 'static> Deref for ActorOwn<A> {
-    type Target = Actor<A>;
-    fn deref(&self) -> &Actor<A> {
-        &self.actor
-    }
-}
-
-impl<A: 'static> fmt::Debug for ActorOwn<A> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("ActorOwn").field(&self.actor).finish()
     }
 }
 
@@ -549,118 +469,4 @@ impl<A: 'static> fmt::Debug for ActorOwn<A> {
 pub struct Cx<'a, A: 'static> {
     core: &'a mut Core,
     actor: &'a Actor<A>,
-}
-
-impl<'a, A: 'static> Cx<'a, A> {
-    /// This actor's own handle (for self-calls, `Fwd`s and `Ret`s to itself).
-    ///
-    /// ```
-    /// let mut rt = spindle_actor::Runtime::new();
-    /// let a = rt.spawn(|cx| { cx.this().call(|n: &mut u8, _| *n += 1); 0u8 });
-    /// rt.run(std::time::Instant::now());
-    /// assert_eq!(rt.query(&a, |n, _| *n), Some(1));
-    /// ```
-    pub fn this(&self) -> &Actor<A> {
-        self.actor
-    }
-
-    /// Stops this actor when the current call returns ([`StopCause::Stopped`]).
-    ///
-    /// ```
-    /// let mut rt = spindle_actor::Runtime::new();
-    /// let a = rt.spawn(|_| ());
-    /// a.call(|_, cx| cx.stop());
-    /// rt.run(std::time::Instant::now());
-    /// assert!(a.is_zombie());
-    /// ```
-    pub fn stop(&mut self) {
-        self.actor.cell.request_stop(StopCause::Stopped);
-    }
-
-    /// Stops this actor when the current call returns, reporting [`StopCause::Failed`].
-    ///
-    /// ```
-    /// let mut rt = spindle_actor::Runtime::new();
-    /// let a = rt.spawn(|_| ());
-    /// a.call(|_, cx| cx.fail(std::io::Error::other("lost connection")));
-    /// rt.run(std::time::Instant::now());
-    /// assert!(a.is_zombie());
-    /// ```
-    pub fn fail(&mut self, error: impl Into<Box<dyn Error>>) {
-        self.actor
-            .cell
-            .request_stop(StopCause::Failed(error.into()));
-    }
-
-    /// Calls this actor with `f` once `delay` has passed on the runtime's clock.
-    ///
-    /// ```
-    /// use std::time::{Duration, Instant};
-    /// let t0 = Instant::now();
-    /// let mut rt = spindle_actor::Runtime::builder().start(t0).build().unwrap();
-    /// let a = rt.spawn(|cx| { cx.after(Duration::from_secs(1), |n: &mut u8, _| *n = 1); 0u8 });
-    /// rt.run(t0);
-    /// assert_eq!(rt.query(&a, |n, _| *n), Some(0));
-    /// rt.run(t0 + Duration::from_secs(1));
-    /// assert_eq!(rt.query(&a, |n, _| *n), Some(1));
-    /// ```
-    pub fn after<F>(&mut self, delay: Duration, f: F) -> TimerKey
-    where
-        F: FnOnce(&mut A, &mut Cx<'_, A>) + 'static,
-    {
-        let deadline = self.core.deadline_after(delay);
-        let actor = self.actor.clone();
-        self.core
-            .add_timer(deadline, move |core| ActorCell::apply(&actor, core, f))
-    }
-
-    /// Calls this actor with `f` at `when` on the runtime's clock.
-    ///
-    /// ```
-    /// use std::time::{Duration, Instant};
-    /// let t0 = Instant::now();
-    /// let mut rt = spindle_actor::Runtime::builder().start(t0).build().unwrap();
-    /// let a = rt.spawn(move |cx| { cx.at(t0 + Duration::from_secs(2), |n: &mut u8, _| *n = 2); 0u8 });
-    /// rt.run(t0 + Duration::from_secs(2));
-    /// assert_eq!(rt.query(&a, |n, _| *n), Some(2));
-    /// ```
-    pub fn at<F>(&mut self, when: Instant, f: F) -> TimerKey
-    where
-        F: FnOnce(&mut A, &mut Cx<'_, A>) + 'static,
-    {
-        let deadline = self.core.deadline_at(when);
-        let actor = self.actor.clone();
-        self.core
-            .add_timer(deadline, move |core| ActorCell::apply(&actor, core, f))
-    }
-
-    /// Calls this actor with `f` when the runtime has nothing else to do.
-    ///
-    /// ```
-    /// let mut rt = spindle_actor::Runtime::new();
-    /// let a = rt.spawn(|cx| { cx.idle(|v: &mut Vec<&str>, _| v.push("idle")); vec!["init"] });
-    /// rt.run(std::time::Instant::now());
-    /// assert_eq!(rt.query(&a, |v, _| v.clone()), Some(vec!["init", "idle"]));
-    /// ```
-    pub fn idle<F>(&mut self, f: F)
-    where
-        F: FnOnce(&mut A, &mut Cx<'_, A>) + 'static,
-    {
-        let actor = self.actor.clone();
-        self.core
-            .idle_call(move |core| ActorCell::apply(&actor, core, f));
-    }
-}
-
-impl<A: 'static> Deref for Cx<'_, A> {
-    type Target = Core;
-    fn deref(&self) -> &Core {
-        self.core
-    }
-}
-
-impl<A: 'static> DerefMut for Cx<'_, A> {
-    fn deref_mut(&mut self) -> &mut Core {
-        self.core
-    }
 }

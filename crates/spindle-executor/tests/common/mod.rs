@@ -1,0 +1,41 @@
+//! Helpers shared by this crate's test files (each file uses some of them).
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use spindle_executor::ThreadPool;
+
+/// Runs `task` as a spawned task of `pool` (a fresh pool of `threads` workers), handing it the
+/// pool so it can submit more work from inside; returns the pool and the task's value.
+pub(crate) fn in_a_task<R: Send + 'static>(
+    threads: usize,
+    task: impl FnOnce(&ThreadPool) -> R + Send + 'static,
+) -> (Arc<ThreadPool>, R) {
+    let pool = Arc::new(ThreadPool::new(threads).unwrap());
+    let inner = Arc::clone(&pool);
+    let value = pool.spawn(move || task(&inner)).unwrap().join().unwrap();
+    (pool, value)
+}
+
+/// Polls `done` every millisecond; fails with `what` after 30 s.
+pub(crate) fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < Duration::from_secs(30), "{what}");
+        thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// A pool of `threads` workers whose panic handler is `handler`.
+pub(crate) fn pool_with_handler(
+    threads: usize,
+    handler: impl Fn(Box<dyn std::any::Any + Send>) + Send + Sync + 'static,
+) -> ThreadPool {
+    ThreadPool::builder()
+        .num_threads(threads)
+        .panic_handler(handler)
+        .build()
+        .unwrap()
+}
