@@ -146,6 +146,14 @@ fn spindle_runtime() -> (Runtime, Instant) {
     (Runtime::builder().start(t0).build().unwrap(), t0)
 }
 
+/// A runtime as `spindle_runtime` makes it, with one actor of state `state`, started.
+fn spindle_actor<T: 'static>(state: T) -> (Runtime, Instant, ActorOwn<T>) {
+    let (mut rt, t0) = spindle_runtime();
+    let a = rt.spawn(move |_| state);
+    rt.run(t0);
+    (rt, t0, a)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Stakker actors: the same, written the Stakker way.
 
@@ -156,29 +164,33 @@ mod stk {
 
     use super::{TIMERS, delay};
 
-    pub(crate) struct Counter {
-        pub(crate) n: u64,
+    /// A Stakker actor type whose fields start at the values given, with the `init` that
+    /// `actor!(s, <Type>::init(), ..)` calls.
+    macro_rules! actor_type {
+        ($name:ident { $($field:ident: $ty:ty = $start:expr),* $(,)? }) => {
+            pub(crate) struct $name {
+                $(pub(crate) $field: $ty,)*
+            }
+
+            impl $name {
+                pub(crate) fn init(_: CX![]) -> Option<Self> {
+                    Some(Self { $($field: $start),* })
+                }
+            }
+        };
     }
 
-    impl Counter {
-        pub(crate) fn init(_: CX![]) -> Option<Self> {
-            Some(Self { n: 0 })
-        }
+    actor_type!(Counter { n: u64 = 0 });
 
+    impl Counter {
         pub(crate) fn add(&mut self, _: CX![], k: u64) {
             self.n += k;
         }
     }
 
-    pub(crate) struct Chain {
-        pub(crate) n: u64,
-    }
+    actor_type!(Chain { n: u64 = 0 });
 
     impl Chain {
-        pub(crate) fn init(_: CX![]) -> Option<Self> {
-            Some(Self { n: 0 })
-        }
-
         pub(crate) fn step(&mut self, cx: CX![], left: u64) {
             self.n += 1;
             if left > 1 {
@@ -187,16 +199,12 @@ mod stk {
         }
     }
 
-    pub(crate) struct Player {
-        pub(crate) n: u64,
-        peer: Option<stakker::Actor<Player>>,
-    }
+    actor_type!(Player {
+        n: u64 = 0,
+        peer: Option<stakker::Actor<Player>> = None,
+    });
 
     impl Player {
-        pub(crate) fn init(_: CX![]) -> Option<Self> {
-            Some(Self { n: 0, peer: None })
-        }
-
         pub(crate) fn set_peer(&mut self, _: CX![], peer: stakker::Actor<Player>) {
             self.peer = Some(peer);
         }
@@ -212,15 +220,9 @@ mod stk {
         }
     }
 
-    pub(crate) struct Ticker {
-        pub(crate) fired: u64,
-    }
+    actor_type!(Ticker { fired: u64 = 0 });
 
     impl Ticker {
-        pub(crate) fn init(_: CX![]) -> Option<Self> {
-            Some(Self { fired: 0 })
-        }
-
         pub(crate) fn arm(&mut self, cx: CX![]) {
             for i in 0..TIMERS {
                 after!(delay(i), [cx], tick());
@@ -257,6 +259,21 @@ impl<T> StakkerEnv<T> {
     fn actors(&self) -> &T {
         self.actors.as_ref().unwrap()
     }
+}
+
+impl<A: 'static> StakkerEnv<stakker::ActorOwn<A>> {
+    /// `f` on the one actor's state, through `ActorOwn::query` (`None` once it stopped).
+    fn query<R>(&mut self, f: impl FnOnce(&mut A, &mut stakker::Cx<'_, A>) -> R) -> Option<R> {
+        let a = self.actors.as_ref().unwrap();
+        a.query(&mut self.s, f)
+    }
+}
+
+/// A `StakkerEnv` holding one actor of the Stakker type `$ty`, made by its `init`.
+macro_rules! stakker_env {
+    ($ty:ty) => {
+        StakkerEnv::new(|s| stakker::actor!(s, <$ty>::init(), stakker::ret_nop!()))
+    };
 }
 
 impl<T> Drop for StakkerEnv<T> {
@@ -374,9 +391,7 @@ impl NaiveTimers {
 // checks the state it should leave (one query per 1000 calls, the same for every contender).
 
 fn spindle_call() -> impl FnMut() {
-    let (mut rt, t0) = spindle_runtime();
-    let a = rt.spawn(|_| Counter { n: 0 });
-    rt.run(t0);
+    let (mut rt, t0, a) = spindle_actor(Counter { n: 0 });
     let mut want = 0;
     move || {
         for i in 0..CALLS {
@@ -389,8 +404,7 @@ fn spindle_call() -> impl FnMut() {
 }
 
 fn stakker_call() -> impl FnMut() {
-    let mut env =
-        StakkerEnv::new(|s| stakker::actor!(s, <stk::Counter>::init(), stakker::ret_nop!()));
+    let mut env = stakker_env!(stk::Counter);
     let mut want = 0;
     move || {
         let a = env.actors();
@@ -399,8 +413,7 @@ fn stakker_call() -> impl FnMut() {
         }
         env.s.run(env.t, false);
         want += CALLS * (CALLS - 1) / 2;
-        let a = env.actors.as_ref().unwrap();
-        assert_eq!(a.query(&mut env.s, |this, _| this.n), Some(want));
+        assert_eq!(env.query(|this, _| this.n), Some(want));
     }
 }
 
@@ -418,9 +431,7 @@ fn naive_call() -> impl FnMut() {
 }
 
 fn spindle_chain() -> impl FnMut() {
-    let (mut rt, t0) = spindle_runtime();
-    let a = rt.spawn(|_| Chain { n: 0 });
-    rt.run(t0);
+    let (mut rt, t0, a) = spindle_actor(Chain { n: 0 });
     let mut want = 0;
     move || {
         a.call(|this, cx| this.step(cx, CALLS));
@@ -431,16 +442,14 @@ fn spindle_chain() -> impl FnMut() {
 }
 
 fn stakker_chain() -> impl FnMut() {
-    let mut env =
-        StakkerEnv::new(|s| stakker::actor!(s, <stk::Chain>::init(), stakker::ret_nop!()));
+    let mut env = stakker_env!(stk::Chain);
     let mut want = 0;
     move || {
         let a = env.actors();
         stakker::call!([a], step(CALLS));
         env.s.run(env.t, false);
         want += CALLS;
-        let a = env.actors.as_ref().unwrap();
-        assert_eq!(a.query(&mut env.s, |this, _| this.n), Some(want));
+        assert_eq!(env.query(|this, _| this.n), Some(want));
     }
 }
 
@@ -508,9 +517,7 @@ fn naive_ping_pong() -> impl FnMut() {
 }
 
 fn spindle_timer() -> impl FnMut() {
-    let (mut rt, t0) = spindle_runtime();
-    let a = rt.spawn(|_| Ticker { fired: 0 });
-    rt.run(t0);
+    let (mut rt, t0, a) = spindle_actor(Ticker { fired: 0 });
     let mut t = t0;
     let mut armed = 0;
     move || {
@@ -523,8 +530,7 @@ fn spindle_timer() -> impl FnMut() {
 }
 
 fn stakker_timer() -> impl FnMut() {
-    let mut env =
-        StakkerEnv::new(|s| stakker::actor!(s, <stk::Ticker>::init(), stakker::ret_nop!()));
+    let mut env = stakker_env!(stk::Ticker);
     let mut t = env.t;
     let mut armed = 0;
     move || {
@@ -532,8 +538,7 @@ fn stakker_timer() -> impl FnMut() {
         let a = env.actors();
         stakker::call!([a], arm());
         env.s.run(t, false);
-        let a = env.actors.as_ref().unwrap();
-        assert_eq!(a.query(&mut env.s, |this, _| this.fired), Some(armed));
+        assert_eq!(env.query(|this, _| this.fired), Some(armed));
         armed += TIMERS;
     }
 }

@@ -8,8 +8,8 @@
 //! - `rust_tp_A_trivial`, `rust_tp_B_cpu_bound`, `rust_tp_C_burst`: the seed's groups, one
 //!   no-op job, one CPU-heavy job, and 1000 jobs at once, each submitted and awaited, against
 //!   `thread::spawn` and the naive pool;
-//! - `rounds` (printed): scope+spawn of 1000 tasks and `fib(25)` without cutoff, spindle and
-//!   rayon alternating for 21 rounds, with the median per-round ratio: criterion's windows
+//! - `rounds` (printed): the 100k batch against the same loop on one thread, scope+spawn of
+//!   1000 tasks and `fib(25)` without cutoff, spindle and its peers alternating for 15-21 rounds, with the median per-round ratio: criterion's windows
 //!   swing 2-3x on this 2-core machine, the per-round ratio much less;
 //! - `fib_join`: `fib(30)` through `join` with a sequential cutoff below 20, and `fib(25)` with
 //!   no cutoff (pure join overhead), ns per call of the whole computation.
@@ -109,22 +109,26 @@ macro_rules! counted_jobs {
     };
 }
 
+/// Spawns `TASKS` trivial tasks in one scope of `$pool` and waits for them: the `spawn_1000`
+/// workload, the same code for spindle's pool and rayon's (a macro: the two `scope`s differ).
+macro_rules! scope_spawns {
+    ($pool:expr) => {
+        $pool.scope(|s| {
+            for i in 0..TASKS {
+                s.spawn(move |_| {
+                    black_box(i);
+                });
+            }
+        })
+    };
+}
+
 fn spawn_1000(c: &mut Criterion) {
     let mut group = c.benchmark_group("spawn_1000");
     group.throughput(Throughput::Elements(TASKS));
 
     let pool = ThreadPool::new(THREADS).unwrap();
-    group.bench_function("spindle scope + spawn", |b| {
-        b.iter(|| {
-            pool.scope(|s| {
-                for i in 0..TASKS {
-                    s.spawn(move |_| {
-                        black_box(i);
-                    });
-                }
-            })
-        })
-    });
+    group.bench_function("spindle scope + spawn", |b| b.iter(|| scope_spawns!(pool)));
     group.bench_function("spindle spawn + JoinHandle::join", |b| {
         b.iter(|| {
             let handles: Vec<_> = (0..TASKS)
@@ -145,17 +149,7 @@ fn spawn_1000(c: &mut Criterion) {
     drop(pool);
 
     let rayon = rayon_pool();
-    group.bench_function("rayon scope + spawn", |b| {
-        b.iter(|| {
-            rayon.scope(|s| {
-                for i in 0..TASKS {
-                    s.spawn(move |_| {
-                        black_box(i);
-                    });
-                }
-            })
-        })
-    });
+    group.bench_function("rayon scope + spawn", |b| b.iter(|| scope_spawns!(rayon)));
     drop(rayon);
 
     let tp = threadpool::ThreadPool::new(THREADS);
@@ -199,6 +193,22 @@ fn zero_pool_chunk(p: &ChunkParams) {
     }
 }
 
+/// zero-pool's run of the batch: 64 chunk descriptors into `out`.
+fn zero_pool_batch(pool: &zero_pool::ZeroPool, out: &mut [u64]) {
+    let chunk = BATCH.div_ceil(64);
+    let base = out.as_mut_ptr();
+    let params: Vec<ChunkParams> = (0..BATCH)
+        .step_by(chunk)
+        .map(|start| ChunkParams {
+            start,
+            len: chunk.min(BATCH - start),
+            // SAFETY: `start < BATCH`, inside `out`.
+            out: unsafe { base.add(start) },
+        })
+        .collect();
+    pool.run(zero_pool_chunk, &params);
+}
+
 fn batch_100k(c: &mut Criterion) {
     use rayon::prelude::*;
 
@@ -230,20 +240,7 @@ fn batch_100k(c: &mut Criterion) {
 
     let zp = zero_pool::ZeroPool::with_workers(std::num::NonZeroUsize::new(THREADS).unwrap());
     group.bench_function("zero-pool run, 64 chunks", |b| {
-        b.iter(|| {
-            let chunk = BATCH.div_ceil(64);
-            let base = out.as_mut_ptr();
-            let params: Vec<ChunkParams> = (0..BATCH)
-                .step_by(chunk)
-                .map(|start| ChunkParams {
-                    start,
-                    len: chunk.min(BATCH - start),
-                    // SAFETY: `start < BATCH`, inside `out`.
-                    out: unsafe { base.add(start) },
-                })
-                .collect();
-            zp.run(zero_pool_chunk, &params);
-        })
+        b.iter(|| zero_pool_batch(&zp, &mut out))
     });
     drop(zp);
     black_box(&out);
@@ -362,6 +359,7 @@ fn rounds(_: &mut Criterion) {
     if rounds::quick_mode() {
         return;
     }
+    batch_rounds();
     // Each round builds its pool and drops it after timing: with both pools alive, one pool's
     // idle spinning workers take the other's cores (4 threads on 2 cores).
     let spindle = |run: fn(&ThreadPool)| {
@@ -378,30 +376,8 @@ fn rounds(_: &mut Criterion) {
         "scope + 1000 spawns, fresh pools",
         "run",
         vec![
-            (
-                "rayon",
-                rayon(|pool| {
-                    pool.scope(|s| {
-                        for i in 0..TASKS {
-                            s.spawn(move |_| {
-                                black_box(i);
-                            });
-                        }
-                    })
-                }),
-            ),
-            (
-                "spindle",
-                spindle(|pool| {
-                    pool.scope(|s| {
-                        for i in 0..TASKS {
-                            s.spawn(move |_| {
-                                black_box(i);
-                            });
-                        }
-                    })
-                }),
-            ),
+            ("rayon", rayon(|pool| scope_spawns!(pool))),
+            ("spindle", spindle(|pool| scope_spawns!(pool))),
         ],
         21,
     );
@@ -423,6 +399,68 @@ fn rounds(_: &mut Criterion) {
             ),
         ],
         21,
+    );
+}
+
+/// Builds a pool with `make`, then runs `batch` over a 100k-element output `REPS` times on
+/// it: ns per element. A fresh pool per round, dropped after timing, as in `rounds`.
+fn per_element<P>(make: impl Fn() -> P, batch: impl Fn(&P, &mut [u64])) -> impl FnMut() -> f64 {
+    const REPS: u64 = 20;
+    let mut out = vec![0u64; BATCH];
+    move || {
+        let pool = make();
+        batch(&pool, &mut out);
+        let ns = rounds::time_per_op(REPS * BATCH as u64, || {
+            (0..REPS).for_each(|_| batch(&pool, &mut out));
+        });
+        black_box(&out);
+        ns
+    }
+}
+
+/// The 100k-element batch of `batch_100k` in interleaved rounds, against the same loop run
+/// sequentially on the calling thread: with `--busy N` this is the table that shows whether
+/// a batch on a busy machine falls behind one thread.
+fn batch_rounds() {
+    use rayon::prelude::*;
+
+    let square = |i: usize| (i * i) as u64 + 1;
+    let zero_pool =
+        || zero_pool::ZeroPool::with_workers(std::num::NonZeroUsize::new(THREADS).unwrap());
+    rounds::interleaved(
+        "batch of 100k: x*x+1 into the caller's slice, fresh pools",
+        "element",
+        vec![
+            (
+                "spindle for_each_mut",
+                Box::new(per_element(
+                    || ThreadPool::new(THREADS).unwrap(),
+                    |pool, out| pool.for_each_mut(out, |i, y| *y = square(i)),
+                )),
+            ),
+            (
+                "sequential loop",
+                Box::new(per_element(
+                    || (),
+                    |(), out| out.iter_mut().enumerate().for_each(|(i, y)| *y = square(i)),
+                )),
+            ),
+            (
+                "rayon par_iter_mut",
+                Box::new(per_element(rayon_pool, |pool, out| {
+                    pool.install(|| {
+                        out.par_iter_mut()
+                            .enumerate()
+                            .for_each(|(i, y)| *y = square(i))
+                    })
+                })),
+            ),
+            (
+                "zero-pool run, 64 chunks",
+                Box::new(per_element(zero_pool, zero_pool_batch)),
+            ),
+        ],
+        15,
     );
 }
 

@@ -31,6 +31,10 @@ use std::time::{Duration, Instant};
 
 use spindle::queue::BoundedQueue;
 
+#[path = "shared/xorshift.rs"]
+mod xorshift;
+use xorshift::XorShift;
+
 /// Records the producer makes.
 const ITEMS: u64 = 1_000_000;
 /// Capacity of the producer -> parser queue.
@@ -61,18 +65,6 @@ struct Reading {
 /// What the parser passes on: a reading, or `None` for a record it rejected (passed on too, so
 /// the aggregator counts every record the producer made).
 type Parsed = Option<Reading>;
-
-/// Marsaglia's xorshift64: the same records on every run and machine.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
 
 /// The producer's work: record `i`, encoded as text (and corrupted every `CORRUPT_EVERY`).
 #[inline]

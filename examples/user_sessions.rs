@@ -32,12 +32,6 @@ pub struct UserSession {
     history: History,
 }
 
-impl IdTargeted for UserSession {
-    fn id(&self) -> u64 {
-        self.id
-    }
-}
-
 #[pool_item]
 impl UserSession {
     /// A session with an empty history.
@@ -59,6 +53,12 @@ impl UserSession {
     #[messaging(GetLogRequest, GetLogResponse)]
     pub fn get_log(&self) -> Vec<String> {
         self.history.0.borrow().clone()
+    }
+}
+
+impl IdTargeted for UserSession {
+    fn id(&self) -> u64 {
+        self.id
     }
 }
 

@@ -22,6 +22,10 @@ use std::time::{Duration, Instant};
 
 use spindle::executor::ThreadPool;
 
+#[path = "shared/xorshift.rs"]
+mod xorshift;
+use xorshift::XorShift;
+
 /// Bytes of text to generate.
 const CORPUS_BYTES: usize = 20 << 20;
 /// Chunks per worker the corpus is cut into: enough for stealing to even out the load, few
@@ -33,17 +37,8 @@ const RUNS: usize = 3;
 /// Word -> occurrences; the words borrow the corpus.
 type Counts<'a> = HashMap<&'a str, u64>;
 
-/// Marsaglia's xorshift64: small, fast, and the same sequence on every machine.
-struct XorShift(u64);
-
+/// Draws from the shared generator ([`XorShift`]) as floats too.
 impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
     /// A float in [0, 1).
     fn unit(&mut self) -> f64 {
         (self.next() >> 11) as f64 / (1u64 << 53) as f64

@@ -66,6 +66,15 @@ fn expected(n: u64) -> u64 {
     n * (n - 1) / 2
 }
 
+/// Checks that `answers` holds `count` pairs `(n, got)`, each `got` the expected sum for its
+/// `n`; `what` names the run in a failure.
+fn assert_answers(answers: Vec<(u64, u64)>, count: usize, what: &str) {
+    assert_eq!(answers.len(), count, "{what}");
+    for (n, got) in answers {
+        assert_eq!(got, expected(n), "{what}: the sum for {n}");
+    }
+}
+
 /// The chain's lower two parts: an executor, and an item pool of `Summer`s.
 struct Lower {
     executor: Arc<Executor>,
@@ -108,10 +117,8 @@ fn an_actor_calls_an_item_pool_that_runs_on_the_executor() {
             drop(tx);
             rx.iter().collect::<Vec<_>>()
         });
-        assert_eq!(answers.len(), 4, "{executor_threads}/{pool_threads}");
-        for (n, got) in answers {
-            assert_eq!(got, expected(n));
-        }
+        let what = format!("{executor_threads} executor / {pool_threads} pool threads");
+        assert_answers(answers, 4, &what);
     }
 }
 
@@ -140,10 +147,7 @@ fn actors_on_every_shard_call_one_item_pool_on_one_executor_at_once() {
         shards.shutdown();
         answers
     });
-    assert_eq!(answers.len(), 16);
-    for (n, got) in answers {
-        assert_eq!(got, expected(n));
-    }
+    assert_answers(answers, 16, "2 shards");
 }
 
 #[test]

@@ -163,17 +163,8 @@ pub(crate) fn tour() {
     let boxed = boxed();
 
     let ns = |d: Duration, n: u64| d.as_nanos() as f64 / n as f64;
-    println!(
-        "\n{:<44} {:>9} {:>12} {:>10}",
-        "workload (this run)", "ns/call", "calls/s", "vs boxed"
-    );
-    let row = |name: &str, per_call: f64, vs: Option<f64>| {
-        let ratio = vs.map_or_else(String::new, |b| format!("{:.2}x", per_call / b));
-        println!(
-            "{name:<44} {per_call:>9.1} {:>12.0} {ratio:>10}",
-            1e9 / per_call
-        );
-    };
+    crate::summary::per_item_header("workload (this run)", "ns/call", "calls/s", "vs boxed");
+    let row = crate::summary::per_item_row;
     let (flat, boxed) = (ns(flat, CALLS), ns(boxed, CALLS));
     row("actor call, queued + run (flat queue)", flat, Some(boxed));
     row("VecDeque<Box<dyn FnOnce>> baseline", boxed, Some(boxed));
@@ -183,19 +174,21 @@ pub(crate) fn tour() {
         None,
     );
     println!("(`cargo bench --bench actor` compares against Stakker)");
-    crate::summary::record(
+    crate::summary::record_each(
         "actor",
-        "call queued + run",
         "ns",
-        flat,
-        Some(("Box<dyn FnOnce> queue", boxed)),
-    );
-    crate::summary::record(
-        "actor",
-        "Remote call from 2 other threads",
-        "ns",
-        ns(remote_time, REMOTE_CALLS),
-        None,
+        &[
+            (
+                "call queued + run",
+                flat,
+                Some(("Box<dyn FnOnce> queue", boxed)),
+            ),
+            (
+                "Remote call from 2 other threads",
+                ns(remote_time, REMOTE_CALLS),
+                None,
+            ),
+        ],
     );
 
     offload_tour(&mut rt);

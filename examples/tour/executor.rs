@@ -23,6 +23,18 @@ fn fib_join(pool: &ThreadPool, n: u64) -> u64 {
     a + b
 }
 
+/// Sums the values of 1000 joined tasks (`i * 2` for each `i` below 1000), checks the sum and
+/// returns the time since `t`: the joins are part of what is timed.
+fn summed_in<E: std::fmt::Debug>(
+    t: Instant,
+    joined: impl Iterator<Item = Result<u64, E>>,
+) -> Duration {
+    let sum: u64 = joined.map(|r| r.expect("no panic")).sum();
+    let elapsed = t.elapsed();
+    assert_eq!(sum, 999_000);
+    elapsed
+}
+
 /// The executor at work: fork-join, a batch into the caller's memory, tasks with results, and a
 /// panic that comes back as a value. Each timed against the plain sequential (or
 /// thread-per-task) way, in this run.
@@ -63,20 +75,10 @@ pub(crate) fn tour() {
     let handles: Vec<_> = (0..1000u64)
         .map(|i| pool.spawn(move || i * 2).expect("pool running"))
         .collect();
-    let sum: u64 = handles
-        .into_iter()
-        .map(|h| h.join().expect("no panic"))
-        .sum();
-    let spawn_time = t.elapsed();
-    assert_eq!(sum, 999_000);
+    let spawn_time = summed_in(t, handles.into_iter().map(|h| h.join()));
     let t = Instant::now();
     let threads: Vec<_> = (0..1000u64).map(|i| thread::spawn(move || i * 2)).collect();
-    let sum: u64 = threads
-        .into_iter()
-        .map(|h| h.join().expect("no panic"))
-        .sum();
-    let thread_time = t.elapsed();
-    assert_eq!(sum, 999_000);
+    let thread_time = summed_in(t, threads.into_iter().map(|h| h.join()));
 
     // The default hook would print the expected panic as if something were wrong.
     let hook = std::panic::take_hook();
@@ -102,26 +104,26 @@ pub(crate) fn tour() {
         );
     };
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    crate::summary::record(
+    crate::summary::record_each(
         "executor",
-        "fib(32) via join",
         "ms",
-        ms(par_time),
-        Some(("sequential", ms(seq_time))),
-    );
-    crate::summary::record(
-        "executor",
-        "map_into of 4M hashes",
-        "ms",
-        ms(map_par),
-        Some(("sequential loop", ms(map_seq))),
-    );
-    crate::summary::record(
-        "executor",
-        "1000 spawned tasks",
-        "ms",
-        ms(spawn_time),
-        Some(("1000 std threads", ms(thread_time))),
+        &[
+            (
+                "fib(32) via join",
+                ms(par_time),
+                Some(("sequential", ms(seq_time))),
+            ),
+            (
+                "map_into of 4M hashes",
+                ms(map_par),
+                Some(("sequential loop", ms(map_seq))),
+            ),
+            (
+                "1000 spawned tasks",
+                ms(spawn_time),
+                Some(("1000 std threads", ms(thread_time))),
+            ),
+        ],
     );
     row("fib(32) via join vs sequential", par_time, seq_time);
     row("map_into 4M hashes vs sequential loop", map_par, map_seq);

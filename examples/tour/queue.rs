@@ -51,6 +51,15 @@ impl Channel for Mutex<VecDeque<u64>> {
     }
 }
 
+/// Joins `threads` (the consumers' values are their sums, the producers' 0), checks that every
+/// item arrived exactly once (by sum) and returns the time since `began`.
+fn checked_elapsed(began: Instant, threads: Vec<thread::JoinHandle<u64>>) -> Duration {
+    let sum: u64 = threads.into_iter().map(|h| h.join().unwrap()).sum();
+    let elapsed = began.elapsed();
+    assert_eq!(sum, ITEMS * (ITEMS - 1) / 2, "items lost or duplicated");
+    elapsed
+}
+
 /// Moves `ITEMS` through `queue` with `PRODUCERS` + `CONSUMERS` threads; checks that every item
 /// arrived exactly once (by sum) and returns the elapsed time.
 fn producer_consumer<C: Channel>(queue: C) -> Duration {
@@ -89,10 +98,7 @@ fn producer_consumer<C: Channel>(queue: C) -> Duration {
     }
     start.wait();
     let began = Instant::now();
-    let sum: u64 = handles.into_iter().map(|h| h.join().unwrap()).sum();
-    let elapsed = began.elapsed();
-    assert_eq!(sum, ITEMS * (ITEMS - 1) / 2, "items lost or duplicated");
-    elapsed
+    checked_elapsed(began, handles)
 }
 
 /// A pipeline with backpressure: `PRODUCERS` threads push into a 64-slot bounded queue with
@@ -125,10 +131,7 @@ fn blocking_pipeline() -> Duration {
         })
         .collect();
     producers.into_iter().for_each(|h| h.join().unwrap());
-    let sum: u64 = consumers.into_iter().map(|h| h.join().unwrap()).sum();
-    let elapsed = began.elapsed();
-    assert_eq!(sum, ITEMS * (ITEMS - 1) / 2, "items lost or duplicated");
-    elapsed
+    checked_elapsed(began, consumers)
 }
 
 /// The same pipeline through std's `sync_channel(64)`; its receiver is single-consumer, so
@@ -158,10 +161,7 @@ fn std_pipeline() -> Duration {
         })
         .collect();
     producers.into_iter().for_each(|h| h.join().unwrap());
-    let sum: u64 = consumers.into_iter().map(|h| h.join().unwrap()).sum();
-    let elapsed = began.elapsed();
-    assert_eq!(sum, ITEMS * (ITEMS - 1) / 2, "items lost or duplicated");
-    elapsed
+    checked_elapsed(began, consumers)
 }
 
 fn per_item(elapsed: Duration) -> f64 {
@@ -204,14 +204,8 @@ pub(crate) fn tour() {
     let pipeline = per_item(blocking_pipeline());
     let std_pipeline = per_item(std_pipeline());
 
-    println!(
-        "\n{:<44} {:>9} {:>12} {:>10}",
-        "workload (this run)", "ns/item", "items/s", "vs Mutex"
-    );
-    let row = |name: &str, ns: f64, vs: Option<f64>| {
-        let ratio = vs.map_or_else(String::new, |b| format!("{:.2}x", ns / b));
-        println!("{name:<44} {ns:>9.1} {:>12.0} {ratio:>10}", 1e9 / ns);
-    };
+    crate::summary::per_item_header("workload (this run)", "ns/item", "items/s", "vs Mutex");
+    let row = crate::summary::per_item_row;
     row("Queue, 1 thread push+pop", single, None);
     row(
         "Queue, 2 producers + 2 consumers",
@@ -228,9 +222,11 @@ pub(crate) fn tour() {
         baseline,
         Some(baseline),
     );
-    println!(
-        "\n{:<44} {:>9} {:>12} {:>10}",
-        "blocking pipeline, capacity 64", "ns/item", "items/s", "vs std"
+    crate::summary::per_item_header(
+        "blocking pipeline, capacity 64",
+        "ns/item",
+        "items/s",
+        "vs std",
     );
     row(
         "BoundedQueue push_blocking/pop_blocking",
@@ -242,19 +238,21 @@ pub(crate) fn tour() {
         std_pipeline,
         Some(std_pipeline),
     );
-    crate::summary::record(
+    crate::summary::record_each(
         "queue",
-        "Queue, 2 producers + 2 consumers",
         "ns/item",
-        unbounded,
-        Some(("Mutex<VecDeque>", baseline)),
-    );
-    crate::summary::record(
-        "queue",
-        "blocking pipeline (BoundedQueue(64))",
-        "ns/item",
-        pipeline,
-        Some(("std sync_channel", std_pipeline)),
+        &[
+            (
+                "Queue, 2 producers + 2 consumers",
+                unbounded,
+                Some(("Mutex<VecDeque>", baseline)),
+            ),
+            (
+                "blocking pipeline (BoundedQueue(64))",
+                pipeline,
+                Some(("std sync_channel", std_pipeline)),
+            ),
+        ],
     );
     println!("\n(ratios below 1.00x are faster than the baseline; `cargo xtask bench` compares");
     println!(" against crossbeam, concurrent-queue, crossbeam-channel and std's channels)");

@@ -2,13 +2,16 @@
 
 use std::sync::Mutex;
 
+/// The baseline a figure is measured against, if any: its name and its figure.
+type Baseline = Option<(&'static str, f64)>;
+
 /// One line of the summary: what was measured, Spindle's figure, the baseline's.
 struct Row {
     part: &'static str,
     workload: &'static str,
     unit: &'static str,
     spindle: f64,
-    baseline: Option<(&'static str, f64)>,
+    baseline: Baseline,
 }
 
 static ROWS: Mutex<Vec<Row>> = Mutex::new(Vec::new());
@@ -19,7 +22,7 @@ pub(crate) fn record(
     workload: &'static str,
     unit: &'static str,
     spindle: f64,
-    baseline: Option<(&'static str, f64)>,
+    baseline: Baseline,
 ) {
     ROWS.lock().expect("no panic while recording").push(Row {
         part,
@@ -28,6 +31,30 @@ pub(crate) fn record(
         spindle,
         baseline,
     });
+}
+
+/// Records several figures of one part, all in `unit`: `(workload, spindle, baseline)` each.
+pub(crate) fn record_each(
+    part: &'static str,
+    unit: &'static str,
+    rows: &[(&'static str, f64, Baseline)],
+) {
+    for &(workload, spindle, baseline) in rows {
+        record(part, workload, unit, spindle, baseline);
+    }
+}
+
+/// Prints the header of a part's table of figures per item: the first column's title, then
+/// the titles of the per-item, per-second and ratio columns.
+pub(crate) fn per_item_header(title: &str, per_item: &str, per_second: &str, ratio: &str) {
+    println!("\n{title:<44} {per_item:>9} {per_second:>12} {ratio:>10}");
+}
+
+/// Prints a row of such a table: `ns` per item, items per second, and the ratio of `ns` to
+/// the baseline's figure `vs`, if there is one.
+pub(crate) fn per_item_row(name: &str, ns: f64, vs: Option<f64>) {
+    let ratio = vs.map_or_else(String::new, |b| format!("{:.2}x", ns / b));
+    println!("{name:<44} {ns:>9.1} {:>12.0} {ratio:>10}", 1e9 / ns);
 }
 
 /// Prints every recorded row.

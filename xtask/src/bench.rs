@@ -10,6 +10,10 @@
 //! - criterion's saved estimates (`criterion`), counting only files written since the run
 //!   started.
 //!
+//! With `--busy N` every interleaved table is measured twice in the same run, idle and with
+//! `N` threads burning CPU (`spindle_bench_support::busy`), and the report puts the two side
+//! by side with their spread.
+//!
 //! The run also leaves `xtask-run.json` there (its arguments, start and length), so
 //! `cargo xtask bench --report-only` can write `BENCHMARKS.md` again from the same results
 //! without running anything.
@@ -38,18 +42,22 @@ struct RunRecord {
     started_unix_ms: u64,
     /// How long it took; `None` while it runs (or when it failed).
     elapsed_ms: Option<u64>,
+    /// Threads burning CPU for the busy tables (0: idle tables only).
+    #[serde(default)]
+    busy: usize,
 }
 
 const RUN_RECORD: &str = "xtask-run.json";
 
-/// `cargo xtask bench [-- args]`, or with `report_only`, the report from the last run's files.
-pub(crate) fn run(report_only: bool, args: &[String]) -> Result<(), String> {
+/// `cargo xtask bench [--busy N] [-- args]`, or with `report_only`, the report from the last
+/// run's files.
+pub(crate) fn run(report_only: bool, busy: usize, args: &[String]) -> Result<(), String> {
     let root = workspace_root();
     let results_dir = results_directory(&root);
     let record = if report_only {
         read_record(&results_dir)?
     } else {
-        measure(&results_dir, args)?
+        measure(&results_dir, busy, args)?
     };
     let since = UNIX_EPOCH + Duration::from_millis(record.started_unix_ms);
     let criterion = criterion::collect(&criterion::directory(&root), since);
@@ -84,7 +92,7 @@ pub(crate) fn run(report_only: bool, args: &[String]) -> Result<(), String> {
 
 /// Deletes the results files in the results directory, runs the benches with it as [`results::DIR_VAR`], and
 /// records the run there.
-fn measure(results_dir: &Path, args: &[String]) -> Result<RunRecord, String> {
+fn measure(results_dir: &Path, busy: usize, args: &[String]) -> Result<RunRecord, String> {
     // Only this run's tables count: the older files go (nothing else in the directory does).
     for path in sorted_entries(results_dir) {
         if path.extension().is_some_and(|e| e == "json") {
@@ -96,6 +104,7 @@ fn measure(results_dir: &Path, args: &[String]) -> Result<RunRecord, String> {
         args: args.to_vec(),
         started_unix_ms: 0,
         elapsed_ms: None,
+        busy,
     };
     write_record(&marker, &record)?;
     let started = criterion::mark_start(results_dir);
@@ -107,6 +116,7 @@ fn measure(results_dir: &Path, args: &[String]) -> Result<RunRecord, String> {
     let mut command = cargo();
     command
         .env(results::DIR_VAR, results_dir)
+        .env(spindle_bench_support::busy::BUSY_ENV, busy.to_string())
         .args(["bench", "--workspace", "--benches", "--"])
         .args(args);
     // On failure the previous file stays as it was.
@@ -198,6 +208,7 @@ mod tests {
                 args: vec!["x".into()],
                 started_unix_ms: 5,
                 elapsed_ms: Some(7),
+                busy: 0,
             },
         )
         .unwrap();

@@ -19,10 +19,12 @@ tasks:
           SOAK_TARGETS list in soak.rs) in release mode, over and over,
           for N minutes (default 10; 0 runs one round), with SPINDLE_SOAK=1; stops at the
           first failure or hang and prints its output
-  bench [--report-only] [-- criterion args]
+  bench [--report-only] [--busy N] [-- criterion args]
           run the criterion benches and write BENCHMARKS.md from what ran; extra args go to
           criterion (a filter: the file then holds only the benchmarks that ran);
-          --report-only writes BENCHMARKS.md again from the last run's results, running nothing
+          --busy N measures every interleaved table again with N threads burning CPU, beside
+          the idle one; --report-only writes BENCHMARKS.md again from the last run's results,
+          running nothing
   ci      what CI runs: cargo test --workspace, fmt --check, clippy -D warnings, loom
           (not miri, san or soak: those need nightly or minutes, and run locally)";
 
@@ -48,8 +50,10 @@ pub(crate) enum Task {
         args: Vec<String>,
     },
     /// `report_only`: write the report from the last run's files, run nothing.
+    /// `busy`: also measure every interleaved table with this many threads burning CPU.
     Bench {
         report_only: bool,
+        busy: usize,
         args: Vec<String>,
     },
     Ci,
@@ -73,19 +77,7 @@ impl Task {
             "miri" => Ok(Task::Miri {
                 args: passthrough(&rest),
             }),
-            "bench" => {
-                let report_only = rest.first().is_some_and(|a| a == "--report-only");
-                let rest = &rest[usize::from(report_only)..];
-                if report_only && !rest.is_empty() {
-                    return Err(format!(
-                        "`bench --report-only` takes no criterion arguments, got {rest:?}"
-                    ));
-                }
-                Ok(Task::Bench {
-                    report_only,
-                    args: passthrough(rest),
-                })
-            }
+            "bench" => parse_bench(&rest, passthrough),
             "san" => parse_san(&rest),
             "soak" => parse_soak(&rest),
             "ci" if rest.is_empty() => Ok(Task::Ci),
@@ -94,6 +86,43 @@ impl Task {
             other => Err(format!("unknown task `{other}`")),
         }
     }
+}
+
+/// `bench [--report-only] [--busy N] [-- criterion args]`, the flags in any order.
+fn parse_bench(
+    rest: &[String],
+    passthrough: impl Fn(&[String]) -> Vec<String>,
+) -> Result<Task, String> {
+    let mut report_only = false;
+    let mut busy = 0;
+    let mut at = 0;
+    while let Some(flag) = rest.get(at) {
+        match flag.as_str() {
+            "--report-only" => report_only = true,
+            "--busy" => {
+                at += 1;
+                busy = rest
+                    .get(at)
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .filter(|&n| n > 0)
+                    .ok_or("`bench --busy` takes a number of threads, 1 or more")?;
+            }
+            _ => break,
+        }
+        at += 1;
+    }
+    let rest = &rest[at..];
+    if report_only && (!rest.is_empty() || busy > 0) {
+        return Err(format!(
+            "`bench --report-only` measures nothing: it takes no --busy and no criterion \
+             arguments, got {rest:?}"
+        ));
+    }
+    Ok(Task::Bench {
+        report_only,
+        busy,
+        args: passthrough(rest),
+    })
 }
 
 /// `san [asan|tsan] [-- test args]`: here the `--` is required before test arguments, so a
@@ -176,13 +205,25 @@ mod tests {
             parse(&["bench", "x"]),
             Ok(Task::Bench {
                 report_only: false,
+                busy: 0,
                 args: vec!["x".into()]
             })
         );
         assert_eq!(
+            parse(&["bench", "--busy", "2", "--", "batch"]),
+            Ok(Task::Bench {
+                report_only: false,
+                busy: 2,
+                args: vec!["batch".into()]
+            })
+        );
+        assert!(parse(&["bench", "--busy", "none"]).is_err());
+        assert!(parse(&["bench", "--report-only", "--busy", "2"]).is_err());
+        assert_eq!(
             parse(&["bench", "--report-only"]),
             Ok(Task::Bench {
                 report_only: true,
+                busy: 0,
                 args: vec![]
             })
         );

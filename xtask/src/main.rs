@@ -8,7 +8,7 @@
 //!                                   if nightly (with rust-src) is there
 //! cargo xtask soak [--minutes N] [-- test args]
 //!                                   the stress-style tests in release mode, over and over
-//! cargo xtask bench [--report-only] [-- args]
+//! cargo xtask bench [--report-only] [--busy N] [-- args]
 //!                                   criterion benches (benches/*.rs), short measurement times;
 //!                                   writes BENCHMARKS.md (--report-only: from the last run's
 //!                                   results, running nothing)
@@ -48,7 +48,11 @@ fn main() -> ExitCode {
         Ok(flags::Task::Miri { args }) => miri::run(&args),
         Ok(flags::Task::San { sanitizers, args }) => san::run(&sanitizers, &args),
         Ok(flags::Task::Soak { minutes, args }) => soak::run(minutes, &args),
-        Ok(flags::Task::Bench { report_only, args }) => bench::run(report_only, &args),
+        Ok(flags::Task::Bench {
+            report_only,
+            busy,
+            args,
+        }) => bench::run(report_only, busy, &args),
         Ok(flags::Task::Ci) => ci::run(),
         Ok(flags::Task::Help) => {
             println!("{}", flags::USAGE);

@@ -7,11 +7,13 @@
 //!   those tables (and the queue bench's CPU times and the pool bench's break-even table).
 //!   `cargo xtask bench` reads it back with the same types to write `BENCHMARKS.md`, so the
 //!   format is defined here once, for both sides;
+//! - [`busy`]: threads burning CPU, for the busy tables (`cargo xtask bench --busy N`);
 //! - [`text`]: those tables as the text the benches print and `BENCHMARKS.md` shows;
 //! - [`config`] (feature `criterion`): the short criterion settings the bench files use.
 //!
 //! The benches print their tables too, for a person watching the run; nothing reads that text.
 
+pub mod busy;
 #[cfg(feature = "criterion")]
 pub mod config;
 pub mod results;

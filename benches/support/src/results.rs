@@ -91,6 +91,9 @@ pub struct Rounds {
     pub rounds: usize,
     /// The machine's load around the rounds, where the bench could read it.
     pub load: Option<Load>,
+    /// Threads burning CPU at normal priority while the rounds ran (0: the idle table).
+    #[serde(default)]
+    pub busy: usize,
     /// One row per contender, in the order given; the first is the reference the ratios are
     /// taken to.
     pub rows: Vec<RoundsRow>,
@@ -109,9 +112,15 @@ pub struct RoundsRow {
     pub ratio: Quartiles,
 }
 
-/// Three quantiles of a set of figures, interpolated linearly between ranks.
+/// Three quantiles of a set of figures, interpolated linearly between ranks, and the extremes.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Quartiles {
+    /// The smallest figure.
+    #[serde(default)]
+    pub min: f64,
+    /// The largest figure: `max / median` is the spread the busy targets bound.
+    #[serde(default)]
+    pub max: f64,
     /// The 25th percentile.
     pub p25: f64,
     /// The median.
@@ -134,6 +143,8 @@ impl Quartiles {
             sorted[low] + (sorted[high] - sorted[low]) * (rank - low as f64)
         };
         Quartiles {
+            min: at(0.0),
+            max: at(1.0),
             p25: at(0.25),
             median: at(0.5),
             p75: at(0.75),
@@ -365,6 +376,7 @@ mod tests {
                         after: 1.5,
                         cores: 2,
                     }),
+                    busy: 2,
                     rows: vec![RoundsRow {
                         contender: "spindle BoundedQueue".into(),
                         ns: vec![17.0, 18.0],

@@ -5,6 +5,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::busy;
 use crate::results::{self, Load, Quartiles, Rounds, RoundsRow, Table};
 
 /// One contender: a name and a run that returns its figure, ns per operation.
@@ -13,7 +14,20 @@ pub type Contender<'a> = (&'a str, Box<dyn FnMut() -> f64 + 'a>);
 /// Runs `contenders` for `rounds` rounds, then prints `title` and one line per contender
 /// (median ns per `per`, median ratio to `contenders[0]` and that ratio's quartiles), and
 /// records the table in this bench's results file.
+///
+/// When `cargo xtask bench --busy N` asked for busy tables ([`busy::requested`]), the same
+/// rounds run again, in the same run, with `N` threads burning CPU, and that table is recorded
+/// too (with `busy: N`).
 pub fn interleaved(title: &str, per: &str, mut contenders: Vec<Contender<'_>>, rounds: usize) {
+    measure(title, per, &mut contenders, rounds, 0);
+    let busy = busy::requested();
+    if busy > 0 {
+        let _burners = busy::Burners::start(busy);
+        measure(title, per, &mut contenders, rounds, busy);
+    }
+}
+
+fn measure(title: &str, per: &str, contenders: &mut [Contender<'_>], rounds: usize, busy: usize) {
     let before = Load::now();
     let n = contenders.len();
     let mut figures = vec![Vec::with_capacity(rounds); n];
@@ -40,6 +54,7 @@ pub fn interleaved(title: &str, per: &str, mut contenders: Vec<Contender<'_>>, r
         per: per.to_owned(),
         rounds,
         load: Load::since(before),
+        busy,
         rows,
     };
     print(&table);
@@ -48,14 +63,26 @@ pub fn interleaved(title: &str, per: &str, mut contenders: Vec<Contender<'_>>, r
 
 fn print(table: &Rounds) {
     let reference = table.rows.first().map_or("", |r| r.contender.as_str());
+    let machine = match table.busy {
+        0 => String::from("idle"),
+        n => format!("busy: {n} threads burning CPU"),
+    };
     println!(
-        "\n{}, {} interleaved rounds: median ns/{} | median ratio to {reference} (quartiles)",
+        "\n{} ({machine}), {} interleaved rounds: median ns/{} (min-max) | median ratio to \
+         {reference} (quartiles)",
         table.title, table.rounds, table.per
     );
     for row in &table.rows {
+        let ns = row.ns_quartiles;
         println!(
-            "  {:<32} {:>9.2} | {:.2}x ({:.2}-{:.2})",
-            row.contender, row.ns_quartiles.median, row.ratio.median, row.ratio.p25, row.ratio.p75
+            "  {:<32} {:>9.2} ({:.2}-{:.2}) | {:.2}x ({:.2}-{:.2})",
+            row.contender,
+            ns.median,
+            ns.min,
+            ns.max,
+            row.ratio.median,
+            row.ratio.p25,
+            row.ratio.p75
         );
     }
 }

@@ -7,9 +7,15 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::time::Instant;
 
-use common::{log, panicked, stop_probe};
-use spindle_actor::{ActorOwn, Ret, Runtime, StopCause};
+use common::{Cause, log, panicked, stop_probe};
+use spindle_actor::{Actor, ActorOwn, Cx, Ret, Runtime, StopCause};
 use spindle_test_support::Tokens;
+
+/// Runs what is queued on `rt`, then reads `actor`'s state (`None` once it has stopped).
+fn value_after_a_run<T: Copy + 'static>(rt: &mut Runtime, actor: &Actor<T>) -> Option<T> {
+    rt.run(Instant::now());
+    rt.query(actor, |n, _| *n)
+}
 
 #[test]
 fn calls_made_before_init_wait_and_run_in_order_after_it() {
@@ -41,8 +47,7 @@ fn a_second_init_is_ignored() {
     let mut rt = Runtime::new();
     let a = rt.spawn(|_| 1u8);
     a.init(|_| 2u8);
-    rt.run(Instant::now());
-    assert_eq!(rt.query(&a, |n, _| *n), Some(1));
+    assert_eq!(value_after_a_run(&mut rt, &a), Some(1));
 }
 
 #[test]
@@ -73,22 +78,29 @@ fn calls_run_in_the_order_they_were_made_across_actors() {
     assert_eq!(*events.borrow(), expected);
 }
 
+/// Spawns a `()` actor on `rt` whose stop is reported to the returned probe, queues `call` on
+/// it and runs `rt`.
+fn probed_after(
+    rt: &mut Runtime,
+    call: impl FnOnce(&mut (), &mut Cx<'_, ()>) + 'static,
+) -> (ActorOwn<()>, Cause) {
+    let (ret, cause) = stop_probe();
+    let actor = rt.spawn_notify(|_| (), ret);
+    actor.call(call);
+    rt.run(Instant::now());
+    (actor, cause)
+}
+
 #[test]
 fn every_stop_cause_is_reported_once() {
     let mut rt = Runtime::new();
-    let (ret, stopped) = stop_probe();
-    let a = rt.spawn_notify(|_| (), ret);
-    a.call(|_, cx| cx.stop());
-    rt.run(Instant::now());
+    let (a, stopped) = probed_after(&mut rt, |_, cx| cx.stop());
     assert!(matches!(
         stopped.borrow_mut().take(),
         Some(StopCause::Stopped)
     ));
 
-    let (ret, failed) = stop_probe();
-    let b = rt.spawn_notify(|_| (), ret);
-    b.call(|_, cx| cx.fail("bad input"));
-    rt.run(Instant::now());
+    let (b, failed) = probed_after(&mut rt, |_, cx| cx.fail("bad input"));
     match failed.borrow_mut().take() {
         Some(StopCause::Failed(e)) => assert_eq!(e.to_string(), "bad input"),
         other => panic!("expected Failed, got {other:?}"),
@@ -116,10 +128,7 @@ fn every_stop_cause_is_reported_once() {
         Some(StopCause::Dropped)
     ));
 
-    let (ret, cause) = stop_probe();
-    let e = rt.spawn_notify(|_| (), ret);
-    e.call(|_, _| panic!("oops"));
-    rt.run(Instant::now());
+    let (e, cause) = probed_after(&mut rt, |_, _| panic!("oops"));
     assert_eq!(panicked(&cause), "oops");
     for handle in [&a, &b, &c, &e] {
         assert!(handle.is_zombie());
@@ -168,8 +177,7 @@ fn a_panicking_actor_stops_alone_and_the_runtime_keeps_going() {
     );
     assert_eq!(rt.query(&healthy, |n, _| *n), Some(45));
     healthy.call(|n, _| *n += 1);
-    rt.run(Instant::now());
-    assert_eq!(rt.query(&healthy, |n, _| *n), Some(46));
+    assert_eq!(value_after_a_run(&mut rt, &healthy), Some(46));
 }
 
 #[test]

@@ -8,6 +8,30 @@
 //! exhausted, the caller takes back the helpers nobody stole and waits for the ones that are
 //! running. Nothing is allocated.
 //!
+//! # Called from outside the pool
+//!
+//! A thread that is no pool's worker does not hand its batch to a worker and sleep (two
+//! wake-ups per batch, each of which can cost a whole time slice on a busy machine): it takes
+//! part itself. It publishes the batch in its thread's [`OutsideSlot`], injects one helper job
+//! per other worker, all pointing at the slot, and works on the batch. Helpers that arrive
+//! while it is published join in; helpers that arrive late (their worker had no core) find the
+//! slot empty and leave at once, so a batch never waits for a helper that has not started; it
+//! waits only for those that joined, and only while they finish the chunk they hold. On a busy
+//! machine the batch degrades towards the caller running it alone, never below that by more
+//! than one held chunk. (A worker of another pool keeps the hand-over to a worker: its wait
+//! must keep running its own pool's jobs, issue 14's cross-pool rule.)
+//!
+//! # On an oversubscribed machine
+//!
+//! A helper that loses its core while it holds a chunk makes the whole batch wait for it to
+//! get the core back: a time slice, milliseconds, for a batch that takes microseconds. When
+//! the spin policy has seen the machine oversubscribed ([`spindle_utils::oversubscribed`],
+//! one relaxed load otherwise) and the pool allows it
+//! ([`solo_when_busy`](crate::ThreadPoolBuilder::solo_when_busy), on by default), the caller first runs the batch alone for a few microseconds,
+//! timed, and finishes it alone if the rest would take less than [`SOLO_BELOW`]: on a machine
+//! with no core to spare a helper gains less than the slice it may cost. Longer batches are
+//! shared as usual, where one lost slice is a small part of the whole.
+//!
 //! # Panics
 //!
 //! The first participant whose call panics sets `panicked` once the panic has unwound out of
@@ -32,15 +56,25 @@
 //!   decrements it itself. So the descriptor outlives every access to it (also K1). Nothing
 //!   unwinds past a participant's loop: `f`'s panics are caught, and the payload of a panic
 //!   that lost to an earlier one is dropped with a panic in its own `Drop` contained too.
+//! - **B3 (outside slot).** An outside caller's batch is reachable from helpers only through
+//!   its slot's `batch` pointer, and a helper reads it only between raising and lowering the
+//!   slot's `users`. The caller clears the pointer, then waits until `users` is zero: in the
+//!   single total order of these `SeqCst` accesses, a helper either raised `users` before the
+//!   caller's read of it (and is waited for) or loads the pointer after the clear (and sees
+//!   null). Each injected helper job holds one strong count of the slot, released as its
+//!   last act, so the slot outlives its jobs even when the thread has gone.
 
 use core::cell::UnsafeCell;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crossbeam_utils::CachePadded;
 
+use spindle_utils::EventCount;
+
 use crate::job::{Job, JobRef};
-use crate::primitive::{AtomicBool, AtomicUsize, Ordering};
+use crate::primitive::{AtomicBool, AtomicPtr, AtomicUsize, Ordering, seq_cst_fence_for_loom};
 use crate::registry::{Registry, WorkerThread};
 use spindle_utils::{AbortIfPanic, drop_payload};
 
@@ -52,8 +86,54 @@ const FIRST_PIECE: usize = 16;
 /// The longest call over a chunk: a panic elsewhere is noticed within this many indices.
 const MAX_PIECE: usize = 1024;
 
+/// What a helper needs to know of a batch of any type: how to take part in it, and its pool.
+/// The first field of every [`Batch`], so a pointer to it is a pointer to the batch.
+struct Header {
+    /// `Batch::<F>::participate` for this batch's `F`.
+    participate: unsafe fn(*const Header),
+    /// The owner's pool, compared by address only: only its workers run the helpers.
+    registry: *const Registry,
+}
+
+/// On an oversubscribed machine, a batch whose rest would take less than this runs on the
+/// caller alone (module docs).
+const SOLO_BELOW: Duration = Duration::from_millis(2);
+/// How long the caller times its first indices for the estimate.
+const ESTIMATE_FOR: Duration = Duration::from_micros(5);
+
+/// On an oversubscribed machine, runs the start of the batch on the caller, timed, and the rest
+/// too when it is short (module docs). Returns where the shared part starts (`len`: done).
+/// Otherwise (the usual case) it costs one relaxed load and returns 0.
+#[inline]
+fn solo_when_busy<F: Fn(core::ops::Range<usize>)>(registry: &Registry, len: usize, f: &F) -> usize {
+    if !registry.solo_when_busy || !spindle_utils::oversubscribed() {
+        return 0;
+    }
+    let start = Instant::now();
+    let mut done = 0;
+    let mut piece = FIRST_PIECE;
+    while done < len {
+        let end = done + piece.min(len - done);
+        f(done..end);
+        done = end;
+        let spent = start.elapsed();
+        if spent >= ESTIMATE_FOR {
+            let rest = spent.mul_f64((len - done) as f64 / done as f64);
+            if rest < SOLO_BELOW {
+                f(done..len);
+                return len;
+            }
+            return done;
+        }
+        piece = (piece * 2).min(MAX_PIECE);
+    }
+    done
+}
+
 /// A batch in progress, on its caller's stack.
+#[repr(C)]
 struct Batch<'f, F> {
+    header: Header,
     f: &'f F,
     len: usize,
     /// Next unclaimed index (T1).
@@ -63,14 +143,51 @@ struct Batch<'f, F> {
     /// Helper jobs not yet finished or taken back (T2).
     helpers: CachePadded<AtomicUsize>,
     owner: usize,
-    /// The owner's pool, compared by address only: only its workers run the helpers.
-    registry: *const Registry,
     /// Set by the first participant whose call panicked; `payload` is then theirs to write.
     panicked: AtomicBool,
     payload: UnsafeCell<Option<Box<dyn std::any::Any + Send>>>,
 }
 
-impl<F: Fn(core::ops::Range<usize>) + Sync> Batch<'_, F> {
+impl<'f, F: Fn(core::ops::Range<usize>) + Sync> Batch<'f, F> {
+    fn new(
+        f: &'f F,
+        (start, len): (usize, usize),
+        registry: &Arc<Registry>,
+        owner: usize,
+        (participants, helper_jobs): (usize, usize),
+    ) -> Self {
+        /// Takes part in the batch behind `header`, for an outside caller's helper (B3).
+        unsafe fn participate<F: Fn(core::ops::Range<usize>) + Sync>(header: *const Header) {
+            // SAFETY: `header` is the first field of a `#[repr(C)]` `Batch<F>` (this function
+            // is only ever stored in one), alive while the helper is counted in `users` (B3).
+            unsafe { (*header.cast::<Batch<'_, F>>()).participate() }
+        }
+        Batch {
+            header: Header {
+                participate: participate::<F>,
+                registry: Arc::as_ptr(registry),
+            },
+            f,
+            len,
+            cursor: CachePadded::new(AtomicUsize::new(start)),
+            participants,
+            helpers: CachePadded::new(AtomicUsize::new(helper_jobs)),
+            owner,
+            panicked: AtomicBool::new(false),
+            payload: UnsafeCell::new(None),
+        }
+    }
+
+    /// The first panic's payload, resumed on the caller once every participant has finished.
+    fn resume_panic(&self) {
+        if self.panicked.load(Ordering::Acquire) {
+            // SAFETY: every participant has finished (T2, B3).
+            if let Some(payload) = unsafe { (*self.payload.get()).take() } {
+                resume_unwind(payload);
+            }
+        }
+    }
+
     /// Whether some participant's call panicked: no more work is started (module docs).
     #[inline]
     fn stopped(&self) -> bool {
@@ -148,7 +265,7 @@ impl<F: Fn(core::ops::Range<usize>) + Sync> Job for Batch<'_, F> {
         // SAFETY: the descriptor is alive until `helpers` is decremented below (T2).
         let batch = unsafe { &*this };
         batch.participate();
-        let (owner, registry) = (batch.owner, batch.registry);
+        let (owner, registry) = (batch.owner, batch.header.registry);
         // SeqCst: the write the owner's wait condition reads; our last access (T2).
         if batch.helpers.fetch_sub(1, Ordering::SeqCst) == 1 {
             // Helpers sit on the owner's deque, so a worker of the owner's pool runs this; wake
@@ -168,19 +285,19 @@ pub(crate) fn for_each_chunk_on_worker<F: Fn(core::ops::Range<usize>) + Sync>(
     len: usize,
     f: &F,
 ) {
+    let start = solo_when_busy(worker.registry(), len, f);
+    if start == len {
+        return;
+    }
     let threads = worker.registry().num_threads();
-    let helpers = (threads - 1).min(len.saturating_sub(1));
-    let batch = Batch {
+    let helpers = (threads - 1).min((len - start).saturating_sub(1));
+    let batch = Batch::new(
         f,
-        len,
-        cursor: CachePadded::new(AtomicUsize::new(0)),
-        participants: helpers + 1,
-        helpers: CachePadded::new(AtomicUsize::new(helpers)),
-        owner: worker.index(),
-        registry: Arc::as_ptr(worker.registry()),
-        panicked: AtomicBool::new(false),
-        payload: UnsafeCell::new(None),
-    };
+        (start, len),
+        worker.registry(),
+        worker.index(),
+        (helpers + 1, helpers),
+    );
     // SAFETY: every helper job runs or is taken back before we leave (T2); `F: Sync`, so
     // helpers may call it from other threads.
     let job = unsafe { JobRef::new(&batch) };
@@ -204,12 +321,123 @@ pub(crate) fn for_each_chunk_on_worker<F: Fn(core::ops::Range<usize>) + Sync>(
     }
     // Every helper is accounted for: nothing points into this frame any more.
     guard.disarm();
-    if batch.panicked.load(Ordering::Acquire) {
-        // SAFETY: every participant has finished (T2).
-        if let Some(payload) = unsafe { (*batch.payload.get()).take() } {
-            resume_unwind(payload);
+    batch.resume_panic();
+}
+
+/// Where an outside thread's batches are published for the helper jobs it injects (B3): one
+/// per thread, allocated on its first batch, kept alive by the jobs that point at it.
+pub(crate) struct OutsideSlot {
+    /// The batch being run, or null.
+    batch: CachePadded<AtomicPtr<Header>>,
+    /// Helpers between their look at `batch` and the end of their part in it.
+    users: CachePadded<AtomicUsize>,
+    /// The caller waits here for `users` to reach zero.
+    done: EventCount,
+}
+
+impl OutsideSlot {
+    fn new() -> Self {
+        OutsideSlot {
+            batch: CachePadded::new(AtomicPtr::new(core::ptr::null_mut())),
+            users: CachePadded::new(AtomicUsize::new(0)),
+            done: EventCount::new(),
         }
     }
+
+    /// A helper's visit: take part in the published batch, if any, of the helper's own pool.
+    fn help(&self) {
+        // SeqCst: before the load of `batch` in the total order (B3).
+        self.users.fetch_add(1, Ordering::SeqCst);
+        seq_cst_fence_for_loom();
+        let header = self.batch.load(Ordering::SeqCst);
+        // SAFETY: a non-null pointer read while counted in `users` stays valid until the
+        // decrement below (B3).
+        if let Some(header) = unsafe { header.as_ref() } {
+            if WorkerThread::current_in_ptr(header.registry).is_some() {
+                // SAFETY: as above; `participate` matches the batch's type (`Batch::new`).
+                unsafe { (header.participate)(header) };
+            }
+        }
+        // SeqCst: the write the caller's wait condition reads (the event count's contract).
+        if self.users.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.done.notify_one();
+        }
+    }
+}
+
+impl Job for OutsideSlot {
+    unsafe fn execute(this: *const Self) {
+        // SAFETY: the job holds a strong count of the slot (B3), released just below.
+        unsafe { (*this).help() };
+        // SAFETY: the count `for_each_chunk_from_outside` took for this job, released once.
+        unsafe { Arc::decrement_strong_count(this) };
+    }
+}
+
+spindle_utils::sync_thread_local! {
+    /// The slot of the current outside thread (a loom thread-local under loom, so no loom
+    /// object outlives its model execution).
+    static OUTSIDE_SLOT: Arc<OutsideSlot> = lazy Arc::new(OutsideSlot::new());
+}
+
+/// Runs a batch on `registry`'s pool from a thread that is not one of its workers, with the
+/// caller taking part (module docs). Returns `false`, having run nothing, when the caller
+/// should hand the batch to a worker instead: it is a worker of another pool, or already
+/// inside one of its own outside batches.
+pub(crate) fn for_each_chunk_from_outside<F: Fn(core::ops::Range<usize>) + Sync>(
+    registry: &Arc<Registry>,
+    len: usize,
+    f: &F,
+) -> bool {
+    if WorkerThread::current_for_helping().is_some() {
+        return false;
+    }
+    // During thread teardown the slot may be gone: then hand the batch over as before.
+    OUTSIDE_SLOT
+        .try_with(|slot| {
+            // Relaxed: only this thread writes its slot's pointer.
+            if !slot.batch.load(Ordering::Relaxed).is_null() {
+                return false;
+            }
+            let start = solo_when_busy(registry, len, f);
+            if start == len {
+                return true;
+            }
+            // The caller takes one worker's place: a pool of n threads runs n participants.
+            let helpers =
+                (registry.num_threads().saturating_sub(1)).min((len - start).saturating_sub(1));
+            // No helper job points at the batch itself (only at the slot), so none is counted in
+            // `helpers` (T2); B3 keeps the frame alive instead.
+            let batch = Batch::new(f, (start, len), registry, usize::MAX, (helpers + 1, 0));
+            let guard = AbortIfPanic::new("batch: helpers may still be running on other workers");
+            // SeqCst: the publication helpers' loads read (B3).
+            slot.batch.store(
+                core::ptr::from_ref(&batch.header).cast_mut(),
+                Ordering::SeqCst,
+            );
+            for _ in 0..helpers {
+                let job_slot = Arc::into_raw(Arc::clone(slot));
+                // SAFETY: the job holds the strong count just taken, until it runs (B3).
+                let job = unsafe { JobRef::new(job_slot) };
+                if registry.inject(job).is_err() {
+                    // Shutting down: no helper will come; release the count and run alone.
+                    // SAFETY: the count taken just above, for the job that was refused.
+                    unsafe { Arc::decrement_strong_count(job_slot) };
+                    break;
+                }
+            }
+            batch.participate();
+            // SeqCst: before the read of `users` in the total order (B3).
+            slot.batch.store(core::ptr::null_mut(), Ordering::SeqCst);
+            seq_cst_fence_for_loom();
+            slot.done
+                .wait_until(|| (slot.users.load(Ordering::SeqCst) == 0).then_some(()));
+            // No helper can reach the batch any more (B3).
+            guard.disarm();
+            batch.resume_panic();
+            true
+        })
+        .unwrap_or(false)
 }
 
 /// A pointer to a slice's first element that participants share; each writes only the

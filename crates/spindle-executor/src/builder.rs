@@ -25,6 +25,7 @@ use spindle_utils::{BuildError, ThreadConfig};
 pub struct ThreadPoolBuilder {
     threads: ThreadConfig,
     spin_limit: u32,
+    solo_when_busy: bool,
     panic_handler: Option<Box<PanicHandler>>,
 }
 
@@ -63,6 +64,7 @@ impl Default for ThreadPoolBuilder {
         ThreadPoolBuilder {
             threads: ThreadConfig::new("spindle-worker"),
             spin_limit: Self::DEFAULT_SPIN_LIMIT,
+            solo_when_busy: true,
             panic_handler: None,
         }
     }
@@ -133,6 +135,25 @@ impl ThreadPoolBuilder {
         self
     }
 
+    /// Whether a short batch ([`for_each_index`](crate::ThreadPool::for_each_index) and the
+    /// others) runs on its caller alone when the machine is oversubscribed (default `true`).
+    ///
+    /// With more runnable threads than cores, a helper that loses its core while it holds part
+    /// of a batch makes the batch wait a whole time slice (milliseconds) for it; a batch the
+    /// caller can finish in under 2 ms then runs faster alone. The pool notices oversubscription
+    /// through its waits ([`spindle_utils::oversubscribed`]); on an idle machine this setting
+    /// changes nothing. Turn it off where every batch must be shared, e.g. a test whose indices
+    /// wait for each other.
+    ///
+    /// ```
+    /// let pool = spindle_executor::ThreadPool::builder().solo_when_busy(false).build()?;
+    /// # Ok::<(), spindle_executor::BuildError>(())
+    /// ```
+    pub fn solo_when_busy(mut self, solo: bool) -> Self {
+        self.solo_when_busy = solo;
+        self
+    }
+
     /// Calls `handler` with the payload of every panic that escapes a job given to
     /// [`ThreadPool::execute`] (the worker survives either way; [`ThreadPool::spawn`]ed tasks
     /// report theirs through their handle instead).
@@ -184,7 +205,12 @@ impl ThreadPoolBuilder {
     /// ```
     pub fn build(self) -> Result<ThreadPool, BuildError> {
         let threads = self.threads.resolve_threads()?;
-        let (registry, deques) = Registry::new(threads, self.spin_limit, self.panic_handler)?;
+        let (registry, deques) = Registry::new(
+            threads,
+            self.spin_limit,
+            self.solo_when_busy,
+            self.panic_handler,
+        )?;
         let mut handles = Vec::new();
         // Within `MAX_THREADS`, so the size in bytes fits; the allocation may still be refused.
         handles

@@ -88,13 +88,8 @@ pub(crate) struct CrossLatch {
 // so a setter can still notify it after its waiter has returned (L1). Under loom it must be a
 // loom thread-local: a std one would carry loom objects from one model execution into the
 // next.
-#[cfg(not(spindle_loom))]
-std::thread_local! {
-    static OUTSIDE_EVENT: Arc<EventCount> = Arc::new(EventCount::new());
-}
-#[cfg(spindle_loom)]
-loom::thread_local! {
-    static OUTSIDE_EVENT: Arc<EventCount> = Arc::new(EventCount::new());
+spindle_utils::sync_thread_local! {
+    static OUTSIDE_EVENT: Arc<EventCount> = lazy Arc::new(EventCount::new());
 }
 
 impl CrossLatch {

@@ -228,9 +228,13 @@ impl ThreadPool {
     }
 
     /// Calls `f(i)` for every `i` in `0..len`, spread over the pool's workers, and returns when
-    /// all calls have returned. The calling thread works on the batch too. Indices are handed
-    /// out in chunks from a shared cursor, largest first, so uneven work still balances.
-    /// Allocates nothing once the pool is warm.
+    /// all calls have returned. The calling thread works on the batch too (from outside the
+    /// pool it takes one worker's place, so no hand-over and no wake-up of the caller is
+    /// needed). Indices are handed out in chunks from a shared cursor, largest first, so
+    /// uneven work still balances. On an oversubscribed machine a batch shorter than about
+    /// 2 ms runs on the caller alone (see
+    /// [`solo_when_busy`](crate::ThreadPoolBuilder::solo_when_busy)). Allocates nothing once
+    /// the pool and the calling thread are warm.
     ///
     /// # Panics
     ///
@@ -269,6 +273,12 @@ impl ThreadPool {
             return;
         }
         let f = &f;
+        if let Some(worker) = WorkerThread::current_in(&self.registry) {
+            return batch::for_each_chunk_on_worker(worker, len, f);
+        }
+        if batch::for_each_chunk_from_outside(&self.registry, len, f) {
+            return;
+        }
         self.install(|| match WorkerThread::current_in(&self.registry) {
             Some(worker) => batch::for_each_chunk_on_worker(worker, len, f),
             // Shut down: the batch runs here.

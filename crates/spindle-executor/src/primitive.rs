@@ -1,6 +1,6 @@
 //! The loom shim as the executor uses it: the atomics, `yield_now` and thread handles come from
 //! `spindle_utils::sync` (the workspace's one shim); what stays here is executor-specific: the
-//! `SeqCst` fence stand-in and the worker thread-local macro.
+//! `SeqCst` fence stand-in (thread-locals use `spindle_utils::sync_thread_local!`).
 //!
 //! Under `--cfg spindle_loom` these are loom's, so `cargo xtask loom` explores the real sleep,
 //! wake and shutdown code; otherwise they are std's at zero cost. crossbeam-deque is used as is
@@ -26,14 +26,3 @@ pub(crate) fn seq_cst_fence_for_loom() {
 /// A handle to a spawned worker thread (std's or loom's, as
 /// [`spindle_utils::ThreadConfig::spawn`] starts it).
 pub(crate) type ThreadHandle = spindle_utils::ThreadHandle<()>;
-
-/// Declares a thread-local through std or loom.
-macro_rules! worker_local {
-    ($(#[$attr:meta])* static $name:ident: $t:ty = $init:expr;) => {
-        #[cfg(not(spindle_loom))]
-        std::thread_local! { $(#[$attr])* static $name: $t = const { $init }; }
-        #[cfg(spindle_loom)]
-        loom::thread_local! { $(#[$attr])* static $name: $t = $init; }
-    };
-}
-pub(crate) use worker_local;

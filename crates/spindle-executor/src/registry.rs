@@ -79,9 +79,7 @@ use spindle_queue::{EventCount, Queue};
 use spindle_utils::{BuildError, drop_payload};
 
 use crate::job::JobRef;
-use crate::primitive::{
-    AtomicBool, AtomicUsize, Ordering, seq_cst_fence_for_loom, worker_local, yield_now,
-};
+use crate::primitive::{AtomicBool, AtomicUsize, Ordering, seq_cst_fence_for_loom, yield_now};
 use crate::stats::Counters;
 
 /// Set in `Registry::gate` once shutdown has begun.
@@ -118,6 +116,9 @@ pub(crate) struct Registry {
     /// Workers looking for work right now (spinning or parked), a hint for `join`: with none,
     /// nobody could steal its second half, so it runs both halves as plain calls.
     idle: CachePadded<AtomicUsize>,
+    /// Whether short batches run on their caller alone on an oversubscribed machine
+    /// ([`ThreadPoolBuilder::solo_when_busy`](crate::ThreadPoolBuilder::solo_when_busy)).
+    pub(crate) solo_when_busy: bool,
     panic_handler: Option<Box<PanicHandler>>,
 }
 
@@ -130,7 +131,7 @@ pub(crate) struct WorkerThread {
     seed: core::cell::Cell<u32>,
 }
 
-worker_local! {
+spindle_utils::sync_thread_local! {
     /// The worker running on this thread, if any; set for the whole life of a worker thread.
     static CURRENT: core::cell::Cell<*const WorkerThread> = core::cell::Cell::new(core::ptr::null());
 }
@@ -145,6 +146,7 @@ impl Registry {
     pub(crate) fn new(
         threads: usize,
         spin_limit: u32,
+        solo_when_busy: bool,
         panic_handler: Option<Box<PanicHandler>>,
     ) -> Result<(Arc<Registry>, Vec<Worker<JobRef>>), BuildError> {
         if threads > spindle_utils::MAX_THREADS {
@@ -167,6 +169,7 @@ impl Registry {
             gate: CachePadded::new(AtomicUsize::new(0)),
             terminated: AtomicBool::new(false),
             idle: CachePadded::new(AtomicUsize::new(0)),
+            solo_when_busy,
             panic_handler,
         };
         Ok((Arc::new(registry), deques))

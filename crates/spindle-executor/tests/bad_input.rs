@@ -96,6 +96,18 @@ fn empty_batches_call_nothing_and_succeed() {
     });
 }
 
+/// Queues `n` jobs on `pool`, each holding a token of `tokens` and adding one to `ran`.
+fn execute_counted(pool: &ThreadPool, ran: &Arc<AtomicUsize>, tokens: &Tokens, n: usize) {
+    for _ in 0..n {
+        let (ran, token) = (Arc::clone(ran), tokens.token());
+        pool.execute(move || {
+            let _token = token;
+            ran.fetch_add(1, Ordering::SeqCst);
+        })
+        .unwrap();
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Shutdown from inside the pool
 
@@ -107,14 +119,7 @@ fn shutdown_from_inside_an_executed_job_returns_and_the_pool_drains() {
         let ran = Arc::new(AtomicUsize::new(0));
         let (done_tx, done_rx) = mpsc::channel();
         // Jobs queued before the shutdown all run.
-        for _ in 0..50 {
-            let (ran, token) = (Arc::clone(&ran), tokens.token());
-            pool.execute(move || {
-                let _token = token;
-                ran.fetch_add(1, Ordering::SeqCst);
-            })
-            .unwrap();
-        }
+        execute_counted(&pool, &ran, &tokens, 50);
         let (inner, r, token) = (Arc::clone(&pool), Arc::clone(&ran), tokens.token());
         pool.execute(move || {
             let _token = token;
@@ -210,14 +215,7 @@ fn dropping_the_last_handle_to_a_pool_inside_its_own_job_does_not_deadlock() {
             done_tx.send(()).unwrap();
         })
         .unwrap();
-        for _ in 0..20 {
-            let (ran, token) = (Arc::clone(&ran), tokens.token());
-            pool.execute(move || {
-                let _token = token;
-                ran.fetch_add(1, Ordering::SeqCst);
-            })
-            .unwrap();
-        }
+        execute_counted(&pool, &ran, &tokens, 20);
         gate_tx.send(pool).unwrap();
         done_rx
             .recv_timeout(LIMIT)

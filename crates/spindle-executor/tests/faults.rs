@@ -63,26 +63,37 @@ fn worker_of(pool: &ThreadPool) -> thread::ThreadId {
 fn with_pool_and_tokens(body: impl FnOnce(&ThreadPool, &Tokens) + Send + 'static) {
     within(LIMIT, || {
         let tokens = Tokens::new();
-        let pool = ThreadPool::new(2).unwrap();
+        // Batches shared however busy the machine: some tests need two participants at once.
+        let pool = ThreadPool::builder()
+            .num_threads(2)
+            .solo_when_busy(false)
+            .build()
+            .unwrap();
         body(&pool, &tokens);
         assert_serves(&pool);
         tokens.assert_each_dropped_once();
     });
 }
 
+/// A pool of `threads` workers whose panic handler keeps `keep(payload)` of every panic, in
+/// the list returned with it.
+fn pool_keeping<T: Send + 'static>(
+    threads: usize,
+    keep: impl Fn(Box<dyn std::any::Any + Send>) -> T + Send + Sync + 'static,
+) -> (ThreadPool, Arc<Mutex<Vec<T>>>) {
+    let kept = Arc::new(Mutex::new(Vec::new()));
+    let into = Arc::clone(&kept);
+    let pool = pool_with_handler(threads, move |payload| {
+        into.lock().unwrap().push(keep(payload));
+    });
+    (pool, kept)
+}
+
 #[test]
 fn a_panicking_executed_job_reaches_the_handler_and_its_worker_survives() {
     within(LIMIT, || {
         let tokens = Tokens::new();
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let pool = {
-            let seen = Arc::clone(&seen);
-            pool_with_handler(1, move |payload| {
-                seen.lock()
-                    .unwrap()
-                    .push(message(&*payload).map(str::to_owned))
-            })
-        };
+        let (pool, seen) = pool_keeping(1, |payload| message(&*payload).map(str::to_owned));
         let before = worker_of(&pool);
         let ran_after = Arc::new(AtomicUsize::new(0));
         let token = tokens.token();
@@ -159,11 +170,7 @@ fn a_panicking_panic_handler_does_not_take_the_worker_down() {
 fn the_payload_of_an_executed_jobs_panic_is_dropped_once_with_or_without_a_handler() {
     within(LIMIT, || {
         let tokens = Tokens::new();
-        let kept = Arc::new(Mutex::new(Vec::new()));
-        let with_handler = {
-            let kept = Arc::clone(&kept);
-            pool_with_handler(2, move |payload| kept.lock().unwrap().push(payload))
-        };
+        let (with_handler, kept) = pool_keeping(2, |payload| payload);
         let without = ThreadPool::new(2).unwrap();
         for pool in [&with_handler, &without] {
             for _ in 0..5 {
@@ -359,30 +366,21 @@ fn join_with_a_panicking_side(pool: &ThreadPool, tokens: &Tokens, side: usize) {
         other_finished.store(true, Ordering::SeqCst);
         1
     };
+    // `slow` borrows only `other_finished`: a copy of it fills the side that does not panic.
+    let mut halves: [Box<dyn FnOnce() -> u8 + Send + '_>; 2] = [Box::new(slow), Box::new(slow)];
+    halves[side] = Box::new(panicking);
+    let [a, b] = halves;
     let result = catch_unwind(AssertUnwindSafe(|| {
-        if side == 0 {
-            pool.join(
-                move || {
-                    let _t = token_a;
-                    panicking()
-                },
-                move || {
-                    let _t = token_b;
-                    slow()
-                },
-            )
-        } else {
-            pool.join(
-                move || {
-                    let _t = token_a;
-                    slow()
-                },
-                move || {
-                    let _t = token_b;
-                    panicking()
-                },
-            )
-        }
+        pool.join(
+            move || {
+                let _t = token_a;
+                a()
+            },
+            move || {
+                let _t = token_b;
+                b()
+            },
+        )
     }));
     let payload = result.unwrap_err();
     assert!(payload.downcast_ref::<Token>().is_some(), "side {side}");
@@ -845,6 +843,35 @@ fn threads_named(prefix: &str) -> usize {
         .count()
 }
 
+/// Builds a pool of 3 workers named by `name`, whose `build` must panic partway; waits until no
+/// thread named `prefix…` is left (2 s at most: the workers started before the panic are shut
+/// down) and returns the panic's message.
+#[cfg(target_os = "linux")]
+fn a_panicking_build_leaves_no_worker(
+    prefix: &'static str,
+    name: impl Fn(usize) -> String + Send + Sync + 'static,
+) -> Option<String> {
+    within(LIMIT, move || {
+        let result = catch_unwind(AssertUnwindSafe(move || {
+            ThreadPool::builder()
+                .num_threads(3)
+                .thread_name(name)
+                .build()
+        }));
+        let panicked = message(&*result.unwrap_err()).map(str::to_owned);
+        let start = std::time::Instant::now();
+        while threads_named(prefix) > 0 {
+            assert!(
+                start.elapsed() < Duration::from_secs(2),
+                "{} worker(s) of the half-built pool still alive",
+                threads_named(prefix)
+            );
+            thread::sleep(Duration::from_millis(5));
+        }
+        panicked
+    })
+}
+
 /// The thread-name closure is user code too, called once per worker while `build` starts them.
 /// If it panics partway, the panic reaches the caller; the workers started before it must not
 /// stay parked forever (they are shut down, as on the `BuildError::Spawn` path).
@@ -855,27 +882,11 @@ fn threads_named(prefix: &str) -> usize {
     ignore = "counts threads in /proc, which Miri's isolation does not expose"
 )]
 fn a_panicking_thread_name_closure_leaves_no_worker_behind() {
-    within(LIMIT, || {
-        let result = catch_unwind(|| {
-            ThreadPool::builder()
-                .num_threads(3)
-                .thread_name(|i| {
-                    assert!(i < 2, "no name for worker {i}");
-                    format!("tn-fault-{i}")
-                })
-                .build()
-        });
-        assert_eq!(message(&*result.unwrap_err()), Some("no name for worker 2"));
-        let start = std::time::Instant::now();
-        while threads_named("tn-fault-") > 0 {
-            assert!(
-                start.elapsed() < Duration::from_secs(2),
-                "{} worker(s) of the half-built pool still alive",
-                threads_named("tn-fault-")
-            );
-            thread::sleep(Duration::from_millis(5));
-        }
+    let panicked = a_panicking_build_leaves_no_worker("tn-fault-", |i| {
+        assert!(i < 2, "no name for worker {i}");
+        format!("tn-fault-{i}")
     });
+    assert_eq!(panicked.as_deref(), Some("no name for worker 2"));
 }
 
 /// A name std refuses (an interior NUL byte) panics inside std's thread spawn, not in the
@@ -887,30 +898,14 @@ fn a_panicking_thread_name_closure_leaves_no_worker_behind() {
     ignore = "counts threads in /proc, which Miri's isolation does not expose"
 )]
 fn a_thread_name_std_refuses_leaves_no_worker_behind() {
-    within(LIMIT, || {
-        let result = catch_unwind(|| {
-            ThreadPool::builder()
-                .num_threads(3)
-                .thread_name(|i| match i {
-                    0 | 1 => format!("tn-nul-{i}"),
-                    _ => "tn-nul-\0".to_owned(),
-                })
-                .build()
-        });
-        assert!(
-            message(&*result.unwrap_err()).is_some_and(|m| m.contains("null bytes")),
-            "std's panic reached the caller"
-        );
-        let start = std::time::Instant::now();
-        while threads_named("tn-nul-") > 0 {
-            assert!(
-                start.elapsed() < Duration::from_secs(2),
-                "{} worker(s) of the half-built pool still alive",
-                threads_named("tn-nul-")
-            );
-            thread::sleep(Duration::from_millis(5));
-        }
+    let panicked = a_panicking_build_leaves_no_worker("tn-nul-", |i| match i {
+        0 | 1 => format!("tn-nul-{i}"),
+        _ => "tn-nul-\0".to_owned(),
     });
+    assert!(
+        panicked.is_some_and(|m| m.contains("null bytes")),
+        "std's panic reached the caller"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -17,6 +17,9 @@
 
 #![cfg(spindle_loom)]
 
+mod common;
+use common::check_bounded;
+
 use std::sync::Arc;
 
 use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
@@ -34,10 +37,7 @@ fn pool() -> Arc<ThreadPool> {
 
 /// Runs `chain(a, b)` as a job of A, then shuts B down and A, and checks what it returned.
 fn model(chain: fn(Arc<ThreadPool>, &ThreadPool) -> usize) {
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = Some(1);
-    builder.max_branches = 50_000;
-    builder.check(move || {
+    check_bounded(1, 50_000, move || {
         let (a, b) = (pool(), pool());
         let seen = Arc::new(AtomicUsize::new(0));
         let (a2, b2, seen2) = (Arc::clone(&a), Arc::clone(&b), Arc::clone(&seen));
@@ -74,10 +74,7 @@ fn an_outside_thread_installing_a_chain_back_into_a_one_worker_pool_gets_its_val
     // The form, from the model's own thread; without preemptions (with one, the
     // outside waiter makes it run for minutes), which already finds the deadlock when the
     // helping or the wake is gone.
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = Some(0);
-    builder.max_branches = 50_000;
-    builder.check(|| {
+    check_bounded(0, 50_000, || {
         let (a, b) = (pool(), pool());
         assert_eq!(a.install(|| b.install(|| a.install(|| 7))), 7);
         b.shutdown();

@@ -6,6 +6,9 @@
 
 #![cfg(spindle_loom)]
 
+mod common;
+use common::check_bounded;
+
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use loom::thread;
@@ -55,10 +58,7 @@ fn a_worker_waiting_for_its_stolen_half_is_woken_when_the_thief_finishes() {
     // Two workers: the outer join runs on one; its second half may be stolen by the other,
     // and the first must then be woken by the thief's latch. One preemption keeps the model
     // small enough (with two it exceeds loom's branch budget).
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = Some(1);
-    builder.max_branches = 20_000;
-    builder.check(|| {
+    check_bounded(1, 20_000, || {
         let pool = pool(2);
         let (a, b) = pool.join(|| 1, || 2);
         assert_eq!((a, b), (1, 2));

@@ -58,44 +58,46 @@ fn large_closures_and_more_tasks_than_slots_work() {
     assert_eq!(sum.load(Ordering::Relaxed), 300 * 32 + 300);
 }
 
+/// Runs `body` in a scope on `pool`, handing it a counter its tasks may borrow; the scope must
+/// panic. Returns the panic's payload and the count once the scope returned.
+fn a_panicking_scope(
+    pool: &ThreadPool,
+    body: impl for<'s> FnOnce(&Scope<'s>, &'s AtomicUsize) + Send,
+) -> (Box<dyn std::any::Any + Send>, usize) {
+    let finished = AtomicUsize::new(0);
+    let result = catch_unwind(AssertUnwindSafe(|| pool.scope(|s| body(s, &finished))));
+    (result.unwrap_err(), finished.load(Ordering::SeqCst))
+}
+
 #[test]
 fn a_panicking_task_reaches_the_caller_after_every_task_finished() {
     let pool = ThreadPool::new(2).unwrap();
-    let finished = AtomicUsize::new(0);
-    let result = catch_unwind(AssertUnwindSafe(|| {
-        pool.scope(|s| {
-            s.spawn(|_| panic!("scoped task"));
-            for _ in 0..10 {
-                s.spawn(|_| {
-                    thread::sleep(Duration::from_millis(1));
-                    finished.fetch_add(1, Ordering::SeqCst);
-                });
-            }
-        })
-    }));
-    assert_eq!(
-        result.unwrap_err().downcast_ref::<&str>(),
-        Some(&"scoped task")
-    );
-    assert_eq!(finished.load(Ordering::SeqCst), 10);
+    let (payload, finished) = a_panicking_scope(&pool, |s, finished| {
+        s.spawn(|_| panic!("scoped task"));
+        for _ in 0..10 {
+            s.spawn(move |_| {
+                thread::sleep(Duration::from_millis(1));
+                finished.fetch_add(1, Ordering::SeqCst);
+            });
+        }
+    });
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"scoped task"));
+    assert_eq!(finished, 10);
     assert_eq!(pool.install(|| 1), 1);
 }
 
 #[test]
 fn a_panicking_body_still_waits_for_its_tasks() {
     let pool = ThreadPool::new(2).unwrap();
-    let finished = AtomicUsize::new(0);
-    let result = catch_unwind(AssertUnwindSafe(|| {
-        pool.scope(|s| {
-            s.spawn(|_| {
-                thread::sleep(Duration::from_millis(5));
-                finished.fetch_add(1, Ordering::SeqCst);
-            });
-            panic!("body");
-        })
-    }));
-    assert_eq!(result.unwrap_err().downcast_ref::<&str>(), Some(&"body"));
-    assert_eq!(finished.load(Ordering::SeqCst), 1);
+    let (payload, finished) = a_panicking_scope(&pool, |s, finished| {
+        s.spawn(move |_| {
+            thread::sleep(Duration::from_millis(5));
+            finished.fetch_add(1, Ordering::SeqCst);
+        });
+        panic!("body");
+    });
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"body"));
+    assert_eq!(finished, 1);
 }
 
 /// Spawns `tasks` scoped tasks on `pool`, each counting itself; the count once the scope ended.

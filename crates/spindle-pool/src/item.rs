@@ -186,61 +186,39 @@ impl<P: PoolItem> RequestWithResponse<P> for Message<P> {
     }
 }
 
-impl<P: PoolItem> fmt::Debug for Message<P>
-where
-    P::Init: fmt::Debug,
-    P::Api: fmt::Debug,
-{
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Message::Add(init) => f.debug_tuple("Add").field(init).finish(),
-            Message::Remove(remove) => f.debug_tuple("Remove").field(remove).finish(),
-            Message::Call(request) => f.debug_tuple("Call").field(request).finish(),
+/// `Debug` and `PartialEq` for [`Message`] and [`Reply`], bounded on the item's associated
+/// types that the enum holds (a derive would bound `P` itself, which no item implements).
+macro_rules! debug_and_eq {
+    ($enum:ident where $($bound:ident),+: $($variant:ident),+) => {
+        impl<P: PoolItem> fmt::Debug for $enum<P>
+        where
+            $(P::$bound: fmt::Debug,)+
+        {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match self {
+                    $($enum::$variant(inner) => {
+                        f.debug_tuple(stringify!($variant)).field(inner).finish()
+                    })+
+                }
+            }
         }
-    }
+
+        impl<P: PoolItem> PartialEq for $enum<P>
+        where
+            $(P::$bound: PartialEq,)+
+        {
+            fn eq(&self, other: &Self) -> bool {
+                match (self, other) {
+                    $(($enum::$variant(a), $enum::$variant(b)) => a == b,)+
+                    _ => false,
+                }
+            }
+        }
+    };
 }
 
-impl<P: PoolItem> PartialEq for Message<P>
-where
-    P::Init: PartialEq,
-    P::Api: PartialEq,
-{
-    fn eq(&self, other: &Self) -> bool {
-        match (self, other) {
-            (Message::Add(a), Message::Add(b)) => a == b,
-            (Message::Remove(a), Message::Remove(b)) => a == b,
-            (Message::Call(a), Message::Call(b)) => a == b,
-            _ => false,
-        }
-    }
-}
-
-impl<P: PoolItem> fmt::Debug for Reply<P>
-where
-    P::ApiResponse: fmt::Debug,
-{
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Reply::Added(added) => f.debug_tuple("Added").field(added).finish(),
-            Reply::Removed(removed) => f.debug_tuple("Removed").field(removed).finish(),
-            Reply::Call(response) => f.debug_tuple("Call").field(response).finish(),
-        }
-    }
-}
-
-impl<P: PoolItem> PartialEq for Reply<P>
-where
-    P::ApiResponse: PartialEq,
-{
-    fn eq(&self, other: &Self) -> bool {
-        match (self, other) {
-            (Reply::Added(a), Reply::Added(b)) => a == b,
-            (Reply::Removed(a), Reply::Removed(b)) => a == b,
-            (Reply::Call(a), Reply::Call(b)) => a == b,
-            _ => false,
-        }
-    }
-}
+debug_and_eq!(Message where Init, Api: Add, Remove, Call);
+debug_and_eq!(Reply where ApiResponse: Added, Removed, Call);
 
 /// The answer to an `Init` request: the item now exists.
 ///

@@ -55,15 +55,14 @@ use crate::item::{
 };
 use crate::job::caller_event::{self, EventRef};
 use crate::job::{Envelope, Latch, spin_until};
-use crate::primitive::pool_local;
 
-pool_local! {
+spindle_utils::sync_thread_local! {
     /// The pool this thread serves (its address), so a shutdown from inside does not join
     /// itself. Stays set through the shutdown hooks.
     static SERVING: Cell<usize> = Cell::new(0);
 }
 
-pool_local! {
+spindle_utils::sync_thread_local! {
     /// While `run` serves its inbox: what a call made on this thread needs to keep serving it
     /// (T4). Null on other threads and during the shutdown hooks.
     static CURRENT: Cell<*const Serving> = Cell::new(ptr::null());

@@ -12,10 +12,10 @@ mod vault;
 
 use std::sync::{Arc, Mutex};
 
-use common::assert_same;
+use common::{assert_same, with_tokens};
 use spindle_pool::{
-    AddResponse, IdTargeted, IntoReply, ItemPool, Message, NewPoolItemError, PoolError, PoolItem,
-    RemovePoolItemRequest, Reply, RequestWithResponse, ThreadShutdownResponse, pool_item,
+    AddResponse, IdTargeted, ItemPool, Message, NewPoolItemError, PoolError, PoolItem,
+    RemovePoolItemRequest, Reply, ThreadShutdownResponse, pool_item,
 };
 use spindle_test_support::{LIMIT, Tokens, within};
 use vault::{EchoRequest, OpenVault, StoreRequest, Vault, VaultApi};
@@ -43,8 +43,7 @@ fn empty_calls_succeed_with_nothing_to_answer() {
 
 #[test]
 fn duplicate_and_unknown_ids_in_one_batch_are_answered_in_order() {
-    within(LIMIT, || {
-        let tokens = Tokens::new();
+    with_tokens(|tokens| {
         let pool = ItemPool::<Vault>::new(2).unwrap();
         let call = |api| Message::Call(api);
         let batch: Vec<Message<Vault>> = vec![
@@ -75,20 +74,15 @@ fn duplicate_and_unknown_ids_in_one_batch_are_answered_in_order() {
             Ok(Reply::Added(AddResponse::new(7))),
         ];
         assert_same(&outcomes, &expected);
-        drop(pool);
-        tokens.assert_each_dropped_once();
     });
 }
 
 #[test]
 fn ids_at_the_edges_of_u64_route_and_answer() {
-    within(LIMIT, || {
-        let tokens = Tokens::new();
+    with_tokens(|tokens| {
         let pool = ItemPool::<Vault>::new(3).unwrap();
         let ids = [0, 1, u64::MAX - 1, u64::MAX];
-        pool.send_and_receive(ids.map(|id| OpenVault::new(id, tokens.token())))
-            .unwrap()
-            .for_each(drop);
+        common::send_all(&pool, ids.map(|id| OpenVault::new(id, tokens.token())));
         let echoed: Vec<u64> = pool
             .send_and_receive(ids.map(|id| EchoRequest(id, tokens.token())))
             .unwrap()
@@ -99,15 +93,12 @@ fn ids_at_the_edges_of_u64_route_and_answer() {
         let mut items: Vec<u64> = reports.iter().flat_map(|r| r.items().to_vec()).collect();
         items.sort_unstable();
         assert_eq!(items, ids);
-        drop(pool);
-        tokens.assert_each_dropped_once();
     });
 }
 
 #[test]
 fn every_kind_of_request_after_shutdown_is_refused() {
-    within(LIMIT, || {
-        let tokens = Tokens::new();
+    with_tokens(|tokens| {
         let pool = ItemPool::<Vault>::new(2).unwrap();
         pool.send_and_receive_once(OpenVault::new(1, tokens.token()))
             .unwrap();
@@ -141,8 +132,6 @@ fn every_kind_of_request_after_shutdown_is_refused() {
             pool.shutdown().is_empty(),
             "a second shutdown reports nothing"
         );
-        drop(pool);
-        tokens.assert_each_dropped_once();
     });
 }
 
@@ -201,60 +190,24 @@ impl PoolItem for Routed {
     }
 }
 
-impl RequestWithResponse<Routed> for RoutedInit {
-    type Response = AddResponse;
-    fn into_message(self) -> Message<Routed> {
-        Message::Add(self)
-    }
-    fn from_reply(reply: Reply<Routed>) -> AddResponse {
-        match reply {
-            Reply::Added(added) => added,
-            _ => panic!("not an Added reply"),
-        }
-    }
-}
-
-impl RequestWithResponse<Routed> for WhereRequest {
-    type Response = WhereResponse;
-    fn into_message(self) -> Message<Routed> {
-        Message::Call(self)
-    }
-    fn from_reply(reply: Reply<Routed>) -> WhereResponse {
-        match reply {
-            Reply::Call(response) => response,
-            _ => panic!("not a Call reply"),
-        }
-    }
-}
-
-impl IntoReply<Routed> for WhereResponse {
-    fn into_reply(self) -> Reply<Routed> {
-        Reply::Call(self)
-    }
-}
+common::init_request!(Routed: RoutedInit);
+common::call_request!(Routed: WhereRequest => WhereResponse);
 
 #[test]
 fn a_router_returning_a_thread_out_of_range_is_taken_modulo_the_thread_count() {
     within(LIMIT, || {
         let pool = ItemPool::<Routed>::new(3).unwrap();
-        pool.send_and_receive((0..6).map(RoutedInit))
-            .unwrap()
-            .for_each(drop);
-        let threads: Vec<String> = pool
-            .send_and_receive((0..6).map(WhereRequest))
-            .unwrap()
-            .map(|r| r.1)
-            .collect();
-        for (id, thread) in threads.iter().enumerate() {
+        common::send_all(&pool, (0..6).map(RoutedInit));
+        let ask_all = || -> Vec<WhereResponse> {
+            let asked = pool.send_and_receive((0..6).map(WhereRequest));
+            asked.unwrap().collect()
+        };
+        for (id, WhereResponse(_, thread)) in ask_all().iter().enumerate() {
             let expected = (usize::MAX - id) % 3;
             assert_eq!(thread, &format!("Routed-{expected}"), "id {id}");
         }
         // Every id reached its item again: the routing is stable.
-        let again: Vec<u64> = pool
-            .send_and_receive((0..6).map(WhereRequest))
-            .unwrap()
-            .map(|r| r.0)
-            .collect();
+        let again: Vec<u64> = ask_all().into_iter().map(|r| r.0).collect();
         assert_eq!(again, (0..6).collect::<Vec<_>>());
     });
 }
@@ -366,21 +319,18 @@ fn keepers(tokens: &Tokens) -> (Arc<ItemPool<Keeper>>, Arc<ItemPool<Vault>>, Log
         .unwrap();
     let keepers = Arc::new(ItemPool::<Keeper>::new(2).unwrap());
     let log: Log = Shared(Arc::default());
-    keepers
-        .send_and_receive((0..2).map(KeeperInit))
-        .unwrap()
-        .for_each(drop);
-    keepers
-        .send_and_receive((0..2).map(|id| {
+    common::send_all(&keepers, (0..2).map(KeeperInit));
+    common::send_all(
+        &keepers,
+        (0..2).map(|id| {
             AdoptRequest(
                 id,
                 Shared(Arc::clone(&keepers)),
                 Shared(Arc::clone(&vaults)),
                 log.clone(),
             )
-        }))
-        .unwrap()
-        .for_each(drop);
+        }),
+    );
     (keepers, vaults, log)
 }
 

@@ -3,6 +3,7 @@
 //! compile at a call site, a non-`Send` request or response, is in the crate docs'
 //! `compile_fail` examples.) `pool.rs` checks `ItemPool: Send + Sync` too.
 
+mod common;
 mod vault;
 
 use spindle_pool::{

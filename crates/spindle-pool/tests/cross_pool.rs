@@ -12,9 +12,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use common::assert_same;
-use spindle_pool::{
-    AddResponse, IdTargeted, ItemPool, Message, PoolError, Reply, RequestWithResponse, pool_item,
-};
+use spindle_pool::{IdTargeted, ItemPool, PoolError, pool_item};
 use spindle_test_support::{LIMIT, Tokens, scaled, within};
 use vault::Bomb;
 
@@ -99,20 +97,7 @@ impl IdTargeted for HopInit {
     }
 }
 
-impl RequestWithResponse<Hop> for HopInit {
-    type Response = AddResponse;
-
-    fn into_message(self) -> Message<Hop> {
-        Message::Add(self)
-    }
-
-    fn from_reply(reply: Reply<Hop>) -> AddResponse {
-        match reply {
-            Reply::Added(added) => added,
-            _ => panic!("not an Added reply"),
-        }
-    }
-}
+common::init_request!(Hop: HopInit);
 
 /// An item that passes a request on along a path of (pool, id) hops.
 #[derive(Debug)]

@@ -15,9 +15,9 @@ mod vault;
 
 use std::time::Duration;
 
-use common::assert_same;
+use common::{assert_same, with_tokens};
 use spindle_pool::{ItemPool, Message, PoolError, RemovePoolItemRequest};
-use spindle_test_support::{LIMIT, Token, Tokens, within};
+use spindle_test_support::{Token, Tokens, within};
 use vault::{
     Bomb, BombRequest, EchoRequest, FailRequest, Fault, OpenVault, StoreRequest, TakeRequest,
     Vault, VaultApi,
@@ -51,6 +51,13 @@ fn assert_serves(pool: &ItemPool<Vault>, tokens: &Tokens, id: u64) {
         .unwrap();
 }
 
+/// Opens vault `id` set to fail at `fault`, which the pool must refuse: its error.
+#[track_caller]
+fn open_refused(pool: &ItemPool<Vault>, tokens: &Tokens, id: u64, fault: Fault) -> PoolError {
+    let init = OpenVault::failing(id, tokens.token(), fault);
+    pool.send_and_receive_once(init).unwrap_err()
+}
+
 fn item_panicked(id: u64, what: &str) -> PoolError {
     PoolError::ItemPanicked {
         id,
@@ -60,9 +67,8 @@ fn item_panicked(id: u64, what: &str) -> PoolError {
 
 #[test]
 fn a_panicking_method_removes_its_item_alone_and_answers_the_rest_of_the_batch() {
-    within(LIMIT, || {
-        let tokens = Tokens::new();
-        let pool = pool_with(&tokens, [1, 2, 3]);
+    with_tokens(|tokens| {
+        let pool = pool_with(tokens, [1, 2, 3]);
         let outcomes = pool
             .send_and_receive_each([
                 FailRequest(2, tokens.token()),
@@ -98,24 +104,19 @@ fn a_panicking_method_removes_its_item_alone_and_answers_the_rest_of_the_batch()
             .map(|r| r.count());
         assert_same(&err, &Err::<(), _>(item_panicked(3, "method")));
         // The neighbours on the same thread keep their state and serve.
-        assert_serves(&pool, &tokens, 1);
+        assert_serves(&pool, tokens, 1);
         // The id is free again.
         pool.send_and_receive_once(OpenVault::new(2, tokens.token()))
             .unwrap();
-        assert_serves(&pool, &tokens, 2);
-        drop(pool);
-        tokens.assert_each_dropped_once();
+        assert_serves(&pool, tokens, 2);
     });
 }
 
 #[test]
 fn a_panicking_constructor_is_reported_and_builds_nothing() {
-    within(LIMIT, || {
-        let tokens = Tokens::new();
-        let pool = pool_with(&tokens, [1]);
-        let err = pool
-            .send_and_receive_once(OpenVault::failing(5, tokens.token(), Fault::New))
-            .unwrap_err();
+    with_tokens(|tokens| {
+        let pool = pool_with(tokens, [1]);
+        let err = open_refused(&pool, tokens, 5, Fault::New);
         assert_same(&err, &item_panicked(5, "constructor"));
         assert_same(
             &pool
@@ -132,18 +133,15 @@ fn a_panicking_constructor_is_reported_and_builds_nothing() {
             .unwrap();
         assert_same(&outcomes[0], &Err::<(), _>(item_panicked(6, "constructor")));
         assert!(outcomes[1].is_ok());
-        assert_serves(&pool, &tokens, 6);
-        assert_serves(&pool, &tokens, 1);
-        drop(pool);
-        tokens.assert_each_dropped_once();
+        assert_serves(&pool, tokens, 6);
+        assert_serves(&pool, tokens, 1);
     });
 }
 
 #[test]
 fn a_panicking_drop_on_removal_is_contained() {
-    within(LIMIT, || {
-        let tokens = Tokens::new();
-        let pool = pool_with(&tokens, [1]);
+    with_tokens(|tokens| {
+        let pool = pool_with(tokens, [1]);
         pool.send_and_receive_once(OpenVault::failing(4, tokens.token(), Fault::Drop))
             .unwrap();
         pool.send_and_receive_once(StoreRequest(4, tokens.token()))
@@ -167,16 +165,13 @@ fn a_panicking_drop_on_removal_is_contained() {
                 .unwrap_err(),
             &item_panicked(5, "method"),
         );
-        assert_serves(&pool, &tokens, 1);
-        drop(pool);
-        tokens.assert_each_dropped_once();
+        assert_serves(&pool, tokens, 1);
     });
 }
 
 #[test]
 fn panicking_shutdown_hooks_and_drops_are_reported_and_every_other_hook_runs() {
-    within(LIMIT, || {
-        let tokens = Tokens::new();
+    with_tokens(|tokens| {
         let pool = ItemPool::<Vault>::new(2).unwrap();
         let faults = [
             (1, Fault::None),
@@ -186,11 +181,10 @@ fn panicking_shutdown_hooks_and_drops_are_reported_and_every_other_hook_runs() {
             (5, Fault::Hook),
             (6, Fault::None),
         ];
-        pool.send_and_receive(
+        common::send_all(
+            &pool,
             faults.map(|(id, fault)| OpenVault::failing(id, tokens.token(), fault)),
-        )
-        .unwrap()
-        .for_each(drop);
+        );
         for (id, _) in faults {
             pool.send_and_receive_once(StoreRequest(id, tokens.token()))
                 .unwrap();
@@ -226,8 +220,6 @@ fn panicking_shutdown_hooks_and_drops_are_reported_and_every_other_hook_runs() {
                 .unwrap_err(),
             &PoolError::ShutDown,
         );
-        drop(pool);
-        tokens.assert_each_dropped_once();
     });
 }
 
@@ -236,8 +228,7 @@ fn panicking_shutdown_hooks_and_drops_are_reported_and_every_other_hook_runs() {
 /// with it. They are dropped with the unwinding closure in `shut_down`.
 #[test]
 fn a_hooks_reports_survive_a_drop_that_panics_after_it() {
-    within(LIMIT, || {
-        let tokens = Tokens::new();
+    with_tokens(|tokens| {
         let pool = ItemPool::<Vault>::new(1).unwrap();
         pool.send_and_receive_once(OpenVault::failing(3, tokens.token(), Fault::Drop))
             .unwrap();
@@ -252,19 +243,14 @@ fn a_hooks_reports_survive_a_drop_that_panics_after_it() {
             .map(|c| c.thread_id())
             .collect();
         assert_eq!(children, [1003], "the hook's report");
-        drop(pool);
-        tokens.assert_each_dropped_once();
     });
 }
 
 #[test]
 fn requests_and_responses_are_dropped_once_whatever_their_fate() {
-    within(LIMIT, || {
-        let tokens = Tokens::new();
+    with_tokens(|tokens| {
         let pool = ItemPool::<Vault>::new(2).unwrap();
-        pool.send_and_receive((0..4).map(|id| OpenVault::new(id, tokens.token())))
-            .unwrap()
-            .for_each(drop);
+        common::send_all(&pool, (0..4).map(|id| OpenVault::new(id, tokens.token())));
         // Answered, then dropped unread by the caller.
         let responses = pool
             .send_and_receive((0..8).map(|i| EchoRequest(i % 4, tokens.token())))
@@ -284,8 +270,6 @@ fn requests_and_responses_are_dropped_once_whatever_their_fate() {
         let _ = pool.send_and_receive_once(EchoRequest(0, tokens.token()));
         let _ = pool.send_and_receive((0..4).map(|i| EchoRequest(i, tokens.token())));
         let _ = pool.send_and_receive_each((0..4).map(|i| StoreRequest(i, tokens.token())));
-        drop(pool);
-        tokens.assert_each_dropped_once();
     });
 }
 
@@ -319,16 +303,15 @@ fn a_panic_payload_that_panics_when_dropped_does_not_kill_the_thread() {
 /// caller waited forever.)
 #[test]
 fn a_refused_request_whose_drop_panics_gets_its_error_and_the_thread_keeps_serving() {
-    within(LIMIT, || {
-        let tokens = Tokens::new();
-        let pool = pool_with(&tokens, [1, 2]);
+    with_tokens(|tokens| {
+        let pool = pool_with(tokens, [1, 2]);
         assert_same(
             &pool
                 .send_and_receive_once(TakeRequest(99, Bomb::new(tokens.token())))
                 .unwrap_err(),
             &PoolError::UnknownId(99),
         );
-        assert_serves(&pool, &tokens, 1);
+        assert_serves(&pool, tokens, 1);
         // In a batch, between good requests: only the refused one fails.
         let outcomes = pool
             .send_and_receive_each(
@@ -345,7 +328,7 @@ fn a_refused_request_whose_drop_panics_gets_its_error_and_the_thread_keeps_servi
             &outcomes[1].as_ref().map(drop),
             &Err::<(), _>(&PoolError::UnknownId(98)),
         );
-        assert_serves(&pool, &tokens, 2);
+        assert_serves(&pool, tokens, 2);
         assert_eq!(pool.shutdown()[0].items(), [1, 2]);
         // After shutdown the request is refused on the caller's side, never reaching a thread.
         let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -355,8 +338,6 @@ fn a_refused_request_whose_drop_panics_gets_its_error_and_the_thread_keeps_servi
             refused.is_err(),
             "dropped by the caller: its own bomb goes off there"
         );
-        drop(pool);
-        tokens.assert_each_dropped_once();
     });
 }
 
@@ -364,9 +345,8 @@ fn a_refused_request_whose_drop_panics_gets_its_error_and_the_thread_keeps_servi
 /// its bomb goes off there, contained.
 #[test]
 fn a_duplicate_init_whose_drop_panics_gets_duplicate_id_and_the_thread_keeps_serving() {
-    within(LIMIT, || {
-        let tokens = Tokens::new();
-        let pool = pool_with(&tokens, [1]);
+    with_tokens(|tokens| {
+        let pool = pool_with(tokens, [1]);
         let duplicate = OpenVault::with_bomb(1, tokens.token(), Bomb::new(tokens.token()));
         assert_same(
             &pool.send_and_receive_once(duplicate).unwrap_err(),
@@ -379,11 +359,9 @@ fn a_duplicate_init_whose_drop_panics_gets_duplicate_id_and_the_thread_keeps_ser
             Bomb::new(tokens.token()),
         ))
         .unwrap();
-        assert_serves(&pool, &tokens, 1);
-        assert_serves(&pool, &tokens, 3);
+        assert_serves(&pool, tokens, 1);
+        assert_serves(&pool, tokens, 3);
         assert_eq!(pool.shutdown()[0].items(), [1, 3]);
-        drop(pool);
-        tokens.assert_each_dropped_once();
     });
 }
 
@@ -391,12 +369,9 @@ fn a_duplicate_init_whose_drop_panics_gets_duplicate_id_and_the_thread_keeps_ser
 /// the caller gets `IdPanicked`, and the thread keeps serving.
 #[test]
 fn an_id_that_panics_on_the_pool_thread_is_reported_and_the_thread_keeps_serving() {
-    within(LIMIT, || {
-        let tokens = Tokens::new();
-        let pool = pool_with(&tokens, [1]);
-        let err = pool
-            .send_and_receive_once(OpenVault::failing(7, tokens.token(), Fault::Id))
-            .unwrap_err();
+    with_tokens(|tokens| {
+        let pool = pool_with(tokens, [1]);
+        let err = open_refused(&pool, tokens, 7, Fault::Id);
         assert_same(
             &err,
             &PoolError::IdPanicked {
@@ -411,10 +386,8 @@ fn an_id_that_panics_on_the_pool_thread_is_reported_and_the_thread_keeps_serving
             .unwrap();
         assert!(outcomes[0].is_ok());
         assert!(matches!(outcomes[1], Err(PoolError::IdPanicked { .. })));
-        assert_serves(&pool, &tokens, 1);
-        assert_serves(&pool, &tokens, 8);
+        assert_serves(&pool, tokens, 1);
+        assert_serves(&pool, tokens, 8);
         assert_eq!(pool.shutdown()[0].items(), [1, 8]);
-        drop(pool);
-        tokens.assert_each_dropped_once();
     });
 }

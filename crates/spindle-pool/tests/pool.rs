@@ -19,9 +19,7 @@ fn scaled(n: usize) -> usize {
 fn responses_come_back_in_request_order_across_threads() {
     within(LIMIT, || {
         let pool = ItemPool::<Cell>::new(3).unwrap();
-        pool.send_and_receive((0..30).map(CellInit))
-            .unwrap()
-            .for_each(drop);
+        common::send_all(&pool, (0..30).map(CellInit));
         let lens: Vec<usize> = pool
             .send_and_receive((0..300).map(|i| PushRequest(i % 30, i as i64)))
             .unwrap()
@@ -47,9 +45,7 @@ fn responses_come_back_in_request_order_across_threads() {
 fn items_live_on_the_thread_their_id_routes_to() {
     within(LIMIT, || {
         let pool = ItemPool::<Cell>::new(2).unwrap();
-        pool.send_and_receive((0..6).map(CellInit))
-            .unwrap()
-            .for_each(drop);
+        common::send_all(&pool, (0..6).map(CellInit));
         for id in 0..6 {
             let name = pool
                 .send_and_receive_once(ThreadRequest(id))
@@ -157,12 +153,8 @@ fn constructor_errors_and_panics_are_reported() {
 fn a_panicking_item_is_removed_and_its_neighbours_keep_serving() {
     within(LIMIT, || {
         let pool = ItemPool::<Cell>::new(1).unwrap();
-        pool.send_and_receive((1..=3).map(CellInit))
-            .unwrap()
-            .for_each(drop);
-        pool.send_and_receive((1..=3).map(|id| PushRequest(id, 10)))
-            .unwrap()
-            .for_each(drop);
+        common::send_all(&pool, (1..=3).map(CellInit));
+        common::send_all(&pool, (1..=3).map(|id| PushRequest(id, 10)));
         let outcomes = pool.send_and_receive_each([PanicRequest(2)]).unwrap();
         assert_same(
             &outcomes[0],
@@ -212,9 +204,7 @@ fn remove_reports_whether_the_item_existed() {
 fn shutdown_runs_every_items_hook_on_its_thread_and_reports_it() {
     within(LIMIT, || {
         let pool = ItemPool::<Cell>::new(2).unwrap();
-        pool.send_and_receive((10..16).map(CellInit))
-            .unwrap()
-            .for_each(drop);
+        common::send_all(&pool, (10..16).map(CellInit));
         let reports = pool.shutdown();
         assert_eq!(reports.len(), 2);
         for report in &reports {
@@ -255,9 +245,7 @@ fn requests_racing_shutdown_are_answered_or_refused_never_lost() {
     within(LIMIT, || {
         for _ in 0..scaled(20) {
             let pool = std::sync::Arc::new(ItemPool::<Cell>::new(2).unwrap());
-            pool.send_and_receive((0..4).map(CellInit))
-                .unwrap()
-                .for_each(drop);
+            common::send_all(&pool, (0..4).map(CellInit));
             let senders: Vec<_> = (0..2)
                 .map(|t| {
                     let pool = pool.clone();
@@ -288,9 +276,7 @@ fn requests_racing_shutdown_are_answered_or_refused_never_lost() {
 fn many_callers_at_once_each_get_their_own_answers() {
     within(LIMIT, || {
         let pool = std::sync::Arc::new(ItemPool::<Cell>::new(2).unwrap());
-        pool.send_and_receive((0..4).map(CellInit))
-            .unwrap()
-            .for_each(drop);
+        common::send_all(&pool, (0..4).map(CellInit));
         let callers: Vec<_> = (0..4u64)
             .map(|id| {
                 let pool = pool.clone();

@@ -58,9 +58,7 @@ fn an_item_calling_its_own_pool_is_served_itself_refused_and_shutdown_from_insid
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let pool = POOL.get_or_init(|| ItemPool::new(2).unwrap());
-        pool.send_and_receive((0..2).map(NodeInit))
-            .unwrap()
-            .for_each(drop);
+        common::send_all(pool, (0..2).map(NodeInit));
         let asked = |id, other| {
             pool.send_and_receive_once(AskNeighbourRequest(id, other))
                 .unwrap()

@@ -15,7 +15,7 @@ use std::thread;
 use std::time::Duration;
 
 use common::assert_same;
-use spindle_pool::{IdTargeted, ItemPool, PoolError, pool_item};
+use spindle_pool::{ItemPool, PoolError, pool_item};
 use spindle_test_support::{LIMIT, Tokens, race_delay, race_rounds, scaled, within};
 use vault::{EchoRequest, OpenVault, StoreRequest, Vault};
 
@@ -28,9 +28,10 @@ fn batches_from_two_threads_racing_shutdown_are_answered_or_refused() {
         for round in 0..race_rounds() {
             let tokens = Tokens::new();
             let pool = Arc::new(ItemPool::<Vault>::new(2).unwrap());
-            pool.send_and_receive((0..ITEMS).map(|id| OpenVault::new(id, tokens.token())))
-                .unwrap()
-                .for_each(drop);
+            common::send_all(
+                &pool,
+                (0..ITEMS).map(|id| OpenVault::new(id, tokens.token())),
+            );
             let start = Arc::new(Barrier::new(3));
             let callers: Vec<_> = (0..2)
                 .map(|t| {
@@ -105,32 +106,21 @@ fn batches_from_two_threads_racing_shutdown_are_answered_or_refused() {
 
 static CLOSERS: OnceLock<ItemPool<Closer>> = OnceLock::new();
 
-/// Counts calls; one of its requests shuts its own pool down.
+/// Answers bumps; one of its requests shuts its own pool down. (No state: the callers count
+/// what was answered.)
 #[derive(Debug)]
-pub struct Closer {
-    id: u64,
-    calls: u64,
-}
-
-impl IdTargeted for Closer {
-    fn id(&self) -> u64 {
-        self.id
-    }
-}
+pub struct Closer;
 
 #[pool_item]
 impl Closer {
-    /// A closer that has seen no call.
-    pub fn new(id: u64) -> Self {
-        Closer { id, calls: 0 }
+    /// A closer.
+    pub fn new(_id: u64) -> Self {
+        Closer
     }
 
-    /// Counts one call.
+    /// Answers, while the pool is open.
     #[messaging(BumpRequest, BumpResponse)]
-    pub fn bump(&mut self) -> u64 {
-        self.calls += 1;
-        self.calls
-    }
+    pub fn bump(&self) {}
 
     /// Closes the pool from inside (it cannot wait for its own thread: no reports).
     #[messaging(CloseRequest, CloseResponse)]
@@ -143,9 +133,7 @@ impl Closer {
 fn callers_racing_a_shutdown_issued_by_an_item_are_answered_or_refused() {
     within(LIMIT, || {
         let pool = CLOSERS.get_or_init(|| ItemPool::new(2).unwrap());
-        pool.send_and_receive((0..4).map(CloserInit))
-            .unwrap()
-            .for_each(drop);
+        common::send_all(pool, (0..4).map(CloserInit));
         let answered = Arc::new(AtomicUsize::new(0));
         let start = Arc::new(Barrier::new(3));
         let callers: Vec<_> = (0..2u64)

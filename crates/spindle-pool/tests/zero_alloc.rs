@@ -84,9 +84,7 @@ const SLACK: isize = 1 << 20;
 
 fn pool_with_counters(threads: usize, items: u64) -> ItemPool<Meter> {
     let pool = ItemPool::new(threads).unwrap();
-    pool.send_and_receive((0..items).map(MeterInit))
-        .unwrap()
-        .for_each(drop);
+    common::send_all(&pool, (0..items).map(MeterInit));
     pool
 }
 

@@ -37,7 +37,7 @@ use std::time::Instant;
 use crossbeam_utils::CachePadded;
 
 use crate::sync::marked::AtomicUsize;
-use crate::sync::{Mutex, Ordering, Parker, UnsafeCell, lock, seq_cst_fence_for_loom, yield_now};
+use crate::sync::{Mutex, Ordering, Parker, UnsafeCell, lock, seq_cst_fence_for_loom};
 
 /// How many times a waiter re-checks its condition before parking, by default.
 pub const DEFAULT_SPIN_LIMIT: u32 = 16;
@@ -411,8 +411,10 @@ impl EventCount {
                 for _ in 0..1u32 << step {
                     core::hint::spin_loop();
                 }
-            } else {
-                yield_now();
+            } else if !crate::spin::yield_or_stop() {
+                // Oversubscribed: the thread we wait for may be the one without a core; parking
+                // gives it ours (the spin policy, `spin.rs`).
+                break;
             }
         }
         loop {

@@ -5,7 +5,7 @@
 //! | item | what it is |
 //! |---|---|
 //! | [`EventCount`] | wait for any condition without a lost wake-up; a notification costs one load when nobody waits |
-//! | [`spin_until`], [`DEFAULT_SPIN_LIMIT`] | the spin policy: how long to re-check before parking |
+//! | [`spin_until`], [`yield_or_stop`], [`oversubscribed`], [`DEFAULT_SPIN_LIMIT`] | the spin policy: how long to re-check before parking, and no spinning on an oversubscribed machine |
 //! | [`Panic`], [`catch`], [`drop_payload`], [`AbortIfPanic`] | a caught panic carried to whoever waits, and the guards around user code |
 //! | [`Closed`] | the one "refused, value handed back" error |
 //! | [`BuildError`], [`MAX_THREADS`] | the one error of every builder |
@@ -20,7 +20,9 @@
 //!
 //! The layer holds no policy of its own beyond the defaults: [`EventCount`] spins
 //! [`DEFAULT_SPIN_LIMIT`] times before it parks, and each part may choose another limit for its
-//! own waits (the executor's idle workers spin longer, as a builder setting). The loom shim is
+//! own waits (the executor's idle workers spin longer, as a builder setting). On a machine with
+//! more runnable threads than cores every wait parks instead of spinning or yielding (see
+//! [`oversubscribed`]): spinning there keeps the core from the thread we wait for. The loom shim is
 //! public only so the other crates can share it; its types follow loom's API.
 //!
 //! # Examples
@@ -54,7 +56,9 @@ mod thread;
 pub use error::{BuildError, Closed, MAX_THREADS};
 pub use event::{DEFAULT_SPIN_LIMIT, EventCount};
 pub use panic::{AbortIfPanic, Panic, catch, drop_payload, panic_message};
-pub use spin::spin_until;
+pub use spin::{
+    HINT_LIFETIME, PREEMPTED, note_core_lost, oversubscribed, spin_until, yield_or_stop,
+};
 pub use thread::{ThreadConfig, ThreadHandle};
 
 #[cfg(spindle_loom)]

@@ -340,8 +340,24 @@ mod loom_atomic {
 /// DEPTH.with(|d| d.set(d.get() + 1));
 /// assert_eq!(DEPTH.with(|d| d.get()), 1);
 /// ```
+///
+/// With `lazy` before the initializer, it runs on each thread's first access instead (for a
+/// value that cannot be built in a `const`, such as an `Arc`):
+///
+/// ```
+/// spindle_utils::sync_thread_local! {
+///     static NAME: std::sync::Arc<str> = lazy std::sync::Arc::from("worker");
+/// }
+/// assert_eq!(&*NAME.with(|n| n.clone()), "worker");
+/// ```
 #[macro_export]
 macro_rules! sync_thread_local {
+    ($(#[$attr:meta])* static $name:ident: $t:ty = lazy $init:expr;) => {
+        #[cfg(not(spindle_loom))]
+        ::std::thread_local! { $(#[$attr])* static $name: $t = $init; }
+        #[cfg(spindle_loom)]
+        $crate::__loom::thread_local! { $(#[$attr])* static $name: $t = $init; }
+    };
     ($(#[$attr:meta])* static $name:ident: $t:ty = $init:expr;) => {
         #[cfg(not(spindle_loom))]
         ::std::thread_local! { $(#[$attr])* static $name: $t = const { $init }; }

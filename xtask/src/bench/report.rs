@@ -50,8 +50,29 @@ pub(crate) fn render(
         .collect();
     if !rounds.is_empty() {
         out.push_str("\n## Interleaved rounds\n");
-        for section in rounds {
-            rounds_table(&mut out, section);
+        if rounds.iter().any(|r| r.busy > 0) {
+            out.push_str(BUSY_NOTE);
+        }
+        // A busy table goes beside the idle table of the same workload; one without an idle
+        // twin stands alone.
+        let twin = |idle: &Rounds| {
+            rounds
+                .iter()
+                .copied()
+                .find(|r| r.busy > 0 && r.title == idle.title)
+        };
+        for &section in &rounds {
+            if section.busy == 0 {
+                match twin(section) {
+                    Some(busy) => busy_and_idle_table(&mut out, section, busy),
+                    None => rounds_table(&mut out, section),
+                }
+            } else if !rounds
+                .iter()
+                .any(|r| r.busy == 0 && r.title == section.title)
+            {
+                rounds_table(&mut out, section);
+            }
         }
     }
     if !results.groups.is_empty() {
@@ -204,6 +225,67 @@ fn rounds_table(out: &mut String, section: &Rounds) {
             "| {name} | {:.2} | {:.2}x |",
             row.ns_quartiles.median / scale,
             row.ratio.median
+        );
+    }
+}
+
+/// What the busy columns mean.
+const BUSY_NOTE: &str = "\nBusy columns: the same rounds again in the same run, with threads \
+     burning CPU at normal priority (`cargo xtask bench --busy N`; N is in each table's \
+     heading), so every contender shares its cores as in a real program. Medians carry the \
+     spread of the rounds (min–max); *busy / idle* is each contender's own slowdown.\n";
+
+/// A workload measured idle and busy in one run: median with spread and ratio for each, and
+/// each contender's slowdown.
+fn busy_and_idle_table(out: &mut String, idle: &Rounds, busy: &Rounds) {
+    let reference = md(idle.rows.first().map_or("", |r| r.contender.as_str()));
+    let _ = write!(
+        out,
+        "\n### {}\n\n{} interleaved rounds idle, {} with {} threads burning CPU; ratio = \
+         contender / {reference}.",
+        md(&idle.title),
+        idle.rounds,
+        busy.rounds,
+        busy.busy
+    );
+    let (unit, scale) = rounds_unit(idle);
+    let _ = write!(
+        out,
+        "\n\n| Contender | Idle {unit} (min–max) | Idle ratio | Busy {unit} (min–max) | Busy \
+         ratio | Busy / idle |\n|---|---:|---:|---:|---:|---:|\n",
+        unit = md(&unit)
+    );
+    let spread = |q: &spindle_bench_support::results::Quartiles| {
+        format!(
+            "{:.2} ({:.2}–{:.2})",
+            q.median / scale,
+            q.min / scale,
+            q.max / scale
+        )
+    };
+    for (i, row) in idle.rows.iter().enumerate() {
+        let name = if i == 0 {
+            format!("**{}**", md(&row.contender))
+        } else {
+            md(&row.contender)
+        };
+        let Some(hot) = busy.rows.iter().find(|r| r.contender == row.contender) else {
+            let _ = writeln!(
+                out,
+                "| {name} | {} | {:.2}x | – | – | – |",
+                spread(&row.ns_quartiles),
+                row.ratio.median
+            );
+            continue;
+        };
+        let _ = writeln!(
+            out,
+            "| {name} | {} | {:.2}x | {} | {:.2}x | {:.2}x |",
+            spread(&row.ns_quartiles),
+            row.ratio.median,
+            spread(&hot.ns_quartiles),
+            hot.ratio.median,
+            hot.ns_quartiles.median / row.ns_quartiles.median
         );
     }
 }
@@ -433,6 +515,7 @@ mod tests {
             per: per.into(),
             rounds: 15,
             load: None,
+            busy: 0,
             rows: rows
                 .iter()
                 .map(|&(contender, ns, ratio)| RoundsRow {
@@ -574,6 +657,31 @@ mod tests {
         ] {
             assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
         }
+        // A busy twin goes beside its idle table.
+        let mut busy = rounds(
+            "call: 1000 outside calls + run",
+            "call",
+            &[
+                ("spindle Actor::call", 5.668, 1.0),
+                ("stakker call!", 21.42, 3.78),
+            ],
+        );
+        if let Table::Rounds(r) = &mut busy {
+            r.busy = 2;
+        }
+        let both = render(&run, &results, &[tables[0].clone(), busy], &[]);
+        for expected in [
+            "Busy columns:",
+            "15 interleaved rounds idle, 15 with 2 threads burning CPU",
+            "| **spindle Actor::call** | 2.83 (2.83–2.83) | 1.00x | 5.67 (5.67–5.67) | 1.00x | 2.00x |",
+            "| stakker call! | 7.14 (7.14–7.14) | 2.53x | 21.42 (21.42–21.42) | 3.78x | 3.00x |",
+        ] {
+            assert!(both.contains(expected), "missing {expected:?} in:\n{both}");
+        }
+        assert_eq!(
+            both.matches("### call: 1000 outside calls + run").count(),
+            1
+        );
         // Sections in order: rounds, criterion, printed tables.
         let at = |s: &str| text.find(s).unwrap();
         assert!(at("## Interleaved rounds") < at("## Criterion groups"));

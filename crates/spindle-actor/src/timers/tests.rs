@@ -20,6 +20,12 @@ fn run_due(t: &mut Timers<Log>, now: u64) -> Log {
     log
 }
 
+/// Checks that `key` names no pending timer of `t`: not pending, and cancelling it does nothing.
+fn assert_gone<C>(t: &mut Timers<C>, key: TimerKey) {
+    assert!(!t.is_pending(key), "still pending");
+    assert!(!t.cancel(key), "cancelled a timer that is gone");
+}
+
 struct DropCount(Rc<Cell<usize>>);
 
 impl Drop for DropCount {
@@ -133,8 +139,7 @@ fn cancel_after_fire_is_false() {
     let mut t = Timers::new();
     let key = t.add(10, logger(1));
     assert_eq!(run_due(&mut t, 10), [1]);
-    assert!(!t.is_pending(key));
-    assert!(!t.cancel(key));
+    assert_gone(&mut t, key);
 }
 
 #[test]
@@ -144,8 +149,7 @@ fn stale_key_after_slot_reuse() {
     assert!(t.cancel(old));
     let new = t.add(10, logger(2));
     assert_eq!(new.slot, old.slot, "free slot reused");
-    assert!(!t.is_pending(old));
-    assert!(!t.cancel(old));
+    assert_gone(&mut t, old);
     assert!(t.is_pending(new));
     assert_eq!(run_due(&mut t, 10), [2]);
 }
@@ -156,8 +160,7 @@ fn foreign_key_is_not_pending() {
     let mut other = Timers::new();
     other.add(1, logger(1));
     let key = other.add(2, logger(2));
-    assert!(!t.is_pending(key));
-    assert!(!t.cancel(key));
+    assert_gone(&mut t, key);
 }
 
 #[test]

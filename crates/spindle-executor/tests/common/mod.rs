@@ -39,3 +39,17 @@ pub(crate) fn pool_with_handler(
         .build()
         .unwrap()
 }
+
+/// Checks `model` under loom with at most `preemptions` preemptions and `branches` branches
+/// per execution: the budget each of the pool's larger models needs to finish in minutes.
+#[cfg(spindle_loom)]
+pub(crate) fn check_bounded(
+    preemptions: usize,
+    branches: usize,
+    model: impl Fn() + Sync + Send + 'static,
+) {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(preemptions);
+    builder.max_branches = branches;
+    builder.check(model);
+}

@@ -146,15 +146,9 @@ impl<'a> Generated<'a> {
 
     /// `process_message`'s arm for this message.
     pub(crate) fn arm(&self, cx: &Context<'_>) -> TokenStream {
-        let Context {
-            api, api_response, ..
-        } = cx;
-        let Message {
-            request,
-            response,
-            sig,
-        } = self.message;
-        let method = &sig.ident;
+        let (api, api_response) = (&cx.api, &cx.api_response);
+        let (request, response) = (&self.message.request, &self.message.response);
+        let method = &self.message.sig.ident;
         // Mixed-site: locals of the macro's own, out of reach of the user's names.
         let id = Ident::new("id", Span::mixed_site());
         let result = Ident::new("result", Span::mixed_site());

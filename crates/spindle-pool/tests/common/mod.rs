@@ -1,5 +1,5 @@
 //! A pool item written by hand (no macro), shared by the runtime tests.
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, unused_macros)]
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -15,6 +15,26 @@ use spindle_pool::{
 #[track_caller]
 pub fn assert_same(actual: &impl std::fmt::Debug, expected: &impl std::fmt::Debug) {
     assert_eq!(format!("{actual:?}"), format!("{expected:?}"));
+}
+
+/// Runs `test` under the watchdog with fresh [`Tokens`](spindle_test_support::Tokens); once it
+/// returns (its pool and everything else holding tokens dropped), checks that every token was
+/// dropped exactly once.
+pub fn with_tokens(test: impl FnOnce(&spindle_test_support::Tokens) + Send + 'static) {
+    spindle_test_support::within(spindle_test_support::LIMIT, || {
+        let tokens = spindle_test_support::Tokens::new();
+        test(&tokens);
+        tokens.assert_each_dropped_once();
+    });
+}
+
+/// Sends `requests` as one batch, every one to succeed, and drops the answers.
+#[track_caller]
+pub fn send_all<P: PoolItem, R: RequestWithResponse<P>>(
+    pool: &spindle_pool::ItemPool<P>,
+    requests: impl IntoIterator<Item = R>,
+) {
+    pool.send_and_receive(requests).unwrap().for_each(drop);
 }
 
 /// A panic as an item's method raises it: `panic!` with a formatted message.
@@ -164,30 +184,61 @@ request!(SumRequest() => Sum, SumResponse: Sum(i64));
 request!(PanicRequest() => Panic, PanicResponse: Len(usize));
 request!(ThreadRequest() => Thread, ThreadResponse: Thread(String));
 
-impl RequestWithResponse<Cell> for CellInit {
-    type Response = spindle_pool::AddResponse;
-    fn into_message(self) -> Message<Cell> {
-        Message::Add(self)
-    }
-    fn from_reply(reply: Reply<Cell>) -> spindle_pool::AddResponse {
-        match reply {
-            Reply::Added(a) => a,
-            _ => panic!("wrong reply"),
+/// `RequestWithResponse` for a hand-written item's `Init` (what `#[pool_item]` generates for
+/// its own): `Message::Add` out, `Reply::Added` back. `macro_expansion.rs` writes one out by
+/// hand.
+macro_rules! init_request {
+    ($item:ty: $init:ty) => {
+        impl spindle_pool::RequestWithResponse<$item> for $init {
+            type Response = spindle_pool::AddResponse;
+            fn into_message(self) -> spindle_pool::Message<$item> {
+                spindle_pool::Message::Add(self)
+            }
+            fn from_reply(reply: spindle_pool::Reply<$item>) -> spindle_pool::AddResponse {
+                match reply {
+                    spindle_pool::Reply::Added(added) => added,
+                    _ => panic!("not an Added reply"),
+                }
+            }
         }
-    }
+    };
 }
+#[allow(unused_imports)] // each test binary uses a different subset
+pub(crate) use init_request;
+
+/// `RequestWithResponse` and `IntoReply` for a hand-written item whose `Api` is the one
+/// request type and whose `ApiResponse` is the one response type.
+macro_rules! call_request {
+    ($item:ty: $request:ty => $response:ty) => {
+        impl spindle_pool::RequestWithResponse<$item> for $request {
+            type Response = $response;
+            fn into_message(self) -> spindle_pool::Message<$item> {
+                spindle_pool::Message::Call(self)
+            }
+            fn from_reply(reply: spindle_pool::Reply<$item>) -> $response {
+                match reply {
+                    spindle_pool::Reply::Call(response) => response,
+                    _ => panic!("not a Call reply"),
+                }
+            }
+        }
+        impl spindle_pool::IntoReply<$item> for $response {
+            fn into_reply(self) -> spindle_pool::Reply<$item> {
+                spindle_pool::Reply::Call(self)
+            }
+        }
+    };
+}
+#[allow(unused_imports)] // each test binary uses a different subset
+pub(crate) use call_request;
+
+init_request!(Cell: CellInit);
 
 /// A meter: a running total per id; the `#[pool_item]` of the tests that need any item.
 #[derive(Debug, PartialEq)]
 pub struct Meter {
     id: u64,
     total: u64,
-}
-
-impl IdTargeted for Meter {
-    fn id(&self) -> u64 {
-        self.id
-    }
 }
 
 #[pool_item]
@@ -202,5 +253,11 @@ impl Meter {
     pub fn record(&mut self, amount: u64) -> u64 {
         self.total += amount;
         self.total
+    }
+}
+
+impl IdTargeted for Meter {
+    fn id(&self) -> u64 {
+        self.id
     }
 }

@@ -7,9 +7,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use spindle_pool::{
-    AddResponse, IdTargeted, Message, Reply, RequestWithResponse, ThreadShutdownResponse, pool_item,
-};
+use spindle_pool::{IdTargeted, ThreadShutdownResponse, pool_item};
 
 use spindle_test_support::Token;
 
@@ -104,20 +102,7 @@ impl IdTargeted for OpenVault {
     }
 }
 
-impl RequestWithResponse<Vault> for OpenVault {
-    type Response = AddResponse;
-
-    fn into_message(self) -> Message<Vault> {
-        Message::Add(self)
-    }
-
-    fn from_reply(reply: Reply<Vault>) -> AddResponse {
-        match reply {
-            Reply::Added(added) => added,
-            _ => panic!("not an Added reply"),
-        }
-    }
-}
+crate::common::init_request!(Vault: OpenVault);
 
 /// An item with non-`Send` state holding tokens.
 #[derive(Debug)]
