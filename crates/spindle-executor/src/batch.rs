@@ -350,12 +350,14 @@ impl OutsideSlot {
         self.users.fetch_add(1, Ordering::SeqCst);
         seq_cst_fence_for_loom();
         let header = self.batch.load(Ordering::SeqCst);
-        // SAFETY: a non-null pointer read while counted in `users` stays valid until the
-        // decrement below (B3).
-        if let Some(header) = unsafe { header.as_ref() } {
-            if WorkerThread::current_in_ptr(header.registry).is_some() {
+        if !header.is_null() {
+            // SAFETY: a non-null pointer read while counted in `users` stays valid until the
+            // decrement below (B3). Read through the raw pointer, never a `&Header`: the
+            // batch behind the header is reached through this pointer's provenance.
+            let (participate, registry) = unsafe { ((*header).participate, (*header).registry) };
+            if WorkerThread::current_in_ptr(registry).is_some() {
                 // SAFETY: as above; `participate` matches the batch's type (`Batch::new`).
-                unsafe { (header.participate)(header) };
+                unsafe { participate(header) };
             }
         }
         // SeqCst: the write the caller's wait condition reads (the event count's contract).
@@ -410,9 +412,11 @@ pub(crate) fn for_each_chunk_from_outside<F: Fn(core::ops::Range<usize>) + Sync>
             // `helpers` (T2); B3 keeps the frame alive instead.
             let batch = Batch::new(f, (start, len), registry, usize::MAX, (helpers + 1, 0));
             let guard = AbortIfPanic::new("batch: helpers may still be running on other workers");
-            // SeqCst: the publication helpers' loads read (B3).
+            // SeqCst: the publication helpers' loads read (B3). The pointer is made from the
+            // whole batch, not from `&batch.header`: a helper reads the batch through it, and
+            // a pointer made from the header field alone could reach only the header's bytes.
             slot.batch.store(
-                core::ptr::from_ref(&batch.header).cast_mut(),
+                core::ptr::from_ref(&batch).cast::<Header>().cast_mut(),
                 Ordering::SeqCst,
             );
             for _ in 0..helpers {
