@@ -25,8 +25,8 @@
 //!
 //! A helper that loses its core while it holds a chunk makes the whole batch wait for it to
 //! get the core back: a time slice, milliseconds, for a batch that takes microseconds. When
-//! the spin policy has seen the machine oversubscribed ([`spindle_utils::oversubscribed`],
-//! one relaxed load otherwise) and the pool allows it
+//! a batch of this process recently waited [`STALL`] or more at its end for a participant
+//! (the batches measure it themselves; one relaxed load otherwise) and the pool allows it
 //! ([`solo_when_busy`](crate::ThreadPoolBuilder::solo_when_busy), on by default), the caller first runs the batch alone for a few microseconds,
 //! timed, and finishes it alone if the rest would take less than [`SOLO_BELOW`]: on a machine
 //! with no core to spare a helper gains less than the slice it may cost. Longer batches are
@@ -106,7 +106,7 @@ const ESTIMATE_FOR: Duration = Duration::from_micros(5);
 /// Otherwise (the usual case) it costs one relaxed load and returns 0.
 #[inline]
 fn solo_when_busy<F: Fn(core::ops::Range<usize>)>(registry: &Registry, len: usize, f: &F) -> usize {
-    if !registry.solo_when_busy || !spindle_utils::oversubscribed() {
+    if !registry.solo_when_busy || !stalled_recently() {
         return 0;
     }
     let start = Instant::now();
@@ -128,6 +128,46 @@ fn solo_when_busy<F: Fn(core::ops::Range<usize>)>(registry: &Registry, len: usiz
         piece = (piece * 2).min(MAX_PIECE);
     }
     done
+}
+
+/// A wait at a batch's end longer than this means a participant lost its core while it held
+/// part of the batch: a time slice went by.
+const STALL: Duration = Duration::from_millis(1);
+/// How long one stall keeps short batches on their callers.
+const STALL_MEMORY: Duration = Duration::from_millis(20);
+
+/// When a batch last stalled, in µs since [`stall_epoch`] (0: never). A plain std atomic, also
+/// under loom: a hint, read relaxed, and off under loom.
+static LAST_STALL_US: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn stall_epoch() -> Instant {
+    static EPOCH: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+fn micros_now() -> u64 {
+    // +1 keeps 0 free for "never".
+    u64::try_from(stall_epoch().elapsed().as_micros()).unwrap_or(u64::MAX) + 1
+}
+
+/// Whether some batch of this process stalled within [`STALL_MEMORY`]: the sign, measured
+/// by the batches themselves, that the machine has no core to spare for helpers. Idle-worker
+/// yields say nothing here (a pool's own idle worker yielding to its busy ones is no stall).
+#[inline]
+fn stalled_recently() -> bool {
+    if cfg!(spindle_loom) {
+        return false;
+    }
+    // Relaxed: a hint (see `LAST_STALL_US`).
+    let last = LAST_STALL_US.load(std::sync::atomic::Ordering::Relaxed);
+    last != 0 && micros_now().saturating_sub(last) < STALL_MEMORY.as_micros() as u64
+}
+
+/// Records a batch's end wait that began at `since`, if it was a stall.
+fn note_end_wait(since: Instant) {
+    if !cfg!(spindle_loom) && since.elapsed() >= STALL {
+        LAST_STALL_US.store(micros_now(), std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// A batch in progress, on its caller's stack.
@@ -310,14 +350,21 @@ pub(crate) fn for_each_chunk_on_worker<F: Fn(core::ops::Range<usize>) + Sync>(
     }
     batch.participate();
     // Take back helpers nobody stole; run anything else we find; wait for the rest.
+    let mut waiting_since = None;
     while batch.helpers.load(Ordering::SeqCst) != 0 {
         match worker.pop() {
             Some(popped) if popped.same_as(&job) => {
                 batch.helpers.fetch_sub(1, Ordering::SeqCst);
             }
             Some(other) => worker.execute(other),
-            None => worker.wait_until(|| batch.helpers.load(Ordering::SeqCst) == 0),
+            None => {
+                waiting_since.get_or_insert_with(Instant::now);
+                worker.wait_until(|| batch.helpers.load(Ordering::SeqCst) == 0);
+            }
         }
+    }
+    if let Some(since) = waiting_since {
+        note_end_wait(since);
     }
     // Every helper is accounted for: nothing points into this frame any more.
     guard.disarm();
@@ -434,8 +481,12 @@ pub(crate) fn for_each_chunk_from_outside<F: Fn(core::ops::Range<usize>) + Sync>
             // SeqCst: before the read of `users` in the total order (B3).
             slot.batch.store(core::ptr::null_mut(), Ordering::SeqCst);
             seq_cst_fence_for_loom();
-            slot.done
-                .wait_until(|| (slot.users.load(Ordering::SeqCst) == 0).then_some(()));
+            if slot.users.load(Ordering::SeqCst) != 0 {
+                let since = Instant::now();
+                slot.done
+                    .wait_until(|| (slot.users.load(Ordering::SeqCst) == 0).then_some(()));
+                note_end_wait(since);
+            }
             // No helper can reach the batch any more (B3).
             guard.disarm();
             batch.resume_panic();

@@ -140,9 +140,9 @@ impl ThreadPoolBuilder {
     ///
     /// With more runnable threads than cores, a helper that loses its core while it holds part
     /// of a batch makes the batch wait a whole time slice (milliseconds) for it; a batch the
-    /// caller can finish in under 2 ms then runs faster alone. The pool notices oversubscription
-    /// through its waits ([`spindle_utils::oversubscribed`]); on an idle machine this setting
-    /// changes nothing. Turn it off where every batch must be shared, e.g. a test whose indices
+    /// caller can finish in under 2 ms then runs faster alone. The batches notice it themselves:
+    /// for 20 ms after any batch of the process waited 1 ms or more at its end for a
+    /// participant, short batches run alone; on an idle machine this setting changes nothing. Turn it off where every batch must be shared, e.g. a test whose indices
     /// wait for each other.
     ///
     /// ```
