@@ -9,7 +9,8 @@
 //!   no-op job, one CPU-heavy job, and 1000 jobs at once, each submitted and awaited, against
 //!   `thread::spawn` and the naive pool;
 //! - `rounds` (printed): the 100k batch against the same loop on one thread, scope+spawn of
-//!   1000 tasks and `fib(25)` without cutoff, spindle and its peers alternating for 15-21 rounds, with the median per-round ratio: criterion's windows
+//!   1000 tasks, `fib(25)` without cutoff and `fib(30)` with a cutoff at 20 (against the
+//!   sequential recursion too), spindle and its peers alternating for 15-21 rounds, with the median per-round ratio: criterion's windows
 //!   swing 2-3x on this 2-core machine, the per-round ratio much less;
 //! - `fib_join`: `fib(30)` through `join` with a sequential cutoff below 20, and `fib(25)` with
 //!   no cutoff (pure join overhead), ns per call of the whole computation.
@@ -399,6 +400,35 @@ fn rounds(_: &mut Criterion) {
             ),
         ],
         21,
+    );
+    // The same recursion with a sequential cutoff, the way join is meant to be used: here
+    // the sequential row is the bar that `--busy` must not fall below.
+    rounds::interleaved(
+        "fib(30) by join, cutoff 20, fresh pools",
+        "run",
+        vec![
+            (
+                "rayon",
+                rayon(|pool| {
+                    black_box(pool.install(|| fib_rayon(black_box(30), 20)));
+                }),
+            ),
+            (
+                "spindle",
+                spindle(|pool| {
+                    black_box(pool.install(|| fib_spindle(pool, black_box(30), 20)));
+                }),
+            ),
+            (
+                "sequential",
+                Box::new(|| {
+                    time_per_run(&(), |()| {
+                        black_box(fib_seq(black_box(30)));
+                    })
+                }),
+            ),
+        ],
+        11,
     );
 }
 

@@ -12,6 +12,20 @@
 //! other (A installs into B, whose job installs into A) completes, as rayon's
 //! `in_worker_cross` does.
 //!
+//! # A worker that loses its core
+//!
+//! What a preempted worker holds back is the closure it is running and the halves it ran
+//! inline on its current path: a pushed half stays on its deque, which thieves keep taking
+//! from while its owner has no core, and a joiner whose half was stolen runs other jobs (the
+//! thief's pushed halves among them) until the thief's latch is set. The idle-worker test
+//! above is the trade-off: a half run inline because every worker was busy is not stealable
+//! later, where rayon would have pushed it; an idle worker gets work at the holder's next
+//! join instead, which a worker without a core does not reach. Measured on two cores with
+//! two threads burning CPU (`cargo xtask bench --busy 2`), `fib(30)` with a cutoff still
+//! ran faster than the sequential recursion and than rayon, and `fib(25)` without cutoff at
+//! about half rayon's time; `tests/join.rs` checks that a thief frozen in its stolen half
+//! does not stop the joiner's own half.
+//!
 //! # Invariants
 //!
 //! - **K1 (frame outlives job).** A function that hands out a `JobRef` to a `StackJob` on its

@@ -156,3 +156,9 @@ pub use pool::ThreadPool;
 pub use scope::Scope;
 pub use spawn::JoinHandle;
 pub use stats::{PoolStats, WorkerStats};
+
+/// The batch's range slots, for `tests/loom_split.rs` only: under `--cfg spindle_loom`, never
+/// part of the API.
+#[cfg(spindle_loom)]
+#[doc(hidden)]
+pub use batch::LoomSplit as __LoomSplit;

@@ -230,8 +230,12 @@ impl ThreadPool {
     /// Calls `f(i)` for every `i` in `0..len`, spread over the pool's workers, and returns when
     /// all calls have returned. The calling thread works on the batch too (from outside the
     /// pool it takes one worker's place, so no hand-over and no wake-up of the caller is
-    /// needed). Indices are handed out in chunks from a shared cursor, largest first, so
-    /// uneven work still balances. On an oversubscribed machine a batch shorter than about
+    /// needed). Indices are handed out in chunks from a shared cursor, largest first, and a
+    /// participant runs its chunk in pieces while the rest stays open to the others: once the
+    /// cursor is exhausted, an idle participant takes half of the largest range another one
+    /// still holds (if it is at least 64 indices). So uneven work still balances, and a
+    /// participant that loses its core (or blocks) inside `f` holds back only the rest of
+    /// the piece it is in and fewer than 64 indices more. On an oversubscribed machine a batch shorter than about
     /// 2 ms runs on the caller alone (see
     /// [`solo_when_busy`](crate::ThreadPoolBuilder::solo_when_busy)). Allocates nothing once
     /// the pool and the calling thread are warm.
@@ -242,8 +246,8 @@ impl ThreadPool {
     /// The batch stops when the panic has unwound out of the call (the panic hook, which
     /// prints the message, runs before that, and the other participants go on meanwhile):
     /// from then on no participant claims another chunk of indices or starts another piece
-    /// of the chunk it is in (chunks run as calls over pieces of 16 indices, doubling, up to
-    /// 1024). So what still runs is the calls already under way and, in each other
+    /// of the range it holds (a participant's calls are over pieces that start at 16 indices
+    /// and double, up to 1024). So what still runs is the calls already under way and, in each other
     /// participant, the rest of its current piece (fewer than 1024 indices); every later index
     /// is skipped, and no index runs twice.
     ///

@@ -8,6 +8,11 @@
 //! a full scope with nothing to run, falls back to a box. rayon boxes every spawned task
 //! (rayon#1277).
 //!
+//! A worker that loses its core holds back only the task it is running: every other spawned
+//! task waits on a deque or in the injector, where the other workers, and the scope's owner
+//! while it waits for `pending` to reach zero, keep taking them. (Busy scope figures are in
+//! BENCHMARKS.md, `cargo xtask bench --busy 2`.)
+//!
 //! # Invariants
 //!
 //! - **C1 (scope outlives tasks).** `scope` returns (or unwinds) only after `pending` is zero;

@@ -95,6 +95,74 @@ fn uneven_work_is_shared_between_workers() {
     );
 }
 
+/// Which participant of a two-thread batch [`one_participant_frozen`] holds inside `f`.
+#[derive(Clone, Copy)]
+enum Frozen {
+    /// The thread that called the batch, from outside the pool.
+    OutsideCaller,
+    /// The helper of a batch called from outside the pool.
+    HelperOfOutsideCaller,
+    /// The helper of a batch called on a worker.
+    HelperOfWorker,
+}
+
+/// What a participant frozen in its first call may hold back: the rest of its first piece
+/// (`FIRST_PIECE`, 16 indices, in `src/batch/mod.rs`) and a range too short to steal
+/// (`MIN_STEAL`, 64, in `src/batch/split.rs`), as documented on `for_each_index`.
+const HELD_BACK: usize = 16 + 64;
+
+/// Runs a batch on two participants, freezing one in its first call until every index outside
+/// its current piece has run: the batch completes only if the others took over the rest of
+/// its chunk. With chunks alone (the frozen one held a quarter of the batch) this failed after
+/// 30 s.
+fn one_participant_frozen(which: Frozen) {
+    let pool = ThreadPool::builder()
+        .num_threads(2)
+        .solo_when_busy(false)
+        .build()
+        .unwrap();
+    let len = if cfg!(miri) { 300 } else { 100_000 };
+    let ran: Vec<AtomicU8> = (0..len).map(|_| AtomicU8::new(0)).collect();
+    let done = AtomicUsize::new(0);
+    let frozen = AtomicUsize::new(0);
+    let batch = || {
+        let caller = thread::current().id();
+        let freeze_caller = matches!(which, Frozen::OutsideCaller);
+        pool.for_each_index(len, |i| {
+            let to_freeze = (thread::current().id() == caller) == freeze_caller;
+            if to_freeze && frozen.fetch_add(1, Ordering::SeqCst) == 0 {
+                // Held here: everything but what we may hold back must run meanwhile.
+                common::eventually("the others did not take over the frozen chunk", || {
+                    done.load(Ordering::SeqCst) + HELD_BACK >= len
+                });
+            } else if !to_freeze {
+                // Do not run ahead of the freeze: make sure it holds a chunk first.
+                common::eventually("the participant to freeze never joined", || {
+                    frozen.load(Ordering::SeqCst) > 0
+                });
+            }
+            ran[i].fetch_add(1, Ordering::Relaxed);
+            done.fetch_add(1, Ordering::SeqCst);
+        });
+    };
+    match which {
+        Frozen::HelperOfWorker => pool.install(batch),
+        Frozen::OutsideCaller | Frozen::HelperOfOutsideCaller => batch(),
+    }
+    assert!(ran.iter().all(|r| r.load(Ordering::Relaxed) == 1));
+}
+
+#[test]
+fn a_frozen_helper_holds_back_only_its_current_piece() {
+    one_participant_frozen(Frozen::HelperOfOutsideCaller);
+    one_participant_frozen(Frozen::HelperOfWorker);
+}
+
+#[test]
+fn a_frozen_outside_caller_holds_back_only_its_current_piece() {
+    one_participant_frozen(Frozen::OutsideCaller);
+}
+
 #[test]
 fn a_panic_stops_the_batch_and_reaches_the_caller_after_all_stopped() {
     let pool = ThreadPool::new(2).unwrap();

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use spindle_executor::ThreadPool;
 
+mod common;
+
 fn fib(pool: &ThreadPool, n: u64) -> u64 {
     if n < 2 {
         return n;
@@ -113,4 +115,33 @@ fn after_shutdown_join_and_install_run_on_the_caller() {
     let (a, b) = pool.join(|| thread::current().id(), || thread::current().id());
     assert_eq!((a, b), (me, me));
     assert_eq!(pool.install(|| thread::current().id()), me);
+}
+
+/// A thief frozen inside the half it stole (here: blocked until the other half is done)
+/// holds back only that half: the joiner runs its own half, with every join nested in it,
+/// without it, then waits for the thief's latch. (A half whose *own* progress needs its
+/// sibling, as in `join(|| wait_for_b(), b)`, is not a pattern join supports, here or in
+/// rayon: `b` may run after `a` on the same thread.)
+#[test]
+fn a_thief_frozen_in_the_stolen_half_holds_back_only_that_half() {
+    let pool = ThreadPool::builder()
+        .num_threads(2)
+        .spin_limit(0)
+        .build()
+        .unwrap();
+    let n = if cfg!(miri) { 8 } else { 20 };
+    let a_done = AtomicBool::new(false);
+    let (fib_a, ()) = pool.join(
+        || {
+            let value = fib(&pool, n);
+            a_done.store(true, Ordering::SeqCst);
+            value
+        },
+        || {
+            common::eventually("the joiner's own half never finished", || {
+                a_done.load(Ordering::SeqCst)
+            })
+        },
+    );
+    assert_eq!(fib_a, if cfg!(miri) { 21 } else { 6765 });
 }
