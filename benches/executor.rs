@@ -323,6 +323,15 @@ fn fib_spindle(pool: &ThreadPool, n: u64, cutoff: u64) -> u64 {
     a + b
 }
 
+/// `fib_spindle` through the free `join`, which finds the pool from the worker it runs on.
+fn fib_free(n: u64, cutoff: u64) -> u64 {
+    if n < cutoff.max(2) {
+        return fib_seq(n);
+    }
+    let (a, b) = spindle::executor::join(|| fib_free(n - 1, cutoff), || fib_free(n - 2, cutoff));
+    a + b
+}
+
 fn fib_rayon(n: u64, cutoff: u64) -> u64 {
     if n < cutoff.max(2) {
         return fib_seq(n);
@@ -396,6 +405,12 @@ fn rounds(_: &mut Criterion) {
                 "spindle",
                 spindle(|pool| {
                     black_box(pool.install(|| fib_spindle(pool, 25, 0)));
+                }),
+            ),
+            (
+                "spindle free join",
+                spindle(|pool| {
+                    black_box(pool.install(|| fib_free(25, 0)));
                 }),
             ),
         ],

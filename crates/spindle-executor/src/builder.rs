@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex};
 
 use crate::pool::ThreadPool;
-use crate::registry::{PanicHandler, Registry, WorkerThread};
+use crate::registry::{Handlers, Registry, WorkerThread};
 use spindle_utils::{BuildError, ThreadConfig};
 
 /// Configures and builds a [`ThreadPool`].
@@ -26,7 +26,7 @@ pub struct ThreadPoolBuilder {
     threads: ThreadConfig,
     spin_limit: u32,
     solo_when_busy: bool,
-    panic_handler: Option<Box<PanicHandler>>,
+    handlers: Handlers,
 }
 
 impl core::fmt::Debug for ThreadPoolBuilder {
@@ -65,7 +65,7 @@ impl Default for ThreadPoolBuilder {
             threads: ThreadConfig::new("spindle-worker"),
             spin_limit: Self::DEFAULT_SPIN_LIMIT,
             solo_when_busy: true,
-            panic_handler: None,
+            handlers: Handlers::default(),
         }
     }
 }
@@ -177,8 +177,94 @@ impl ThreadPoolBuilder {
         mut self,
         handler: impl Fn(Box<dyn std::any::Any + Send>) + Send + Sync + 'static,
     ) -> Self {
-        self.panic_handler = Some(Box::new(handler));
+        self.handlers.panic = Some(Box::new(handler));
         self
+    }
+
+    /// Calls `handler(index)` on each worker thread as it starts, before it runs any job
+    /// (rayon's `start_handler`, tokio's `on_thread_start`): to set up thread-locals, a
+    /// profiler's thread registration, a priority. A panic in it goes to the
+    /// [panic handler](ThreadPoolBuilder::panic_handler), and the worker starts anyway.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// let started = Arc::new(AtomicUsize::new(0));
+    /// let pool = {
+    ///     let started = Arc::clone(&started);
+    ///     spindle_executor::ThreadPool::builder()
+    ///         .num_threads(2)
+    ///         .start_handler(move |_index| { started.fetch_add(1, Ordering::SeqCst); })
+    ///         .build()?
+    /// };
+    /// pool.shutdown(); // joins the workers: both have started by then
+    /// assert_eq!(started.load(Ordering::SeqCst), 2);
+    /// # Ok::<(), spindle_executor::BuildError>(())
+    /// ```
+    pub fn start_handler(mut self, handler: impl Fn(usize) + Send + Sync + 'static) -> Self {
+        self.handlers.start = Some(Box::new(handler));
+        self
+    }
+
+    /// Calls `handler(index)` on each worker thread as it exits, after its last job, during
+    /// [`shutdown`](ThreadPool::shutdown) or the pool's drop (rayon's `exit_handler`). A panic
+    /// in it goes to the [panic handler](ThreadPoolBuilder::panic_handler).
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// let exited = Arc::new(Mutex::new(Vec::new()));
+    /// let pool = {
+    ///     let exited = Arc::clone(&exited);
+    ///     spindle_executor::ThreadPool::builder()
+    ///         .num_threads(2)
+    ///         .exit_handler(move |index| exited.lock().unwrap().push(index))
+    ///         .build()?
+    /// };
+    /// pool.shutdown();
+    /// let mut exited = exited.lock().unwrap().clone();
+    /// exited.sort();
+    /// assert_eq!(exited, [0, 1]);
+    /// # Ok::<(), spindle_executor::BuildError>(())
+    /// ```
+    pub fn exit_handler(mut self, handler: impl Fn(usize) + Send + Sync + 'static) -> Self {
+        self.handlers.exit = Some(Box::new(handler));
+        self
+    }
+
+    /// Builds the global pool with these settings, the one the free functions
+    /// ([`join`](crate::join), [`scope`](crate::scope), [`spawn`](crate::spawn), ...) use
+    /// outside any pool. Call it once, early: without it, the first free function call builds
+    /// the global pool with the default settings.
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError::GlobalPoolExists`] if the global pool was built already (the pool built
+    /// here is shut down again); otherwise as [`build`](ThreadPoolBuilder::build).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use spindle_executor::{BuildError, ThreadPoolBuilder};
+    ///
+    /// ThreadPoolBuilder::new().num_threads(2).build_global()?;
+    /// assert_eq!(spindle_executor::current_num_threads(), 2);
+    /// let again = ThreadPoolBuilder::new().build_global();
+    /// assert!(matches!(again, Err(BuildError::GlobalPoolExists)));
+    /// # Ok::<(), BuildError>(())
+    /// ```
+    pub fn build_global(self) -> Result<(), BuildError> {
+        crate::global::set(self)
+    }
+
+    /// The default settings, as [`ThreadPool::builder`] gives them (rayon's spelling).
+    ///
+    /// ```
+    /// let pool = spindle_executor::ThreadPoolBuilder::new().num_threads(1).build()?;
+    /// assert_eq!(pool.num_threads(), 1);
+    /// # Ok::<(), spindle_executor::BuildError>(())
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
     }
 
     /// Starts the workers.
@@ -205,12 +291,8 @@ impl ThreadPoolBuilder {
     /// ```
     pub fn build(self) -> Result<ThreadPool, BuildError> {
         let threads = self.threads.resolve_threads()?;
-        let (registry, deques) = Registry::new(
-            threads,
-            self.spin_limit,
-            self.solo_when_busy,
-            self.panic_handler,
-        )?;
+        let (registry, deques) =
+            Registry::new(threads, self.spin_limit, self.solo_when_busy, self.handlers)?;
         let mut handles = Vec::new();
         // Within `MAX_THREADS`, so the size in bytes fits; the allocation may still be refused.
         handles

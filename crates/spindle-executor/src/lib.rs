@@ -136,6 +136,7 @@ mod batch;
 mod builder;
 mod deque;
 mod error;
+mod global;
 mod job;
 mod join;
 mod latch;
@@ -152,6 +153,7 @@ pub use builder::ThreadPoolBuilder;
 #[allow(deprecated)]
 pub use error::ExecuteError;
 pub use error::{BuildError, Closed, LengthMismatch, MAX_THREADS, Panic, TaskPanic};
+pub use global::{current_num_threads, current_thread_index, join, scope, spawn};
 pub use pool::ThreadPool;
 pub use scope::Scope;
 pub use spawn::JoinHandle;

@@ -93,6 +93,18 @@ const INJECTOR_PREALLOCATED: usize = if cfg!(spindle_loom) { 0 } else { 64 };
 /// Called with the payload of every panic that escapes an `execute`d job.
 pub(crate) type PanicHandler = dyn Fn(Box<dyn Any + Send>) + Send + Sync;
 
+/// A worker thread's start or exit hook, given the worker's index
+/// ([`ThreadPoolBuilder::start_handler`](crate::ThreadPoolBuilder::start_handler)).
+pub(crate) type ThreadHook = dyn Fn(usize) + Send + Sync;
+
+/// What a registry calls besides jobs: user code, each call contained.
+#[derive(Default)]
+pub(crate) struct Handlers {
+    pub(crate) panic: Option<Box<PanicHandler>>,
+    pub(crate) start: Option<Box<ThreadHook>>,
+    pub(crate) exit: Option<Box<ThreadHook>>,
+}
+
 /// What every worker and every handle to the pool share.
 pub(crate) struct Registry {
     /// Jobs from outside the pool: spindle-queue's `Queue`, which recycles its segments, so
@@ -119,7 +131,7 @@ pub(crate) struct Registry {
     /// Whether short batches run on their caller alone on an oversubscribed machine
     /// ([`ThreadPoolBuilder::solo_when_busy`](crate::ThreadPoolBuilder::solo_when_busy)).
     pub(crate) solo_when_busy: bool,
-    panic_handler: Option<Box<PanicHandler>>,
+    handlers: Handlers,
 }
 
 /// A worker's own state, reachable from its thread through [`WorkerThread::current`].
@@ -147,7 +159,7 @@ impl Registry {
         threads: usize,
         spin_limit: u32,
         solo_when_busy: bool,
-        panic_handler: Option<Box<PanicHandler>>,
+        handlers: Handlers,
     ) -> Result<(Arc<Registry>, Vec<Worker<JobRef>>), BuildError> {
         if threads > spindle_utils::MAX_THREADS {
             return Err(BuildError::TooManyThreads(threads));
@@ -170,7 +182,7 @@ impl Registry {
             terminated: AtomicBool::new(false),
             idle: CachePadded::new(AtomicUsize::new(0)),
             solo_when_busy,
-            panic_handler,
+            handlers,
         };
         Ok((Arc::new(registry), deques))
     }
@@ -301,19 +313,35 @@ impl Registry {
         counters.executed.bump();
         if let Err(payload) = outcome {
             counters.panicked.bump();
-            match &self.panic_handler {
-                Some(handler) => {
-                    // A panicking handler must not take the worker down either, nor the drop of
-                    // its panic's payload.
-                    let handled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        handler(payload);
-                    }));
-                    if let Err(payload) = handled {
-                        drop_payload(payload);
-                    }
+            self.handle_panic(payload);
+        }
+    }
+
+    /// Hands a caught panic to the panic handler, or drops it: contained either way.
+    fn handle_panic(&self, payload: Box<dyn Any + Send>) {
+        match &self.handlers.panic {
+            Some(handler) => {
+                // A panicking handler must not take the worker down either, nor the drop of
+                // its panic's payload.
+                let handled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    handler(payload);
+                }));
+                if let Err(payload) = handled {
+                    drop_payload(payload);
                 }
-                // Nobody wants it; its `Drop` is user code too, and may panic.
-                None => drop_payload(payload),
+            }
+            // Nobody wants it; its `Drop` is user code too, and may panic.
+            None => drop_payload(payload),
+        }
+    }
+
+    /// Calls a start or exit hook for worker `index`, if set; its panic goes where a job's
+    /// would, and the worker goes on (a start hook's panic does not keep it from working).
+    fn run_hook(&self, hook: Option<&ThreadHook>, index: usize) {
+        if let Some(hook) = hook {
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(index)));
+            if let Err(payload) = outcome {
+                self.handle_panic(payload);
             }
         }
     }
@@ -364,6 +392,17 @@ impl WorkerThread {
         // thread's `main_loop` stack while it runs, which outlives everything the thread runs.
         let worker = unsafe { worker.as_ref() }?;
         Some(CrossWaiter { worker })
+    }
+
+    /// The worker running on this thread, of whichever pool: for the free functions
+    /// (`crate::join` and the rest), whose work is meant for the pool of the thread they are
+    /// called on. What they push goes onto this worker's own deque, of its own pool, so R2
+    /// holds; everything else picks its worker with [`current_in`](Self::current_in).
+    #[inline]
+    pub(crate) fn current() -> Option<&'static WorkerThread> {
+        let worker = CURRENT.with(core::cell::Cell::get);
+        // SAFETY: as in `current_in_ptr`.
+        unsafe { worker.as_ref() }
     }
 
     pub(crate) fn registry(&self) -> &Arc<Registry> {
@@ -482,6 +521,9 @@ impl WorkerThread {
             seed: core::cell::Cell::new((index as u32).wrapping_mul(0x9E37_79B9) | 1),
         };
         CURRENT.with(|c| c.set(&worker));
+        worker
+            .registry
+            .run_hook(worker.registry.handlers.start.as_deref(), index);
         loop {
             if let Some(job) = worker.find_work() {
                 worker.execute(job);
@@ -506,6 +548,9 @@ impl WorkerThread {
                 None => break,
             }
         }
+        worker
+            .registry
+            .run_hook(worker.registry.handlers.exit.as_deref(), index);
         CURRENT.with(|c| c.set(core::ptr::null()));
     }
 }

@@ -92,6 +92,9 @@ pub enum BuildError {
     },
     /// The operating system refused to start a thread.
     Spawn(io::Error),
+    /// The global pool exists already: `build_global` was called before, or a free function
+    /// such as `spindle_executor::join` built it with the default settings on first use.
+    GlobalPoolExists,
 }
 
 impl fmt::Display for BuildError {
@@ -107,6 +110,10 @@ impl fmt::Display for BuildError {
                 write!(f, "`{setting}({requested})` is too large to allocate")
             }
             Self::Spawn(e) => write!(f, "could not start a thread: {e}"),
+            Self::GlobalPoolExists => f.write_str(
+                "the global pool is already built (by an earlier build_global, or with the \
+                 default settings on first use)",
+            ),
         }
     }
 }
@@ -115,7 +122,10 @@ impl Error for BuildError {
     fn source(&self) -> Option<&(dyn Error + 'static)> {
         match self {
             Self::Spawn(e) => Some(e),
-            Self::ZeroThreads | Self::TooManyThreads(_) | Self::TooLarge { .. } => None,
+            Self::ZeroThreads
+            | Self::TooManyThreads(_)
+            | Self::TooLarge { .. }
+            | Self::GlobalPoolExists => None,
         }
     }
 }

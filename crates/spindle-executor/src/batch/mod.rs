@@ -265,6 +265,18 @@ impl<'f, F: Fn(Range<usize>) + Sync> Batch<'f, F> {
         // restart at small pieces (one CAS each) for every chunk it claims.
         let mut piece = FIRST_PIECE;
         loop {
+            // The slot first, then new work: a participation nested in `f` on this same
+            // thread (a job of this batch run while `f` waits, e.g. at a nested batch's or
+            // join's end) finds what the outer one left in the slot and runs it, rather than
+            // storing a new range over it. Strictly nested on one stack, the inner one leaves
+            // the slot empty again before the outer one looks at it (S1 in `split`).
+            while let Some(run) = self.split.take(slot, piece) {
+                (self.f)(run);
+                if self.stopped() {
+                    return;
+                }
+                piece = (piece * 2).min(MAX_PIECE);
+            }
             let range = match self.claim() {
                 Some(chunk) => chunk,
                 None if self.stopped() => return,
@@ -274,13 +286,6 @@ impl<'f, F: Fn(Range<usize>) + Sync> Batch<'f, F> {
                 },
             };
             self.split.hold(slot, range);
-            while let Some(run) = self.split.take(slot, piece) {
-                (self.f)(run);
-                if self.stopped() {
-                    return;
-                }
-                piece = (piece * 2).min(MAX_PIECE);
-            }
         }
     }
 
@@ -372,4 +377,45 @@ pub(crate) fn for_each_chunk_on_worker<F: Fn(Range<usize>) + Sync>(
     // Every helper is accounted for: nothing points into this frame any more.
     guard.disarm();
     batch.resume_panic();
+}
+
+#[cfg(all(test, not(spindle_loom)))]
+mod tests {
+    use std::sync::atomic::{AtomicU8, Ordering::Relaxed, Ordering::SeqCst};
+
+    use super::*;
+    use crate::primitive::AtomicPtr;
+    use crate::registry::Handlers;
+
+    /// S3 in `split`: a participation nested on the same thread (as when `f` waits and runs a
+    /// helper job of this very batch) must run what the outer one left in the slot, not store
+    /// a new range over it. With "claim, then hold" first, the outer chunk's rest was lost.
+    #[test]
+    fn a_participation_nested_on_the_same_thread_runs_what_the_outer_one_left() {
+        let (registry, _deques) = Registry::new(2, 0, false, Handlers::default()).unwrap();
+        let len = if cfg!(miri) { 300 } else { 5000 };
+        let counts: Vec<AtomicU8> = (0..len).map(|_| AtomicU8::new(0)).collect();
+        let header = AtomicPtr::<Header>::new(core::ptr::null_mut());
+        let nested = AtomicBool::new(false);
+        let f = |range: Range<usize>| {
+            for i in range {
+                counts[i].fetch_add(1, Relaxed);
+            }
+            if !nested.swap(true, SeqCst) {
+                let header = header.load(SeqCst);
+                // SAFETY: the batch below is alive for the whole outer participation, and
+                // `participate` is its own type's (`Batch::new`).
+                unsafe { ((*header).participate)(header, 0) };
+            }
+        };
+        let batch = Batch::new(&f, (0, len), &registry, 0, (1, 0));
+        header.store(
+            core::ptr::from_ref(&batch).cast::<Header>().cast_mut(),
+            SeqCst,
+        );
+        batch.participate(0);
+        assert!(nested.load(SeqCst));
+        let wrong: Vec<usize> = (0..len).filter(|&i| counts[i].load(Relaxed) != 1).collect();
+        assert!(wrong.is_empty(), "indices not run exactly once: {wrong:?}");
+    }
 }

@@ -29,6 +29,12 @@
 //!   who runs them (or, after a panic, stops: module docs of the batch). So without a panic
 //!   every index of every range given to [`Split::hold`] runs.
 //!
+//! - **S3 (one owner per slot at a time).** A slot is its worker's; the same worker can take
+//!   part in one batch twice only nested on its own stack (a helper job of the batch run while
+//!   `f` waits), never side by side. The nested participation drains the slot before it holds
+//!   anything, and leaves it empty when it returns, so [`Split::hold`] always finds its slot
+//!   empty (it asserts so in debug builds).
+//!
 //! Relaxed throughout, as for the cursor: the ranges are numbers, and what `f` writes is
 //! published by each participant's completion (T2 in the batch's docs).
 
