@@ -142,8 +142,9 @@ impl ThreadPoolBuilder {
     /// of a batch makes the batch wait a whole time slice (milliseconds) for it; a batch the
     /// caller can finish in under 2 ms then runs faster alone. The batches notice it themselves:
     /// for 20 ms after any batch of the process waited 1 ms or more at its end for a
-    /// participant, short batches run alone; on an idle machine this setting changes nothing. Turn it off where every batch must be shared, e.g. a test whose indices
-    /// wait for each other.
+    /// participant (longer, up to 320 ms, while such stalls keep coming), short batches run
+    /// alone; on an idle machine this setting changes nothing. Turn it off where every batch
+    /// must be shared, e.g. a test whose indices wait for each other.
     ///
     /// ```
     /// let pool = spindle_executor::ThreadPool::builder().solo_when_busy(false).build()?;

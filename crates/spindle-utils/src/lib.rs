@@ -57,7 +57,8 @@ pub use error::{BuildError, Closed, MAX_THREADS};
 pub use event::{DEFAULT_SPIN_LIMIT, EventCount};
 pub use panic::{AbortIfPanic, Panic, catch, drop_payload, panic_message};
 pub use spin::{
-    HINT_LIFETIME, PREEMPTED, note_core_lost, oversubscribed, spin_until, yield_or_stop,
+    HINT_LIFETIME, MAX_HINT_LIFETIME, PREEMPTED, note_core_lost, oversubscribed, spin_until,
+    yield_or_stop,
 };
 pub use thread::{ThreadConfig, ThreadHandle};
 

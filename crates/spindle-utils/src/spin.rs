@@ -10,10 +10,18 @@
 //! Detecting that costs nothing extra: a wait that yields measures how long the yield took.
 //! With nothing else runnable a `sched_yield` returns in about a microsecond; when it takes
 //! longer than [`PREEMPTED`], another thread ran on this core meanwhile, so the machine is
-//! oversubscribed. That moment is kept in one process-wide atomic, and for [`HINT_LIFETIME`]
-//! afterwards every Spindle wait skips its yield phase and parks (and [`spin_until`] stops
-//! early), so that the threads that hold the work get the cores. The hint is never wrong for
-//! long: it expires, and the next yield that returns fast leaves it expired.
+//! oversubscribed. That moment is kept in one process-wide atomic, and for a while afterwards
+//! (the hint's lifetime) every Spindle wait skips its yield phase and parks (and
+//! [`spin_until`] stops early), so that the threads that hold the work get the cores. The hint
+//! is never wrong for long: it expires, and the next yield that returns fast leaves it
+//! expired.
+//!
+//! The lifetime adapts. It starts at [`HINT_LIFETIME`]; a loss seen soon after the hint
+//! expired (within twice its lifetime of the last one: the machine stayed busy) doubles it, up
+//! to [`MAX_HINT_LIFETIME`], and a yield that returns fast halves it again. With a fixed
+//! lifetime, a machine that stays busy made every wait that came after an expiry yield once
+//! more and lose its core for a time slice, every 20 ms: milliseconds of every busy second
+//! spent behind threads that do not hold the work.
 //!
 //! Under loom the policy is off: loom explores interleavings, not time.
 
@@ -24,11 +32,18 @@ use std::time::{Duration, Instant};
 /// A yield that takes longer than this gave the core to another thread.
 pub const PREEMPTED: Duration = Duration::from_micros(50);
 
-/// How long one sign of oversubscription keeps waits from spinning.
+/// How long one sign of oversubscription keeps waits from spinning, at first (module docs:
+/// the lifetime adapts between this and [`MAX_HINT_LIFETIME`]).
 pub const HINT_LIFETIME: Duration = Duration::from_millis(20);
+
+/// The longest the hint lives: how long waits can keep parking without spinning after the
+/// machine has become idle again, before a yield measures afresh.
+pub const MAX_HINT_LIFETIME: Duration = Duration::from_millis(320);
 
 /// When a wait last saw its core taken, in microseconds since [`epoch`] (0: never).
 static LAST_PREEMPTED_US: AtomicU64 = AtomicU64::new(0);
+/// The hint's lifetime now, in microseconds (module docs).
+static LIFETIME_US: AtomicU64 = AtomicU64::new(HINT_LIFETIME.as_micros() as u64);
 
 fn epoch() -> Instant {
     static EPOCH: OnceLock<Instant> = OnceLock::new();
@@ -41,7 +56,8 @@ fn micros_since_epoch(at: Instant) -> u64 {
 }
 
 /// Whether a Spindle wait saw the machine oversubscribed (more runnable threads than cores)
-/// within the last [`HINT_LIFETIME`]: waits should park rather than spin or yield.
+/// within the hint's lifetime ([`HINT_LIFETIME`] to [`MAX_HINT_LIFETIME`]): waits should park
+/// rather than spin or yield.
 ///
 /// One relaxed load and, only when a sign was recorded, one clock read.
 ///
@@ -60,12 +76,14 @@ pub fn oversubscribed() -> bool {
 }
 
 fn hint_micros() -> u64 {
-    HINT_LIFETIME.as_micros() as u64
+    // Relaxed: a hint, as `LAST_PREEMPTED_US`.
+    LIFETIME_US.load(Ordering::Relaxed)
 }
 
 /// Records that this thread just lost its core for `lost` (measured around a yield or a spin
 /// that should have been short); a loss longer than [`PREEMPTED`] marks the machine as
-/// oversubscribed for [`HINT_LIFETIME`].
+/// oversubscribed for the hint's lifetime, and doubles that lifetime if the last mark was
+/// recent (module docs).
 ///
 /// ```
 /// use std::time::Duration;
@@ -75,8 +93,25 @@ fn hint_micros() -> u64 {
 #[inline]
 pub fn note_core_lost(lost: Duration) {
     if lost >= PREEMPTED && !cfg!(spindle_loom) {
-        // Relaxed: as in `oversubscribed`.
-        LAST_PREEMPTED_US.store(micros_since_epoch(Instant::now()), Ordering::Relaxed);
+        // Relaxed: as in `oversubscribed`; a lost update shifts the lifetime once, no more.
+        let now = micros_since_epoch(Instant::now());
+        let last = LAST_PREEMPTED_US.load(Ordering::Relaxed);
+        let lifetime = hint_micros();
+        if last != 0 && now.saturating_sub(last) < 2 * lifetime {
+            let longest = MAX_HINT_LIFETIME.as_micros() as u64;
+            LIFETIME_US.store((lifetime * 2).min(longest), Ordering::Relaxed);
+        }
+        LAST_PREEMPTED_US.store(now, Ordering::Relaxed);
+    }
+}
+
+/// A yield that returned fast: nothing else was runnable on this core, so the hint's lifetime
+/// halves, down to [`HINT_LIFETIME`].
+fn note_core_kept() {
+    let lifetime = hint_micros();
+    let shortest = HINT_LIFETIME.as_micros() as u64;
+    if lifetime > shortest {
+        LIFETIME_US.store((lifetime / 2).max(shortest), Ordering::Relaxed);
     }
 }
 
@@ -98,7 +133,11 @@ pub fn yield_or_stop() -> bool {
     }
     let start = Instant::now();
     crate::sync::yield_now();
-    note_core_lost(start.elapsed());
+    let took = start.elapsed();
+    if took < PREEMPTED {
+        note_core_kept();
+    }
+    note_core_lost(took);
     !oversubscribed()
 }
 
@@ -156,8 +195,29 @@ mod tests {
             !yield_or_stop(),
             "an oversubscribed machine is not yielded to"
         );
-        std::thread::sleep(HINT_LIFETIME + Duration::from_millis(5));
-        assert!(!oversubscribed(), "the hint expires");
+        // The other test's marks may have doubled the lifetime: it expires within the longest.
+        let marked = Instant::now();
+        while oversubscribed() {
+            assert!(
+                marked.elapsed() < MAX_HINT_LIFETIME + Duration::from_millis(100),
+                "the hint expires"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    #[test]
+    fn a_loss_soon_after_the_last_doubles_the_lifetime_and_fast_yields_halve_it() {
+        // Another test in this binary may move the lifetime meanwhile: check the bounds only.
+        note_core_lost(PREEMPTED * 2);
+        note_core_lost(PREEMPTED * 2);
+        let longer = hint_micros();
+        assert!(longer > HINT_LIFETIME.as_micros() as u64);
+        assert!(longer <= MAX_HINT_LIFETIME.as_micros() as u64);
+        for _ in 0..16 {
+            note_core_kept();
+        }
+        assert_eq!(hint_micros(), HINT_LIFETIME.as_micros() as u64);
     }
 
     #[test]
