@@ -47,11 +47,10 @@ mod baseline;
 #[path = "pool/item.rs"]
 mod item;
 
-/// The bench item for spindle-pool. The bench reaches spindle-pool through the facade, hence
-/// `crate = "spindle::pool"`.
+/// The bench item for spindle-pool, reached through the facade (`#[pool_item]` finds it).
 mod sp {
     use spindle::pool::{IdTargeted, pool_item};
-    crate::item::counter_item!(#[pool_item(crate = "spindle::pool")]);
+    crate::item::counter_item!(#[pool_item]);
 }
 
 /// The same item for messaging_thread_pool 5.0, through its own `#[pool_item]`.

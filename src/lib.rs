@@ -15,20 +15,29 @@
 //! # Which part do I need?
 //!
 //! - **Data parallelism** (a loop over a big slice, a recursive divide-and-conquer, many
-//!   independent tasks): the [`executor`]. On the project's 2-core machine a scope of 1000 tiny
-//!   tasks costs 0.4× rayon's time, a 100k-element map into a caller `Vec` 0.54× rayon's
-//!   `par_iter_mut`, and a `join` 0.5× rayon's.
+//!   independent tasks): the [`executor`]. Measured on the project's 2-core machine, idle, in
+//!   one `cargo xtask bench --busy 2` run (BENCHMARKS.md has the tables): a scope of 1000 tiny
+//!   tasks took 0.51× rayon's time, a 100k-element batch into a caller slice 0.87× rayon's
+//!   `par_iter_mut`, `fib(25)` by `join` without cutoff 0.58× rayon's, but `fib(30)` with a
+//!   cutoff at 20 1.16× (slower). With two threads burning CPU beside them: 0.51×, 0.07×,
+//!   0.51× and 0.88×.
 //! - **Stateful objects that talk by messages, on one thread** (a protocol, a simulation, a
-//!   server's connection logic): the [`actor`] runtime. A call costs about 3 ns queued from
-//!   outside and 7 ns chained (Stakker: 7 ns), a timer about 45 ns (Stakker: 75–90 ns), with no
-//!   allocation. Heavy work goes to the executor with `cx.offload`; more cores, more runtimes
-//!   with [`actor::Shards`].
+//!   server's connection logic): the [`actor`] runtime. On the same thread, idle, in that
+//!   run: a call queued from outside about 8 ns (Stakker: 12 ns), a chained self-call 15 ns
+//!   (16 ns), a timer about 99 ns (244 ns), with no allocation. Heavy work goes to the
+//!   executor with `cx.offload`; more cores, more runtimes with [`actor::Shards`].
 //! - **Many stateful objects that are not `Send`** (`Rc`, `RefCell`, FFI handles), addressed by
-//!   id from any thread: the [`pool`]. A batch costs about 13–19 ns per message
-//!   (messaging_thread_pool: about 100 ns), a round trip about 0.2 µs (0.8–1.9 µs), and two
-//!   threads beat one from about 100 ns of work per request.
-//! - **Just a channel between threads**: the [`queue`]s. Unbounded MPMC at 0.5× crossbeam's
-//!   `SegQueue` time under contention; blocking pipelines at 0.3–0.7× crossbeam-channel's.
+//!   id from any thread: the [`pool`]. On the project's idle 2-core machine a batch costs about
+//!   24–30 ns per message (messaging_thread_pool: about 265 ns); a single round trip to the
+//!   same pool thread as the previous one about 1 µs (3–4 µs), while round trips alternating
+//!   between the two threads pay a thread wake-up each, about 28–38 µs (every peer: 33–35 µs);
+//!   two threads beat one from about 100 ns of work per request.
+//! - **Just a channel between threads**: the [`queue`]s. Two producers and two consumers on
+//!   the 2-core machine (four threads on two cores), idle, in that run: the bounded queue
+//!   0.88× crossbeam's `ArrayQueue` time, the unbounded one 1.87× `SegQueue`'s (slower; 1.14×
+//!   busy); blocking pipelines 0.98–1.7× crossbeam-channel's (slower). Spindle's queues earn
+//!   their place by recycling their memory (no allocation in steady state) and by the typed
+//!   close and timeout errors, not by speed on this machine.
 //!
 //! # Waiting across parts
 //!
@@ -72,6 +81,7 @@
 //! ```
 
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 /// The shared error family, the same types in every part: a value refused and handed back
 /// ([`Closed`]), a caught panic carried to whoever waits ([`Panic`]), and the one error of
@@ -91,18 +101,22 @@
 pub use spindle_utils::{BuildError, Closed, Panic};
 
 #[cfg(feature = "queue")]
+#[cfg_attr(docsrs, doc(cfg(feature = "queue")))]
 #[doc(inline)]
 pub use spindle_queue as queue;
 
 #[cfg(feature = "executor")]
+#[cfg_attr(docsrs, doc(cfg(feature = "executor")))]
 #[doc(inline)]
 pub use spindle_executor as executor;
 
 #[cfg(feature = "actor")]
+#[cfg_attr(docsrs, doc(cfg(feature = "actor")))]
 #[doc(inline)]
 pub use spindle_actor as actor;
 
 #[cfg(feature = "pool")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pool")))]
 #[doc(inline)]
 pub use spindle_pool as pool;
 
@@ -120,15 +134,25 @@ pub use spindle_pool as pool;
 /// ```
 pub mod prelude {
     #[cfg(feature = "actor")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "actor")))]
     pub use crate::actor::{Actor, ActorOwn, Cx, Fwd, Remote, Ret, Runtime, Shards};
     #[cfg(feature = "executor")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "executor")))]
     pub use crate::executor::ThreadPool;
     #[cfg(feature = "pool")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "pool")))]
     pub use crate::pool::{
         IdTargeted, ItemPool, PoolError, PoolItem, RequestWithResponse, SenderAndReceiver,
         pool_item,
     };
     #[cfg(feature = "queue")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "queue")))]
     pub use crate::queue::{BoundedQueue, Queue};
     pub use crate::{BuildError, Closed, Panic};
 }
+
+/// Compiles and runs every Rust snippet of the README as a doc test, so the README's facade
+/// paths cannot drift from the code.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -49,7 +49,7 @@ impl spindle::pool::IdTargeted for ItemForPrelude {
     }
 }
 
-#[spindle::pool::pool_item(crate = "spindle::pool")]
+#[spindle::pool::pool_item]
 impl ItemForPrelude {
     /// A new item.
     pub fn new(id: u64) -> Self {

@@ -163,33 +163,38 @@ pub(crate) fn tour() {
     let boxed = boxed();
 
     let ns = |d: Duration, n: u64| d.as_nanos() as f64 / n as f64;
-    crate::summary::per_item_header("workload (this run)", "ns/call", "calls/s", "vs boxed");
-    let row = crate::summary::per_item_row;
+    use crate::machine::case;
+    let row = crate::summary::ns_row;
     let (flat, boxed) = (ns(flat, CALLS), ns(boxed, CALLS));
-    row("actor call, queued + run (flat queue)", flat, Some(boxed));
-    row("VecDeque<Box<dyn FnOnce>> baseline", boxed, Some(boxed));
+    let remote = ns(remote_time, REMOTE_CALLS);
+    // Two sender threads and the runtime's.
+    let remote_case = format!("Remote call from 2 threads ({})", case(3));
+    crate::summary::header(
+        "a call to an actor",
+        "Box<dyn FnOnce> queue",
+        "ns/call",
+        "calls/s",
+    );
     row(
-        "Remote call from another thread",
-        ns(remote_time, REMOTE_CALLS),
+        &format!("actor call, queued + run, flat queue ({})", case(1)),
+        flat,
+        Some(boxed),
+    );
+    row(
+        &format!("VecDeque<Box<dyn FnOnce>> ({}; peer)", case(1)),
+        boxed,
         None,
     );
+    row(&remote_case, remote, None);
     println!("(`cargo bench --bench actor` compares against Stakker)");
-    crate::summary::record_each(
+    crate::summary::record(
         "actor",
+        format!("call queued + run ({})", case(1)),
         "ns",
-        &[
-            (
-                "call queued + run",
-                flat,
-                Some(("Box<dyn FnOnce> queue", boxed)),
-            ),
-            (
-                "Remote call from 2 other threads",
-                ns(remote_time, REMOTE_CALLS),
-                None,
-            ),
-        ],
+        flat,
+        Some(("Box<dyn FnOnce> queue", boxed)),
     );
+    crate::summary::record("actor", remote_case, "ns", remote, None);
 
     offload_tour(&mut rt);
     shards_tour();
@@ -337,17 +342,29 @@ fn shards_tour() {
     drop(request);
     echo.join().expect("echo ends");
     let us = |d: Duration| d.as_secs_f64() * 1e6 / f64::from(TRIPS);
+    let (shard_us, channel_us) = (us(shard_time), us(channel_time));
     println!(
-        "shards: {TRIPS} round trips between actors on 2 shard threads: {:.2} µs each (std sync_channel pair: {:.2} µs); shutdown stopped {} actors",
-        us(shard_time),
-        us(channel_time),
+        "shards: {TRIPS} round trips between actors on 2 shard threads; shutdown stopped {} actors",
         reports.iter().map(|r| r.actors).sum::<usize>()
+    );
+    crate::summary::header(
+        "a round trip between two threads",
+        "std sync_channel pair",
+        "µs/trip",
+        "trips/s",
+    );
+    let name = "actor ping-pong, 2 shards (alternating threads)";
+    crate::summary::us_row(name, shard_us, Some(channel_us));
+    crate::summary::us_row(
+        "std sync_channel pair (alternating threads; peer)",
+        channel_us,
+        None,
     );
     crate::summary::record(
         "actor",
-        "cross-shard actor round trip",
+        "ping-pong, 2 shards (alternating threads)",
         "µs",
-        us(shard_time),
-        Some(("std channel pair", us(channel_time))),
+        shard_us,
+        Some(("std channel pair", channel_us)),
     );
 }

@@ -91,46 +91,47 @@ pub(crate) fn tour() {
     std::panic::set_hook(hook);
     println!("a panicking task came back as: {panic}");
 
+    let workers = crate::machine::case(pool.num_threads());
+    let rows = [
+        (
+            format!("fib(32) via join ({workers})"),
+            par_time,
+            "sequential",
+            seq_time,
+        ),
+        (
+            format!("map_into of 4M hashes ({workers})"),
+            map_par,
+            "sequential loop",
+            map_seq,
+        ),
+        (
+            format!("1000 spawned tasks ({workers})"),
+            spawn_time,
+            "1000 std threads",
+            thread_time,
+        ),
+    ];
+    println!("\nwork in parallel\n{}", crate::summary::RATIO);
     println!(
-        "\n{:<44} {:>12} {:>12} {:>8}",
-        "workload (this run)", "spindle", "baseline", "speedup"
+        "{:<40} {:>10} {:>10}  {:<18} {:>6}",
+        "workload (case)", "spindle", "peer", "peer is", "ratio"
     );
-    let row = |name: &str, ours: Duration, base: Duration| {
-        println!(
-            "{name:<44} {:>12.2?} {:>12.2?} {:>7.2}x",
-            ours,
-            base,
-            base.as_secs_f64() / ours.as_secs_f64()
-        );
-    };
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    crate::summary::record_each(
-        "executor",
-        "ms",
-        &[
-            (
-                "fib(32) via join",
-                ms(par_time),
-                Some(("sequential", ms(seq_time))),
-            ),
-            (
-                "map_into of 4M hashes",
-                ms(map_par),
-                Some(("sequential loop", ms(map_seq))),
-            ),
-            (
-                "1000 spawned tasks",
-                ms(spawn_time),
-                Some(("1000 std threads", ms(thread_time))),
-            ),
-        ],
-    );
-    row("fib(32) via join vs sequential", par_time, seq_time);
-    row("map_into 4M hashes vs sequential loop", map_par, map_seq);
-    row(
-        "1000 spawned tasks vs 1000 std threads",
-        spawn_time,
-        thread_time,
-    );
+    for (name, ours, peer_name, peer) in rows {
+        println!(
+            "{name:<40} {:>10.2?} {:>10.2?}  {peer_name:<18} {:>6}",
+            ours,
+            peer,
+            crate::summary::ratio(ms(ours), Some(ms(peer)))
+        );
+        crate::summary::record(
+            "executor",
+            name,
+            "ms",
+            ms(ours),
+            Some((peer_name, ms(peer))),
+        );
+    }
     println!("stats: {:?}", pool.stats().total());
 }

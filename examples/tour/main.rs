@@ -4,18 +4,18 @@
 
 mod actor;
 mod executor;
+mod machine;
 mod pool;
 mod queue;
 mod summary;
 
 fn main() {
-    println!(
-        "Spindle tour ({} cores)\n",
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    );
+    let start = machine::Snapshot::take();
+    println!("Spindle tour ({} cores)", machine::cores());
+    println!("in every table, {}\n", summary::RATIO);
     queue::tour();
     executor::tour();
     actor::tour();
     pool::tour();
-    summary::print();
+    summary::print(&start, &machine::Snapshot::take());
 }

@@ -23,7 +23,7 @@ impl IdTargeted for Cart {
     }
 }
 
-#[pool_item(crate = "spindle::pool")]
+#[pool_item]
 impl Cart {
     pub(crate) fn new(id: u64) -> Self {
         Cart {
@@ -106,15 +106,19 @@ pub(crate) fn tour() {
         .sum();
     let batch = t.elapsed();
     black_box(sum);
-    const TRIPS: u32 = 20_000;
-    let t = Instant::now();
-    for _ in 0..TRIPS {
-        black_box(
-            pool.send_and_receive_once(TotalItemsRequest(1))
-                .expect("cart 1 exists"),
-        );
-    }
-    let trip = t.elapsed() / TRIPS;
+    // Single round trips, in the two cases a caller meets: every request for an item on the
+    // same pool thread (usually still spinning from the last one), or alternating between the
+    // two threads (each may have parked since its last request and then pays the wake-up).
+    let same = per_trip(|_| {
+        pool.send_and_receive_once(TotalItemsRequest(1))
+            .expect("cart 1 exists")
+            .result
+    });
+    let alternating = per_trip(|i| {
+        pool.send_and_receive_once(TotalItemsRequest([1, 2][i % 2]))
+            .expect("carts 1 and 2 exist")
+            .result
+    });
     let reports = pool.shutdown();
     println!(
         "shutdown: {} threads reported, items {:?}",
@@ -124,33 +128,107 @@ pub(crate) fn tour() {
             .map(|r| r.items().to_vec())
             .collect::<Vec<_>>()
     );
+    let home = |id| reports.iter().position(|r| r.items().contains(&id));
+    assert_ne!(home(1), home(2), "carts 1 and 2 live on different threads");
+    let (echo_same, echo_alternating) = echo_round_trips();
 
-    crate::summary::record(
-        "pool",
-        "batch of 200k requests, per message",
-        "ns",
-        batch.as_nanos() as f64 / MESSAGES as f64,
-        None,
+    let per_message = batch.as_nanos() as f64 / MESSAGES as f64;
+    let caller_and_pool = crate::machine::case(3);
+    println!("\nbatch of 200k requests: {per_message:.1} ns per message ({caller_and_pool})");
+    crate::summary::header(
+        "a round trip to an item",
+        "std sync_channel echo",
+        "µs/trip",
+        "trips/s",
     );
-    crate::summary::record(
-        "pool",
-        "send_and_receive_once round trip",
-        "µs",
-        micros(trip),
-        None,
-    );
-    println!("\n{:<44} {:>12}", "workload (this run)", "cost");
-    println!(
-        "{:<44} {:>9.1} ns",
-        "batch of 200k requests, per message",
-        batch.as_nanos() as f64 / MESSAGES as f64
-    );
-    println!(
-        "{:<44} {:>9.2} µs",
-        "send_and_receive_once round trip",
-        micros(trip)
-    );
+    let rows = [
+        (
+            "same pool thread each time",
+            "one echo thread (peer)",
+            same,
+            echo_same,
+        ),
+        (
+            "alternating 2 pool threads",
+            "2 echo threads, alternating (peer)",
+            alternating,
+            echo_alternating,
+        ),
+    ];
+    for (case, peer_case, ours, peer) in rows {
+        crate::summary::us_row(&format!("send_and_receive_once, {case}"), ours, Some(peer));
+        crate::summary::us_row(&format!("std sync_channel, {peer_case}"), peer, None);
+    }
     println!("(`cargo bench --bench pool` compares against messaging_thread_pool)");
+    crate::summary::record(
+        "pool",
+        format!("batch of 200k, per message ({caller_and_pool})"),
+        "ns",
+        per_message,
+        None,
+    );
+    crate::summary::record(
+        "pool",
+        "round trip, same pool thread each time",
+        "µs",
+        same,
+        Some(("std channel, 1 echo", echo_same)),
+    );
+    crate::summary::record(
+        "pool",
+        "round trip, alternating 2 pool threads",
+        "µs",
+        alternating,
+        Some(("std channel, 2 echoes", echo_alternating)),
+    );
+}
+
+/// The most round trips a figure is averaged over, and the time that may take: a busy machine
+/// makes each trip slower, so the tour counts fewer of them rather than run much longer.
+const TRIPS: usize = 20_000;
+const TRIPS_BUDGET: Duration = Duration::from_millis(75);
+
+/// Microseconds per call of `trip` (given the trip's index), after 100 untimed warm-up trips;
+/// averaged over `TRIPS` trips or as many as fit in `TRIPS_BUDGET`, at least 1000.
+fn per_trip<T>(mut trip: impl FnMut(usize) -> T) -> f64 {
+    (0..100).for_each(|i| drop(black_box(trip(i))));
+    let t = Instant::now();
+    let mut done = 0;
+    while done < TRIPS && (done < 1000 || t.elapsed() < TRIPS_BUDGET) {
+        for i in done..done + 100 {
+            black_box(trip(i));
+        }
+        done += 100;
+    }
+    micros(t.elapsed()) / done as f64
+}
+
+/// The peers: round trips through std's `sync_channel` to one echo thread, and alternating
+/// between two, in microseconds each.
+fn echo_round_trips() -> (f64, f64) {
+    let echoes: Vec<_> = (0..2)
+        .map(|_| {
+            let (request, requests) = std::sync::mpsc::sync_channel::<usize>(1);
+            let (reply, replies) = std::sync::mpsc::sync_channel::<usize>(1);
+            let echo = std::thread::spawn(move || {
+                requests
+                    .iter()
+                    .for_each(|r| reply.send(r).expect("asker waits"))
+            });
+            (request, replies, echo)
+        })
+        .collect();
+    let ask = |echo: usize, i: usize| {
+        echoes[echo].0.send(i).expect("echo alive");
+        echoes[echo].1.recv().expect("echo answers")
+    };
+    let same = per_trip(|i| ask(0, i));
+    let alternating = per_trip(|i| ask(i % 2, i));
+    for (request, replies, echo) in echoes {
+        drop((request, replies));
+        echo.join().expect("echo ends");
+    }
+    (same, alternating)
 }
 
 fn micros(d: Duration) -> f64 {

@@ -204,56 +204,61 @@ pub(crate) fn tour() {
     let pipeline = per_item(blocking_pipeline());
     let std_pipeline = per_item(std_pipeline());
 
-    crate::summary::per_item_header("workload (this run)", "ns/item", "items/s", "vs Mutex");
-    let row = crate::summary::per_item_row;
-    row("Queue, 1 thread push+pop", single, None);
+    use crate::machine::case;
+    let row = crate::summary::ns_row;
+    let four = case((PRODUCERS + CONSUMERS) as usize);
+    crate::summary::header(
+        "producers and consumers, spinning",
+        "Mutex<VecDeque>",
+        "ns/item",
+        "items/s",
+    );
+    row(&format!("Queue, push then pop ({})", case(1)), single, None);
     row(
-        "Queue, 2 producers + 2 consumers",
+        &format!("Queue, 2 producers + 2 consumers ({four})"),
         unbounded,
         Some(baseline),
     );
     row(
-        "BoundedQueue(1024), 2 producers + 2 consumers",
+        &format!("BoundedQueue(1024), 2p + 2c ({four})"),
         bounded,
         Some(baseline),
     );
     row(
-        "Mutex<VecDeque> baseline, 2p + 2c",
+        &format!("Mutex<VecDeque>, 2p + 2c ({four}; peer)"),
         baseline,
-        Some(baseline),
+        None,
     );
-    crate::summary::per_item_header(
+    crate::summary::header(
         "blocking pipeline, capacity 64",
+        "std sync_channel",
         "ns/item",
         "items/s",
-        "vs std",
     );
     row(
-        "BoundedQueue push_blocking/pop_blocking",
+        &format!("BoundedQueue, push/pop_blocking ({four})"),
         pipeline,
         Some(std_pipeline),
     );
     row(
-        "std sync_channel baseline",
+        &format!("std sync_channel, 2p + 2c ({four}; peer)"),
         std_pipeline,
-        Some(std_pipeline),
+        None,
     );
-    crate::summary::record_each(
+    crate::summary::record(
         "queue",
+        format!("Queue, 2p + 2c ({four})"),
         "ns/item",
-        &[
-            (
-                "Queue, 2 producers + 2 consumers",
-                unbounded,
-                Some(("Mutex<VecDeque>", baseline)),
-            ),
-            (
-                "blocking pipeline (BoundedQueue(64))",
-                pipeline,
-                Some(("std sync_channel", std_pipeline)),
-            ),
-        ],
+        unbounded,
+        Some(("Mutex<VecDeque>", baseline)),
     );
-    println!("\n(ratios below 1.00x are faster than the baseline; `cargo xtask bench` compares");
-    println!(" against crossbeam, concurrent-queue, crossbeam-channel and std's channels)");
+    crate::summary::record(
+        "queue",
+        format!("blocking pipeline, 64 slots ({four})"),
+        "ns/item",
+        pipeline,
+        Some(("std sync_channel", std_pipeline)),
+    );
+    println!("(`cargo xtask bench` compares against crossbeam, concurrent-queue,");
+    println!(" crossbeam-channel and std's channels)");
 }

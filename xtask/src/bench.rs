@@ -73,6 +73,7 @@ pub(crate) fn run(report_only: bool, busy: usize, args: &[String]) -> Result<(),
         started: since,
         elapsed: Duration::from_millis(record.elapsed_ms.unwrap_or(0)),
         args: &record.args,
+        busy: record.busy,
         machine: &machine,
     };
     let text = report::render(&run, &criterion, &tables, &unreadable);

@@ -1,13 +1,18 @@
 //! `cargo xtask ci`: what `.ci/run` runs, in order, so a red CI run reproduces with one command.
+//! Each step that is more than one cargo command has its own module and task (`external`,
+//! `package`, `msrv`, `loom`), runnable alone.
 
-use crate::loom;
 use crate::run::{cargo, status};
+use crate::{external, loom, msrv, package};
 
 pub(crate) fn run() -> Result<(), String> {
     // The README's test command.
     let mut test = cargo();
     test.args(["test", "--workspace"]);
     status(test)?;
+    // A user's crate outside the workspace, after the tests: they would fail first, and more
+    // precisely, if the macro itself were broken.
+    external::run()?;
 
     let mut fmt = cargo();
     fmt.args(["fmt", "--all", "--check"]);
@@ -23,6 +28,9 @@ pub(crate) fn run() -> Result<(), String> {
         "warnings",
     ]);
     status(clippy)?;
+
+    package::run()?;
+    msrv::run()?;
 
     loom::run(&[])?;
     // Miri is not part of CI yet: the multi-threaded integration tests, even scaled down, take

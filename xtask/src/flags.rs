@@ -25,8 +25,16 @@ tasks:
           --busy N measures every interleaved table again with N threads burning CPU, beside
           the idle one; --report-only writes BENCHMARKS.md again from the last run's results,
           running nothing
-  ci      what CI runs: cargo test --workspace, fmt --check, clippy -D warnings, loom
-          (not miri, san or soak: those need nightly or minutes, and run locally)";
+  external
+          build and run three crates outside the workspace (target/external-check/) that use
+          #[pool_item] with no arguments: one depending only on the facade `spindlekit`, one
+          on it renamed (`sk`), one only on spindle-pool
+  package cargo package --workspace: every publishable crate packages and verifies
+  msrv    cargo check of the library crates (all features) on the workspace's rust-version,
+          through rustup, in target/msrv
+  ci      what CI runs: cargo test --workspace, external, fmt --check, clippy -D warnings,
+          package, msrv, loom (not miri, san or soak: those need nightly or minutes, and run
+          locally)";
 
 /// Minutes `soak` runs for unless `--minutes` says otherwise.
 pub(crate) const DEFAULT_SOAK_MINUTES: u64 = 10;
@@ -56,6 +64,9 @@ pub(crate) enum Task {
         busy: usize,
         args: Vec<String>,
     },
+    External,
+    Package,
+    Msrv,
     Ci,
     Help,
 }
@@ -80,11 +91,22 @@ impl Task {
             "bench" => parse_bench(&rest, passthrough),
             "san" => parse_san(&rest),
             "soak" => parse_soak(&rest),
-            "ci" if rest.is_empty() => Ok(Task::Ci),
-            "ci" => Err(format!("`ci` takes no arguments, got {rest:?}")),
+            "external" => no_arguments("external", &rest, Task::External),
+            "package" => no_arguments("package", &rest, Task::Package),
+            "msrv" => no_arguments("msrv", &rest, Task::Msrv),
+            "ci" => no_arguments("ci", &rest, Task::Ci),
             "help" | "-h" | "--help" => Ok(Task::Help),
             other => Err(format!("unknown task `{other}`")),
         }
+    }
+}
+
+/// A task that takes no arguments: `task`, or an error naming what came after it.
+fn no_arguments(name: &str, rest: &[String], task: Task) -> Result<Task, String> {
+    if rest.is_empty() {
+        Ok(task)
+    } else {
+        Err(format!("`{name}` takes no arguments, got {rest:?}"))
     }
 }
 
@@ -229,6 +251,10 @@ mod tests {
         );
         assert!(parse(&["bench", "--report-only", "x"]).is_err());
         assert!(parse(&["ci", "extra"]).is_err());
+        assert_eq!(parse(&["external"]), Ok(Task::External));
+        assert_eq!(parse(&["package"]), Ok(Task::Package));
+        assert_eq!(parse(&["msrv"]), Ok(Task::Msrv));
+        assert!(parse(&["msrv", "1.85"]).is_err());
         assert!(parse(&["frobnicate"]).is_err());
     }
 

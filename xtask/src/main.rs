@@ -12,8 +12,28 @@
 //!                                   criterion benches (benches/*.rs), short measurement times;
 //!                                   writes BENCHMARKS.md (--report-only: from the last run's
 //!                                   results, running nothing)
-//! cargo xtask ci                    what .ci/run runs: tests, fmt, clippy, loom
+//! cargo xtask external              #[pool_item] with no arguments in crates outside the
+//!                                   workspace, depending on the facade, on it renamed, or on
+//!                                   spindle-pool only
+//! cargo xtask package               cargo package --workspace (every publishable crate)
+//! cargo xtask msrv                  the library crates checked on the declared rust-version
+//! cargo xtask ci                    what .ci/run runs: tests, external, fmt, clippy, package,
+//!                                   msrv, loom
 //! ```
+//!
+//! `external` writes three binary crates under `target/external-check/`, each its own workspace
+//! with one Spindle dependency by path, and `cargo run`s them (shared target directory
+//! `target/external-check/target`): inside this workspace every crate can name `spindle_pool`,
+//! so only such a crate shows whether `#[pool_item]` finds its runtime through the facade.
+//!
+//! `package` runs `cargo package --workspace --allow-dirty`, which packages the publishable
+//! crates in dependency order and verifies each by building it against the others just
+//! packaged; `publish = false` crates are skipped.
+//!
+//! `msrv` reads `rust-version` from `[workspace.package]` and runs `cargo check --locked --lib
+//! --all-features` of the library crates with that toolchain (`rustup run`), in `target/msrv`;
+//! it fails, saying how to install it, when the toolchain is missing (`.ci/run` installs it).
+//! Dev-dependencies may need a newer Rust, so tests and benches are not checked on it.
 //!
 //! `san` runs every crate's unit and integration tests (not doctests, loom models or the
 //! trybuild UI test) with nightly's `-Zsanitizer=address` (LeakSanitizer on) and then
@@ -33,9 +53,12 @@
 
 mod bench;
 mod ci;
+mod external;
 mod flags;
 mod loom;
 mod miri;
+mod msrv;
+mod package;
 mod run;
 mod san;
 mod soak;
@@ -53,6 +76,9 @@ fn main() -> ExitCode {
             busy,
             args,
         }) => bench::run(report_only, busy, &args),
+        Ok(flags::Task::External) => external::run(),
+        Ok(flags::Task::Package) => package::run(),
+        Ok(flags::Task::Msrv) => msrv::run(),
         Ok(flags::Task::Ci) => ci::run(),
         Ok(flags::Task::Help) => {
             println!("{}", flags::USAGE);

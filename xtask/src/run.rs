@@ -47,12 +47,12 @@ pub(crate) fn test_targets(prefix: &str) -> Vec<(String, Vec<String>)> {
 }
 
 /// Every package's integration-test targets as cargo discovers them (`tests/*.rs`, and
-/// `tests/*/main.rs` by directory name), sorted: the root package `spindle` first, then the
+/// `tests/*/main.rs` by directory name), sorted: the root package `spindlekit` first, then the
 /// crates under `crates/` (each package is named like its directory). Packages without any are
 /// left out.
 pub(crate) fn integration_tests() -> Vec<(String, Vec<String>)> {
     let root = workspace_root();
-    let mut packages = vec![("spindle".to_owned(), root.clone())];
+    let mut packages = vec![("spindlekit".to_owned(), root.clone())];
     if let Ok(crates) = std::fs::read_dir(root.join("crates")) {
         let mut crates: Vec<_> = crates.flatten().map(|e| e.path()).collect();
         crates.sort();

@@ -169,6 +169,7 @@
 //! ```
 
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(unsafe_op_in_unsafe_fn)]
 
 mod actor;
@@ -189,6 +190,7 @@ pub use actor::{Actor, Cx};
 pub use cause::StopCause;
 pub use fwd::{Fwd, Ret};
 #[cfg(feature = "executor")]
+#[cfg_attr(docsrs, doc(cfg(feature = "executor")))]
 pub use offload::OffloadError;
 pub use remote::Remote;
 pub use remote::waker::Waker;

@@ -102,6 +102,7 @@ where
     }
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "executor")))]
 impl<A: 'static> Cx<'_, A> {
     /// Runs `work` on `pool` and then calls this actor with `then` and the result (or the
     /// work's panic), as an ordinary call. The actor keeps running meanwhile. Costs two

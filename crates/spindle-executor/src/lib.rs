@@ -29,6 +29,16 @@
 //! - **Shutdown** (or dropping the pool) runs every queued job, then joins the threads.
 //! - **Counters** per worker (jobs run, stolen, parks, panics) live on their own cache lines and
 //!   are written by their worker alone, with plain stores: [`ThreadPool::stats`].
+//! - **Batches split on demand.** A batch hands out chunks from a shared cursor, largest first;
+//!   each participant runs its chunk piece by piece out of its own slot, and an idle one steals
+//!   half of the largest range another still holds. A participant that loses its core (or
+//!   blocks in `f`) holds back only the piece it is running (`tests/batch.rs`,
+//!   `tests/loom_split.rs`); the price is one uncontended CAS per piece.
+//! - **A global pool, and free functions** ([`join`], [`scope`], [`spawn`],
+//!   [`current_num_threads`], [`current_thread_index`]) for code that should not carry a
+//!   `&ThreadPool`: they run on the pool of the worker they are called on, or on a global pool
+//!   built on first use with the default settings (or once, earlier, by
+//!   [`ThreadPoolBuilder::build_global`]). It is never shut down; idle, its workers park.
 //!
 //! # Waiting across parts
 //!

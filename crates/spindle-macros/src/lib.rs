@@ -3,72 +3,59 @@
 //! per `#[messaging]` method, the item's `Api` and `ApiResponse` enums, its `Init` request and
 //! its `PoolItem` impl.
 //!
-//! Use it through `spindle_pool::pool_item` (or `spindle::pool::pool_item`), not from this
-//! crate: the generated code names spindle-pool's traits. The examples here run against
-//! spindle-pool; its crate docs show a pool answering the requests.
+//! Use it through `spindle_pool::pool_item` (or `spindle::pool::pool_item` from the facade,
+//! package `spindlekit`), not from this crate: the generated code names spindle-pool's traits.
+//! It finds them by itself, reading the item crate's `Cargo.toml` (with
+//! [proc-macro-crate](https://docs.rs/proc-macro-crate)) for spindle-pool or the facade under
+//! whatever name the crate gave them:
+//!
+//! ```ignore
+//! // Compiled as spindle-pool's doc tests (docs of `spindle_pool::pool_item`): this crate
+//! // cannot depend on spindle-pool, which depends on it, without a cycle that blocks publishing.
+//! use spindle::pool::{pool_item, ItemPool};
+//!
+//! pub struct Counter { id: u64, count: u64 }
+//!
+//! #[pool_item]
+//! impl Counter {
+//!     pub fn new(id: u64) -> Self { Counter { id, count: 0 } }
+//!
+//!     #[messaging(IncrementRequest, IncrementResponse)]
+//!     pub fn increment(&mut self, by: u64) -> u64 { self.count += by; self.count }
+//! }
+//!
+//! let pool = ItemPool::<Counter>::new(1).unwrap();
+//! pool.send_and_receive_once(CounterInit(7)).unwrap();
+//! assert_eq!(pool.send_and_receive_once(IncrementRequest(7, 5)).unwrap().result, 5);
+//! ```
+//!
+//! The runnable examples are in the docs of `spindle_pool::pool_item`, where they compile as
+//! spindle-pool's doc tests; the attribute's docs here are the reference that follows them.
 //!
 //! The macro works in three steps, one module each: `parse` reads the options and the impl block
-//! into a model, `validate` reports every misuse on the token to change, and `expand` generates
-//! the code. On errors, `fallback` re-emits the impl block so that only the misuse is reported.
+//! into a model (`runtime` supplies the default path to spindle-pool), `validate` reports every
+//! misuse on the token to change, and `expand` generates the code. On errors, `fallback`
+//! re-emits the impl block so that only the misuse is reported.
 
 #![deny(missing_docs)]
 
 mod expand;
 mod fallback;
 mod parse;
+mod runtime;
 mod validate;
 
 use proc_macro::TokenStream;
 
-/// Makes the type of an inherent impl block a pool item: each method marked
-/// `#[messaging(Request, Response)]` becomes a request the pool routes to an item by id.
-///
-/// ```
-/// use spindle_pool::{pool_item, IdTargeted, PoolItem, RequestWithResponse};
-///
-/// pub struct Counter {
-///     id: u64,
-///     count: u64,
-/// }
-///
-/// #[pool_item]
-/// impl Counter {
-///     /// Called for `CounterInit(id)`.
-///     pub fn new(id: u64) -> Self {
-///         Counter { id, count: 0 }
-///     }
-///
-///     #[messaging(IncrementRequest, IncrementResponse)]
-///     pub fn increment(&mut self, by: u64) -> u64 {
-///         self.count += by;
-///         self.count
-///     }
-///
-///     #[messaging(ResetRequest, ResetResponse)]
-///     pub fn reset(&mut self) {
-///         self.count = 0;
-///     }
-/// }
-///
-/// // What the pool does on the item's thread, done here by hand:
-/// let mut counter = Counter::new_pool_item(CounterInit(7)).unwrap();
-/// let response = counter.process_message(CounterApi::IncrementRequest(IncrementRequest(7, 5)));
-/// assert_eq!(
-///     response,
-///     CounterApiResponse::IncrementResponse(IncrementResponse { id: 7, result: 5 })
-/// );
-/// assert_eq!(counter.id, 7);
-///
-/// // Requests know their item and their response type.
-/// assert_eq!(IncrementRequest(7, 1).id(), 7);
-/// let _: ResetResponse = ResetRequest::from_reply(spindle_pool::Reply::Call(
-///     CounterApiResponse::ResetResponse(ResetResponse { id: 7, result: () }),
-/// ));
-/// ```
+/// The reference for `#[pool_item]`: what it generates, the rules for `#[messaging]` methods,
+/// the options and the errors. Its examples are in the docs of `spindle_pool::pool_item` (above
+/// this text when read there), where they compile as doc tests: this crate cannot depend on
+/// spindle-pool, which depends on it.
 ///
 /// # What is generated
 ///
-/// For `impl Counter` above, next to the impl block (which is kept as written, less the
+/// For the `Counter` example (methods `increment(&mut self, by: u64) -> u64` and
+/// `reset(&mut self)`), next to the impl block (which is kept as written, less the
 /// `#[messaging]` attributes), all `pub`, documented, and deriving `Debug`, `Clone` and
 /// `PartialEq` (so argument and return types must implement them):
 ///
@@ -110,55 +97,21 @@ use proc_macro::TokenStream;
 ///   generated `{Type}Init`. `new_pool_item` calls `Self::new(init)`, so the impl's `new` takes
 ///   a `MyInit`; `MyInit` must implement `IdTargeted` and `RequestWithResponse<Type>` with
 ///   `type Response = AddResponse` (`into_message` returns `Message::Add(self)`, `from_reply`
-///   unwraps `Reply::Added`):
-///
-///   ```
-///   use spindle_pool::{pool_item, AddResponse, IdTargeted, Message, PoolItem, Reply, RequestWithResponse};
-///
-///   #[derive(Debug, Clone, PartialEq)]
-///   pub struct OpenAccount { pub id: u64, pub balance: u64 }
-///
-///   impl IdTargeted for OpenAccount {
-///       fn id(&self) -> u64 { self.id }
-///   }
-///
-///   impl RequestWithResponse<Account> for OpenAccount {
-///       type Response = AddResponse;
-///       fn into_message(self) -> Message<Account> { Message::Add(self) }
-///       fn from_reply(reply: Reply<Account>) -> AddResponse {
-///           match reply {
-///               Reply::Added(added) => added,
-///               _ => panic!("not the answer to an OpenAccount"),
-///           }
-///       }
-///   }
-///
-///   pub struct Account { balance: u64 }
-///
-///   #[pool_item(Init = "OpenAccount")]
-///   impl Account {
-///       pub fn new(init: OpenAccount) -> Self {
-///           Account { balance: init.balance }
-///       }
-///
-///       #[messaging(BalanceRequest, BalanceResponse)]
-///       pub fn balance(&self) -> u64 { self.balance }
-///   }
-///
-///   let account = Account::new_pool_item(OpenAccount { id: 1, balance: 10 }).unwrap();
-///   assert_eq!(account.balance, 10);
-///   ```
+///   unwraps `Reply::Added`); spindle-pool's `OpenAccount` example shows one.
 ///
 /// - **`Shutdown = "cleanup"`**: `PoolItem::shutdown_pool` calls `self.cleanup()`, a method
 ///   taking `&self` or `&mut self` and returning `Vec<ThreadShutdownResponse>` (the reports of
 ///   pools the item owns), when the pool shuts down. Without it, shutdown reports nothing.
 ///
-/// - **`crate = "spindle::pool"`**: the path the generated code uses to reach spindle-pool,
-///   `::spindle_pool` by default. Set it when the item's crate depends on the `spindle` facade
-///   rather than on spindle-pool, or re-exports spindle-pool under another name.
+/// - **`crate = "path"`**: the path the generated code uses to reach spindle-pool. Without
+///   it the macro reads the item crate's `Cargo.toml`: a dependency on spindle-pool gives
+///   `::spindle_pool` (`::{name}` if renamed); failing that, one on the facade `spindlekit`
+///   gives `::spindle::pool` (`::{name}::pool` if renamed); failing both, `::spindle_pool`,
+///   which the compiler then reports as missing. Set it when the crate reaches spindle-pool
+///   through a re-export of its own, as in `crate = "crate::runtime"`.
 ///
 /// The options combine: `#[pool_item(Init = "OpenAccount", Shutdown = "cleanup", crate =
-/// "spindle::pool")]`.
+/// "crate::runtime")]`.
 ///
 /// # Errors
 ///

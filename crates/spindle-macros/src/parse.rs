@@ -9,10 +9,7 @@ use proc_macro2::{Span, TokenStream};
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{
-    Attribute, Expr, Ident, ImplItem, ItemImpl, LitStr, Meta, Path, Signature, Token, Type,
-    parse_quote,
-};
+use syn::{Attribute, Expr, Ident, ImplItem, ItemImpl, LitStr, Meta, Path, Signature, Token, Type};
 
 /// The impl block `#[pool_item]` sits on, with what it asks for.
 pub(crate) struct Model {
@@ -32,7 +29,8 @@ pub(crate) struct Options {
     pub(crate) init: Option<Type>,
     /// `Shutdown`: the method `shutdown_pool` calls.
     pub(crate) shutdown: Option<Ident>,
-    /// `crate`: the path to spindle-pool; `::spindle_pool` by default.
+    /// `crate`: the path to spindle-pool; found in the item crate's manifest by default
+    /// ([`crate::runtime`]).
     pub(crate) krate: Path,
     /// Whether every option parsed: if not, the defaults standing in for a bad one could
     /// generate code the user didn't ask for, so nothing is generated.
@@ -186,7 +184,7 @@ fn options(args: TokenStream, errors: &mut Errors) -> Options {
     Options {
         init,
         shutdown,
-        krate: krate.unwrap_or_else(|| parse_quote!(::spindle_pool)),
+        krate: krate.unwrap_or_else(crate::runtime::path),
         valid: true,
     }
 }

@@ -186,6 +186,7 @@ pub use item::{
 };
 pub use mock::{SenderAndReceiver, SenderAndReceiverMock};
 pub use pool::{ItemPool, Responses};
+#[doc = include_str!("pool_item.md")]
 pub use spindle_macros::pool_item;
 pub use spindle_utils::{BuildError, MAX_THREADS, Panic};
 

@@ -14,6 +14,8 @@ pub(crate) struct Run<'a> {
     pub(crate) elapsed: Duration,
     /// The arguments passed through to criterion (a filter, usually).
     pub(crate) args: &'a [String],
+    /// Threads that burned CPU for the busy tables (0: none).
+    pub(crate) busy: usize,
     pub(crate) machine: &'a Machine,
 }
 
@@ -108,10 +110,14 @@ pub(crate) fn render(
 
 fn header(out: &mut String, run: &Run<'_>) {
     let machine = run.machine;
+    let busy = match run.busy {
+        0 => String::new(),
+        n => format!(" --busy {n}"),
+    };
     let command = if run.args.is_empty() {
-        "`cargo xtask bench`".to_owned()
+        format!("`cargo xtask bench{busy}`")
     } else {
-        format!("`cargo xtask bench -- {}`", run.args.join(" "))
+        format!("`cargo xtask bench{busy} -- {}`", run.args.join(" "))
     };
     let _ = write!(
         out,
@@ -586,6 +592,7 @@ mod tests {
             started: UNIX_EPOCH,
             elapsed: Duration::from_secs(61),
             args: &args,
+            busy: 2,
             machine: &machine,
         };
         let results = Results {
@@ -633,7 +640,7 @@ mod tests {
 
         for expected in [
             "| Ran | 1970-01-01 00:00:00 UTC (took 1 min 1 s) |",
-            "| Command | `cargo xtask bench -- call` |",
+            "| Command | `cargo xtask bench --busy 2 -- call` |",
             "Filtered run",
             "| Contender | Median ns/call | Ratio to spindle Actor::call |",
             "| **spindle Actor::call** | 2.83 | 1.00x |",
