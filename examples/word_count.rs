@@ -1,14 +1,18 @@
-//! Parallel word count with `spindle::executor`: the classic map-reduce on a work-stealing pool.
+//! Parallel word count with Spindle's parallel iterators: the classic map-reduce, written as a
+//! rayon user writes it.
 //!
 //! A ~20 MiB corpus of pseudo-random words from a fixed, skewed vocabulary is generated
-//! deterministically (xorshift, fixed seed), cut into chunks at word boundaries, and counted:
+//! deterministically (xorshift, fixed seed), cut into chunks at word boundaries, and counted
+//! with one iterator pipeline on the global pool:
 //!
-//! 1. **map**: [`ThreadPool::map_into`] counts each chunk into its own `HashMap<&str, u64>`,
-//!    written straight into a `Vec` owned by `main` (the maps borrow the corpus: no word is
-//!    copied);
-//! 2. **reduce**: the per-chunk maps are merged by a parallel tree reduction built on
-//!    [`ThreadPool::join`] (halves merged in parallel, then the smaller map folded into the
-//!    larger).
+//! ```text
+//! pieces.par_iter()
+//!     .fold(Counts::new, |counts, piece| add(counts, piece))   // map: a HashMap per leaf
+//!     .reduce(Counts::new, merge)                              // reduce: merged in order
+//! ```
+//!
+//! The maps borrow the corpus (no word is copied); `fold` keeps one map per leaf of the
+//! iteration, not per chunk, and `reduce` merges them pairwise, in parallel.
 //!
 //! The same corpus is counted sequentially with one `HashMap`; the two results must be equal
 //! (the example panics otherwise). It prints the top 5 words and the timings (best of 3 runs
@@ -20,7 +24,7 @@ use std::collections::HashMap;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use spindle::executor::ThreadPool;
+use spindle::prelude::*;
 
 #[path = "shared/xorshift.rs"]
 mod xorshift;
@@ -104,13 +108,25 @@ fn chunks(text: &str, n: usize) -> Vec<&str> {
     out
 }
 
-/// The sequential kernel, used for both the baseline and each chunk.
-fn count(text: &str) -> Counts<'_> {
-    let mut counts = Counts::with_capacity(4096);
+/// The sequential kernel: adds the words of `text` to `counts`.
+fn add<'a>(mut counts: Counts<'a>, text: &'a str) -> Counts<'a> {
     for word in text.split_ascii_whitespace() {
         *counts.entry(word).or_insert(0) += 1;
     }
     counts
+}
+
+/// The sequential baseline: one map for the whole text.
+fn count(text: &str) -> Counts<'_> {
+    add(Counts::with_capacity(4096), text)
+}
+
+/// The parallel count: a map per leaf of the iteration, merged in parallel.
+fn count_parallel<'a>(pieces: &[&'a str]) -> Counts<'a> {
+    pieces
+        .par_iter()
+        .fold(Counts::new, |counts, piece| add(counts, piece))
+        .reduce(Counts::new, merge)
 }
 
 /// Folds the smaller map into the larger.
@@ -120,20 +136,6 @@ fn merge<'a>(a: Counts<'a>, b: Counts<'a>) -> Counts<'a> {
         *big.entry(word).or_insert(0) += n;
     }
     big
-}
-
-/// Parallel tree reduction: each half is reduced on the pool (one of them possibly stolen by
-/// another worker), then the two results are merged. Depth log2(maps.len()).
-fn merge_tree<'a>(pool: &ThreadPool, maps: &mut [Counts<'a>]) -> Counts<'a> {
-    match maps.len() {
-        0 => Counts::new(),
-        1 => std::mem::take(&mut maps[0]),
-        n => {
-            let (left, right) = maps.split_at_mut(n / 2);
-            let (a, b) = pool.join(|| merge_tree(pool, left), || merge_tree(pool, right));
-            merge(a, b)
-        }
-    }
 }
 
 /// The words ordered by count, most frequent first (ties by word, so the order is stable).
@@ -160,13 +162,13 @@ fn best_of<R>(mut f: impl FnMut() -> R) -> (R, Duration) {
 }
 
 fn main() {
-    let pool = ThreadPool::builder().build().expect("at least one worker");
+    let workers = spindle::executor::current_num_threads();
     let vocabulary = vocabulary();
 
     let t = Instant::now();
     let (corpus, generated_words) = generate(&vocabulary);
     let generate_time = t.elapsed();
-    let pieces = chunks(&corpus, CHUNKS_PER_WORKER * pool.num_threads());
+    let pieces = chunks(&corpus, CHUNKS_PER_WORKER * workers);
     assert_eq!(
         pieces.concat().len(),
         corpus.len(),
@@ -176,26 +178,8 @@ fn main() {
     // Baseline: one thread, one map.
     let (sequential, seq_time) = best_of(|| count(black_box(&corpus)));
 
-    // Map: one map per chunk, written in place by the pool.
-    let mut per_chunk: Vec<Counts<'_>> = Vec::new();
-    let mut map_time = Duration::MAX;
-    let mut reduce_time = Duration::MAX;
-    let mut total_time = Duration::MAX;
-    let mut parallel = Counts::new();
-    for _ in 0..RUNS {
-        let t = Instant::now();
-        per_chunk.clear();
-        per_chunk.resize_with(pieces.len(), Counts::new);
-        pool.map_into(&pieces, &mut per_chunk, |piece| count(piece))
-            .expect("one output slot per chunk");
-        let mapped = t.elapsed();
-        // Reduce: a tree of joins.
-        parallel = merge_tree(&pool, &mut per_chunk);
-        let total = t.elapsed();
-        map_time = map_time.min(mapped);
-        reduce_time = reduce_time.min(total - mapped);
-        total_time = total_time.min(total);
-    }
+    // Parallel: fold + reduce over the chunks, on the global pool.
+    let (parallel, total_time) = best_of(|| count_parallel(black_box(&pieces)));
 
     // The two ways must agree, word for word.
     let occurrences: u64 = parallel.values().sum();
@@ -224,7 +208,7 @@ fn main() {
         parallel.len(),
         vocabulary.len(),
         pieces.len(),
-        pool.num_threads()
+        workers
     );
     println!("\ntop 5 words:");
     for (rank, (word, n)) in top5.iter().enumerate() {
@@ -251,12 +235,10 @@ fn main() {
     println!("\ntimings (best of {RUNS}):");
     row("generate corpus (xorshift, sequential)", generate_time);
     row("sequential count, one HashMap", seq_time);
-    row("parallel: map_into, a HashMap per chunk", map_time);
-    row("parallel: tree merge via join", reduce_time);
-    row("parallel: total", total_time);
+    row("parallel: par_iter().fold(..).reduce(..)", total_time);
     println!(
         "  speedup over sequential: {:.2}x on {} workers",
         seq_time.as_secs_f64() / total_time.as_secs_f64(),
-        pool.num_threads()
+        workers
     );
 }

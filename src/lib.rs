@@ -139,6 +139,9 @@ pub mod prelude {
     #[cfg(feature = "executor")]
     #[cfg_attr(docsrs, doc(cfg(feature = "executor")))]
     pub use crate::executor::ThreadPool;
+    #[cfg(feature = "executor")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "executor")))]
+    pub use crate::executor::prelude::*;
     #[cfg(feature = "pool")]
     #[cfg_attr(docsrs, doc(cfg(feature = "pool")))]
     pub use crate::pool::{

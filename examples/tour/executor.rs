@@ -1,11 +1,12 @@
-//! The executor part of the tour: fork-join, a batch into the caller's memory, tasks with
-//! results, and a panic that comes back as a value.
+//! The executor part of the tour: fork-join, a batch into the caller's memory, a parallel
+//! iterator pipeline, tasks with results, and a panic that comes back as a value.
 
 use std::hint::black_box;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use spindle::executor::ThreadPool;
+use spindle::prelude::*;
 
 fn fib_seq(n: u64) -> u64 {
     if n < 2 {
@@ -71,6 +72,41 @@ pub(crate) fn tour() {
     let map_par = t.elapsed();
     assert_eq!(output[1000], work(&1000));
 
+    // The same work as an iterator pipeline, rayon's names, on the global pool: keep the
+    // hashes that are even, and sum them, once sequentially and once in parallel.
+    let pipeline_seq_run = || {
+        input
+            .iter()
+            .map(work)
+            .filter(|h| h % 2 == 0)
+            .fold(0u64, u64::wrapping_add)
+    };
+    let pipeline_par_run = || {
+        input
+            .par_iter()
+            .map(work)
+            .filter(|h| h % 2 == 0)
+            .reduce(|| 0, u64::wrapping_add)
+    };
+    black_box(pipeline_par_run()); // warm the global pool, untimed
+    let t = Instant::now();
+    let even_seq = black_box(pipeline_seq_run());
+    let pipeline_seq = t.elapsed();
+    let t = Instant::now();
+    let even_par = black_box(pipeline_par_run());
+    let pipeline_par = t.elapsed();
+    assert_eq!(even_seq, even_par);
+    let mut sorted: Vec<u64> = output.clone();
+    let t = Instant::now();
+    sorted.par_sort_unstable();
+    let sort_par = t.elapsed();
+    assert!(sorted.windows(2).all(|w| w[0] <= w[1]));
+    let mut sorted_seq = output.clone();
+    let t = Instant::now();
+    sorted_seq.sort_unstable();
+    let sort_seq = t.elapsed();
+    assert_eq!(sorted, sorted_seq);
+
     let t = Instant::now();
     let handles: Vec<_> = (0..1000u64)
         .map(|i| pool.spawn(move || i * 2).expect("pool running"))
@@ -104,6 +140,18 @@ pub(crate) fn tour() {
             map_par,
             "sequential loop",
             map_seq,
+        ),
+        (
+            format!("par_iter map/filter/reduce ({workers})"),
+            pipeline_par,
+            "sequential iter",
+            pipeline_seq,
+        ),
+        (
+            format!("par_sort_unstable of 4M ({workers})"),
+            sort_par,
+            "std sort_unstable",
+            sort_seq,
         ),
         (
             format!("1000 spawned tasks ({workers})"),

@@ -28,7 +28,7 @@ use crate::scope::{self, Scope};
 static GLOBAL: OnceLock<Option<ThreadPool>> = OnceLock::new();
 
 /// The global pool, built with the default settings if nobody built it before.
-fn global() -> Option<&'static ThreadPool> {
+pub(crate) fn global() -> Option<&'static ThreadPool> {
     GLOBAL
         .get_or_init(|| ThreadPoolBuilder::default().build().ok())
         .as_ref()

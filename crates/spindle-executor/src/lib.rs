@@ -39,6 +39,11 @@
 //!   `&ThreadPool`: they run on the pool of the worker they are called on, or on a global pool
 //!   built on first use with the default settings (or once, earlier, by
 //!   [`ThreadPoolBuilder::build_global`]). It is never shut down; idle, its workers park.
+//! - **Parallel iterators with rayon's names** ([`iter`], [`prelude`]): `v.par_iter().map(f)
+//!   .sum()`, `collect`, `fold`/`reduce`, `par_sort` and the rest, so a rayon program changes
+//!   only its `use` line. Rayon's producer/consumer plumbing, split by this pool's `join`; an
+//!   iteration started outside a pool runs as a batch with the caller taking part, so a short
+//!   one pays no wake-up of the caller.
 //!
 //! # Waiting across parts
 //!
@@ -147,6 +152,7 @@ mod builder;
 mod deque;
 mod error;
 mod global;
+pub mod iter;
 mod job;
 mod join;
 mod latch;
@@ -164,6 +170,25 @@ pub use builder::ThreadPoolBuilder;
 pub use error::ExecuteError;
 pub use error::{BuildError, Closed, LengthMismatch, MAX_THREADS, Panic, TaskPanic};
 pub use global::{current_num_threads, current_thread_index, join, scope, spawn};
+pub use iter::{
+    FromParallelIterator, IndexedParallelIterator, IntoParallelIterator, IntoParallelRefIterator,
+    IntoParallelRefMutIterator, ParallelExtend, ParallelIterator, ParallelSlice, ParallelSliceMut,
+};
+
+/// The parallel-iterator traits in one `use`: rayon's prelude, for `v.par_iter()` and friends.
+///
+/// ```
+/// use spindle_executor::prelude::*;
+/// let total: u64 = (1..=100u64).into_par_iter().sum();
+/// assert_eq!(total, 5050);
+/// ```
+pub mod prelude {
+    pub use crate::iter::{
+        FromParallelIterator, IndexedParallelIterator, IntoParallelIterator,
+        IntoParallelRefIterator, IntoParallelRefMutIterator, ParallelExtend, ParallelIterator,
+        ParallelSlice, ParallelSliceMut,
+    };
+}
 pub use pool::ThreadPool;
 pub use scope::Scope;
 pub use spawn::JoinHandle;
