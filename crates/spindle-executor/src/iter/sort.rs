@@ -1,22 +1,26 @@
 //! The parallel sorts behind [`ParallelSliceMut`](super::ParallelSliceMut)'s `par_sort` family.
 //!
-//! Both are merge sorts: the slice is cut in halves under `join` down to about
-//! `len / (2 * threads)` elements (at least [`SEQUENTIAL`]); each part is sorted by the
-//! standard library (`sort_by` for the stable sorts, `sort_unstable_by` for the others); on the
-//! way back up two sorted halves are merged into a buffer of the slice's length, in parallel
-//! (cut at a binary-searched point that keeps equal elements in order), and copied back, in
-//! parallel too. So a pool of `p` threads sorts `2p` parts at once with the standard library's
-//! best sequential sort, and pays `log2(2p)` merge passes over the data for it.
+//! - **Unstable** (`par_sort_unstable` and its forms): a quicksort with exact medians. The
+//!   standard library's `select_nth_unstable_by` puts the median in the middle, the smaller
+//!   elements before it and the larger after (`O(n)`, with its branch-free partition), and the
+//!   two halves are sorted under `join`, down to about two parts per thread, each sorted by
+//!   `sort_unstable_by`. The halves are exactly equal, so no input splits badly, and nothing
+//!   is allocated. Rayon's `par_sort_unstable` partitions around a sampled pivot instead and
+//!   recurses to small parts; here the parts are the standard library's to sort, which it does
+//!   faster.
+//! - **Stable** (`par_sort` and its forms): a merge sort. The slice is cut in halves under
+//!   `join` down to about `len / (2 * threads)` elements (at least [`SEQUENTIAL`]); each part
+//!   is sorted by the standard library's stable `sort_by`; on the way back up two sorted halves
+//!   are merged into a buffer of the slice's length, in parallel (cut at a binary-searched
+//!   point that keeps equal elements in order), and copied back, in parallel too. One buffer
+//!   of the slice's length is allocated (rayon's stable sort allocates one too).
 //!
-//! The trade-off against rayon's `par_sort_unstable` (a quicksort that allocates nothing but
-//! partitions the whole slice on one thread first): one buffer of the slice's length, for
-//! every sort. On 2 cores this is what makes the parallel sort faster than the sequential one
-//! at all (`BENCHMARKS.md`). Short slices, and every slice on a one-thread pool, are sorted by
-//! the standard library alone, allocating nothing.
+//! Short slices, and every slice on a one-thread pool, are sorted by the standard library
+//! alone.
 //!
 //! # Invariants
 //!
-//! - **M1 (the slice stays whole).** A merge only reads the slice (bitwise) and writes the
+//! - **M1 (the slice stays whole).** In the stable sort, a merge only reads the slice (bitwise) and writes the
 //!   buffer, whose contents are never dropped; the slice is overwritten only by the copy back
 //!   of a finished merge, which cannot panic. So if a comparison panics, every element is
 //!   still in the slice exactly once, and nothing is dropped twice or leaked.
@@ -38,7 +42,33 @@ where
     T: Send,
     F: Fn(&T, &T) -> Ordering + Sync,
 {
-    sort(v, compare, &|part: &mut [T]| part.sort_unstable_by(compare));
+    let threads = current_num_threads();
+    if v.len() <= SEQUENTIAL || threads == 1 {
+        v.sort_unstable_by(compare);
+        return;
+    }
+    // Halve until there are about two parts per thread.
+    let depth = (2 * threads).next_power_of_two().trailing_zeros();
+    select_sort(v, depth, compare);
+}
+
+/// Quicksort with exact medians: the standard library's `select_nth_unstable_by` moves the
+/// median into the middle with everything not greater before it and everything not less
+/// after it (in `O(n)`, with its branch-free partition), then the halves are sorted under
+/// `join`, down to `depth` levels, and the parts by `sort_unstable_by`. Allocates nothing;
+/// a panicking comparison leaves a permutation of the slice, as the standard library's
+/// functions guarantee.
+fn select_sort<T: Send, F: Fn(&T, &T) -> Ordering + Sync>(v: &mut [T], depth: u32, compare: &F) {
+    if depth == 0 || v.len() <= SEQUENTIAL {
+        v.sort_unstable_by(compare);
+        return;
+    }
+    let mid = v.len() / 2;
+    let (left, _median, right) = v.select_nth_unstable_by(mid, compare);
+    join(
+        || select_sort(left, depth - 1, compare),
+        || select_sort(right, depth - 1, compare),
+    );
 }
 
 /// Sorts `v` by `compare`, stably, in parallel (module docs).
@@ -47,15 +77,7 @@ where
     T: Send,
     F: Fn(&T, &T) -> Ordering + Sync,
 {
-    sort(v, compare, &|part: &mut [T]| part.sort_by(compare));
-}
-
-fn sort<T, F, S>(v: &mut [T], compare: &F, sort_part: &S)
-where
-    T: Send,
-    F: Fn(&T, &T) -> Ordering + Sync,
-    S: Fn(&mut [T]) + Sync,
-{
+    let sort_part = &|part: &mut [T]| part.sort_by(compare);
     let threads = current_num_threads();
     if v.len() <= SEQUENTIAL || threads == 1 {
         sort_part(v);

@@ -56,14 +56,13 @@ impl<T: Sync> ParallelSlice<T> for [T] {
 /// Parallel views and sorts of a mutable slice: `par_chunks_mut` and the `par_sort` family
 /// (rayon's `ParallelSliceMut`).
 ///
-/// The sorts: [`par_sort_unstable`](Self::par_sort_unstable) and its `_by`/`_by_key` forms are
-/// a quicksort whose two sides run in parallel with `join`, each partition branch-free, leaves
-/// sorted by the standard library's `sort_unstable`; no allocation. An input the pivots split
-/// badly (many equal keys, an adversary) falls back to the standard sort for that part, so the
-/// worst case stays `O(n log n)`. [`par_sort`](Self::par_sort) and its forms are stable: runs
-/// sorted in parallel by the standard library's `sort`, then merged in parallel through one
-/// buffer of the slice's length. Both sort short slices (and everything on a one-thread pool)
-/// with the standard library alone.
+/// The sorts: [`par_sort_unstable`](Self::par_sort_unstable) and its `_by`/`_by_key` forms
+/// split the slice at its exact median (the standard library's `select_nth_unstable_by`) and
+/// sort the halves in parallel, down to about two parts per thread, which the standard
+/// library's `sort_unstable_by` sorts; no allocation. [`par_sort`](Self::par_sort) and its
+/// forms are stable: parts sorted in parallel by the standard library's `sort_by`, then
+/// merged in parallel through one buffer of the slice's length. Both sort short slices (and
+/// everything on a one-thread pool) with the standard library alone.
 ///
 /// # Examples
 ///
