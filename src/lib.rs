@@ -124,13 +124,16 @@ pub use spindle_pool as pool;
 ///
 /// The executor's pool is `ThreadPool`, the item pool's `ItemPool`; the shared errors
 /// ([`Closed`](crate::Closed), [`Panic`](crate::Panic), [`BuildError`](crate::BuildError)) come
-/// with them.
+/// with them, and so do the parallel-iterator traits (rayon's prelude: `par_iter`,
+/// `into_par_iter`, `par_sort`...), so a rayon program swaps `use rayon::prelude::*` for this.
 ///
 /// ```
 /// use spindle::prelude::*;
 /// let q = Queue::new();
 /// q.push(1).unwrap();
 /// assert_eq!(q.pop(), Some(1));
+/// let squares: u64 = (1..=3u64).into_par_iter().map(|x| x * x).sum();
+/// assert_eq!(squares, 14);
 /// ```
 pub mod prelude {
     #[cfg(feature = "actor")]
