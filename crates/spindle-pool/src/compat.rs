@@ -37,6 +37,7 @@ use std::ops::Deref;
 use crate::pool::ItemPool;
 
 pub use crate::error::PoolError;
+pub use crate::id_provider;
 pub use crate::item::{
     AddResponse, IdTargeted, NewPoolItemError, PoolItem, RemovePoolItemRequest,
     RemovePoolItemResponse, RequestWithResponse, ThreadShutdownResponse,

@@ -169,6 +169,7 @@ mod builder;
 pub mod compat;
 mod error;
 mod hasher;
+pub mod id_provider;
 mod item;
 mod job;
 mod mock;

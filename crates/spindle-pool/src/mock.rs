@@ -65,6 +65,27 @@ pub trait SenderAndReceiver<P: PoolItem> {
         let mut responses = self.send_and_receive(std::iter::once(request))?;
         responses.next().ok_or(PoolError::ShutDown)
     }
+
+    /// messaging_thread_pool's name for [`send_and_receive_once`](Self::send_and_receive_once).
+    ///
+    /// # Errors
+    ///
+    /// The request's error.
+    ///
+    /// ```
+    /// # #[derive(Debug, PartialEq)] pub struct Item { id: u64 }
+    /// # impl spindle_pool::IdTargeted for Item { fn id(&self) -> u64 { self.id } }
+    /// # #[spindle_pool::pool_item] impl Item { pub fn new(id: u64) -> Self { Item { id } } }
+    /// use spindle_pool::{ItemPool, SenderAndReceiver};
+    /// let pool = ItemPool::<Item>::new(1).unwrap();
+    /// assert_eq!(SenderAndReceiver::send_and_receive_one(&pool, ItemInit(4)).unwrap().id(), 4);
+    /// ```
+    fn send_and_receive_one<T: RequestWithResponse<P>>(
+        &self,
+        request: T,
+    ) -> Result<T::Response, PoolError> {
+        self.send_and_receive_once(request)
+    }
 }
 
 impl<P: PoolItem> SenderAndReceiver<P> for ItemPool<P> {
