@@ -17,8 +17,18 @@
 //!   `done` was set before the joiner's wait began and its first check sees it. The `Arc` is
 //!   reclaimed exactly once, by whichever of the two swaps the pointer out of `cross_waiter`
 //!   (the task when it finds it, the joiner after its wait).
+//! - **S3 (awaited).** A handle awaited as a future stores its task's waker in `waker` (under
+//!   its mutex), then sets `has_waker` (`SeqCst`), then loads `done` (`SeqCst`); the task sets
+//!   `done`, then loads `has_waker` (`SeqCst`) and, if set, takes the waker under the mutex and
+//!   wakes it. In the total order either the task's load comes after the poll's store, and it
+//!   finds the waker of that poll or a later one, or it comes before, so `done` was set before
+//!   the poll's load, which sees it and completes. The slot is part of the task's one
+//!   allocation, so awaiting allocates nothing.
 
 use core::cell::UnsafeCell;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
@@ -27,6 +37,7 @@ use spindle_queue::EventCount;
 use crate::job::{Job, JobRef};
 use crate::primitive::{AtomicBool, AtomicPtr, AtomicUsize, Ordering, seq_cst_fence_for_loom};
 use spindle_utils::Panic;
+use spindle_utils::sync::{Mutex, lock};
 
 /// `Completion::waiting_worker` when no worker waits.
 const NO_WORKER: usize = usize::MAX;
@@ -43,6 +54,10 @@ struct Completion<R> {
     event: EventCount,
     /// The event count of a joiner that is a worker of another pool, or null (S2).
     cross_waiter: AtomicPtr<EventCount>,
+    /// Set once a poll of the handle has stored a waker (S3).
+    has_waker: AtomicBool,
+    /// The waker of the task awaiting the handle (S3).
+    waker: Mutex<Option<Waker>>,
     /// The pool the task runs in, compared by address only.
     pool: *const Registry,
 }
@@ -103,6 +118,10 @@ where
         if !completion.cross_waiter.load(Ordering::SeqCst).is_null() {
             completion.wake_cross_waiter();
         }
+        // SeqCst: after the store of `done` in the total order, as above (S3).
+        if completion.has_waker.load(Ordering::SeqCst) {
+            completion.wake_awaiter();
+        }
     }
 }
 
@@ -119,6 +138,17 @@ impl<R> Completion<R> {
             // SAFETY: a non-null pointer came from `Arc::into_raw` in `join`, and whoever swaps
             // it out owns it, once (S2).
             unsafe { Arc::from_raw(event) }.notify_one();
+        }
+    }
+
+    /// Wakes the task awaiting the handle (S3).
+    #[cold]
+    #[inline(never)]
+    fn wake_awaiter(&self) {
+        let waker = lock(&self.waker).take();
+        // Woken outside the lock: a waker may run the runtime's code, even poll the handle.
+        if let Some(waker) = waker {
+            waker.wake();
         }
     }
 
@@ -148,6 +178,8 @@ where
             waiting_worker: AtomicUsize::new(NO_WORKER),
             event: EventCount::new(),
             cross_waiter: AtomicPtr::new(core::ptr::null_mut()),
+            has_waker: AtomicBool::new(false),
+            waker: Mutex::new(None),
             pool: registry,
         },
     });
@@ -163,12 +195,29 @@ where
 ///
 /// Dropping the handle detaches the task: it still runs, and its result is dropped.
 ///
+/// The handle is also a [`Future`] of the same `Result`, for async code under any runtime: a
+/// task awaits `pool.spawn(work)?` while `work` runs on the pool, off the runtime's threads. A
+/// completing task wakes the awaiting one; awaiting allocates nothing (the waker is kept in the
+/// task's own allocation) and never blocks the runtime's thread. Dropping the future detaches
+/// the task as dropping the handle does. Use either [`join`](JoinHandle::join) or `.await`, not
+/// both: a handle that completed as a future has handed its result out.
+///
 /// # Examples
 ///
 /// ```
 /// let pool = spindle_executor::ThreadPool::new(2)?;
 /// let handle = pool.spawn(|| 6 * 7).unwrap();
 /// assert_eq!(handle.join().unwrap(), 42);
+/// # Ok::<(), spindle_executor::BuildError>(())
+/// ```
+///
+/// From async code:
+///
+/// ```
+/// let pool = spindle_executor::ThreadPool::new(2)?;
+/// let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// let answer = runtime.block_on(async { pool.spawn(|| 6 * 7).unwrap().await });
+/// assert_eq!(answer.unwrap(), 42);
 /// # Ok::<(), spindle_executor::BuildError>(())
 /// ```
 pub struct JoinHandle<R> {
@@ -247,6 +296,42 @@ impl<R> JoinHandle<R> {
         match unsafe { (*completion.result.get()).take() } {
             Some(result) => result,
             None => unreachable!("a finished task left no result"),
+        }
+    }
+}
+
+impl<R> Future for JoinHandle<R> {
+    type Output = Result<R, Panic>;
+
+    /// Resolves to the task's value, or its [`Panic`], once it has run.
+    ///
+    /// # Panics
+    ///
+    /// If polled again after it returned `Ready`.
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let completion = self.get_mut().task.completion();
+        // SeqCst: the fast path; `done` was set with SeqCst (S1).
+        if !completion.done.load(Ordering::SeqCst) {
+            {
+                let mut slot = lock(&completion.waker);
+                match &*slot {
+                    Some(current) if current.will_wake(cx.waker()) => {}
+                    _ => *slot = Some(cx.waker().clone()),
+                }
+            }
+            // SeqCst (with the fence under loom): before the load of `done` below, in the total
+            // order the task's load of `has_waker` is in (S3).
+            completion.has_waker.store(true, Ordering::SeqCst);
+            seq_cst_fence_for_loom();
+            if !completion.done.load(Ordering::SeqCst) {
+                return Poll::Pending;
+            }
+        }
+        // SAFETY: `done` is set, so the result is written and ours alone (S1); `&mut self`
+        // keeps other polls and `join` out.
+        match unsafe { (*completion.result.get()).take() } {
+            Some(result) => Poll::Ready(result),
+            None => panic!("JoinHandle polled after it completed"),
         }
     }
 }

@@ -55,6 +55,38 @@
 //! once with [`Closed`]. The parts above keep their own promises for waits between them (see
 //! each crate's "Waiting across parts").
 //!
+//! # From async code
+//!
+//! Both queues have async ends beside the blocking ones: [`Queue::pop_async`],
+//! [`BoundedQueue::pop_async`] and [`BoundedQueue::push_async`] return futures that work under
+//! any runtime (they use `std::task` only), allocate nothing per wait, and mix freely with the
+//! blocking and non-blocking operations on the same queue: sync producer threads can feed async
+//! consumer tasks and the reverse. [`close`](Queue::close) wakes async waiters as it wakes
+//! blocked threads. They are cancellation-safe: a dropped pop took no value, a dropped push
+//! handed nothing to the queue. With the `futures` feature (futures-core only), `stream()` on
+//! either queue gives a `Stream` over a queue reference.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use spindle_queue::BoundedQueue;
+//!
+//! let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+//! let q = Arc::new(BoundedQueue::new(16).unwrap());
+//! // An async producer task and a consumer thread that blocks.
+//! let producer = {
+//!     let q = Arc::clone(&q);
+//!     runtime.spawn(async move {
+//!         for i in 0..100 {
+//!             q.push_async(i).await.unwrap();
+//!         }
+//!         q.close();
+//!     })
+//! };
+//! let sum: u32 = std::iter::from_fn(|| q.pop_blocking().ok()).sum();
+//! assert_eq!(sum, 4950);
+//! runtime.block_on(producer).unwrap();
+//! ```
+//!
 //! # Checking
 //!
 //! Every atomic and cell goes through one shim module, so under `--cfg spindle_loom` (run by
@@ -81,12 +113,14 @@
 //! assert_eq!(all, (0..400).collect::<Vec<_>>());
 //! ```
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 #![warn(unsafe_op_in_unsafe_fn)]
 
 mod blocking;
 mod bounded;
 mod error;
+mod future;
 mod iter;
 mod segment;
 mod spares;
@@ -94,6 +128,10 @@ mod unbounded;
 
 pub use bounded::{BoundedIntoIter, BoundedQueue};
 pub use error::{CapacityError, PopTimeoutError, PushError, PushTimeoutError};
+#[cfg(feature = "futures")]
+#[cfg_attr(docsrs, doc(cfg(feature = "futures")))]
+pub use future::PopStream;
+pub use future::{PopFuture, PushFuture};
 /// The toolkit's one "refused, value handed back" error, from spindle-utils: a push into a
 /// closed queue hands its value back in `.0`; a blocking pop that found the queue closed and
 /// drained returns `Closed<()>`.

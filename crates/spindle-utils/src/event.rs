@@ -18,20 +18,38 @@
 //! Nothing is allocated: the node lives on the waiting thread's stack, and the thread handle it
 //! holds is a reference-counted clone.
 //!
+//! # Async waiters
+//!
+//! A waiter is either a parked thread or a task: an [`AsyncWaiter`] holds the same kind of node
+//! inside a pinned future, as tokio's `Notify` does, with a [`Waker`](core::task::Waker) where a
+//! thread's node holds its parker. Polled, it checks the condition, then announces its node with
+//! the waker, re-checks, and returns `Pending`; the notifier takes the waker under the lock,
+//! unlinks the node, marks it notified and wakes the task after unlocking. The next poll sees
+//! `notified` and checks again. The same `SeqCst` argument covers both kinds, and the node is
+//! freed only after the future's `Drop` has unlinked it (E1): `Pin` promises that drop runs before
+//! the memory is reused. No spin phase: an async waiter must not hold its executor's thread.
+//!
 //! # Invariants
 //!
 //! - **E1 (linked nodes live).** A node is linked only while its waiter is inside
 //!   [`EventCount::wait_inner`]; the waiter leaves only after unlinking it itself (under the
 //!   lock) or after observing `notified` set, which the notifier does after unlinking it and
-//!   after its last access to the node.
+//!   after its last access to the node. An async node is linked only while its pinned
+//!   [`AsyncWaiter`] is alive, and the same two ways out hold for it: a poll that sees
+//!   `notified` set, or `Drop` (or a successful check) unlinking it under the lock.
 //! - **E2 (count).** `waiters` equals the number of linked nodes; both change together under the
 //!   lock. A notifier that reads zero has no one to wake.
 //! - **E3 (forwarding).** A waiter that was notified but returns without having parked for that
 //!   notification passes it on, so a notification is never absorbed by a waiter that did not
-//!   need it.
+//!   need it. An async waiter forwards when its future is dropped after being notified but
+//!   before a poll took the notification, and when a check succeeds after a notifier picked it.
+//! - **E4 (waker slot).** While an async node is linked, its waker is read and replaced only
+//!   under the lock (by the polling future and by the notifier that unlinks it); once `notified`
+//!   is seen set, or before the node is linked, only the future touches it.
 
 use core::fmt;
 use core::ptr;
+use core::task::Waker;
 use std::time::Instant;
 
 use crossbeam_utils::CachePadded;
@@ -45,9 +63,27 @@ pub const DEFAULT_SPIN_LIMIT: u32 = 16;
 /// The spin steps that busy-wait; later steps yield the core instead.
 const SPIN_STEPS: u32 = 6;
 
-/// A waiting thread's node in the wait list; it lives on that thread's stack (E1).
+/// How many tasks' wakers a `notify_all` collects under the lock before it unlocks to wake them:
+/// a waker may run arbitrary code (even poll the woken future on this thread), so none is woken
+/// under the lock, and a fixed array keeps the wake path free of allocation.
+const WAKE_BATCH: usize = 16;
+
+mod wait_async;
+
+pub use wait_async::{AsyncWaiter, WaitUntil};
+
+/// How a waiter is woken.
+enum Wake {
+    /// A thread parked in [`EventCount::wait_inner`].
+    Thread(Parker),
+    /// A task polling an [`AsyncWaiter`]; the slot is guarded as invariant E4 says.
+    Task(UnsafeCell<Option<Waker>>),
+}
+
+/// A waiter's node in the wait list; it lives on the waiting thread's stack, or in the pinned
+/// future of an async waiter (E1).
 struct Waiter {
-    parker: Parker,
+    wake: Wake,
     /// Set (with Release) by the notifier once it has unlinked this node and is done with it.
     notified: AtomicUsize,
     prev: UnsafeCell<*const Waiter>,
@@ -155,6 +191,33 @@ impl WaitList {
 /// let (flag, event) = &*ready;
 /// event.wait_until(|| flag.load(SeqCst).then_some(()));
 /// setter.join().unwrap();
+/// ```
+///
+/// # From async code
+///
+/// Tasks wait on the same event count as threads, under any runtime:
+/// [`wait_until_async`](EventCount::wait_until_async) is a future of the condition's value,
+/// and [`AsyncWaiter`] is the node to embed in a future of one's own. An async wait allocates
+/// nothing, does not spin, and may be dropped at any time without losing a wake-up; a
+/// notification picks the longest waiter, thread or task.
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+/// use spindle_utils::EventCount;
+///
+/// let ready = Arc::new((AtomicBool::new(false), EventCount::new()));
+/// let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+/// let task = {
+///     let ready = Arc::clone(&ready);
+///     runtime.spawn(async move {
+///         let (flag, event) = &*ready;
+///         event.wait_until_async(|| flag.load(SeqCst).then_some(())).await;
+///     })
+/// };
+/// ready.0.store(true, SeqCst); // from a plain thread
+/// ready.1.notify_one();
+/// runtime.block_on(task).unwrap();
 /// ```
 pub struct EventCount {
     /// Linked waiters (E2). Read by every notification, written only when a waiter parks or
@@ -338,25 +401,68 @@ impl EventCount {
     }
 
     /// Unlinks and wakes the oldest waiter, or all of them.
+    ///
+    /// With `all`, only the waiters linked when it starts are woken: a task woken early may
+    /// re-register while the lock is released between batches, and must not keep this going.
     #[cold]
     fn wake(&self, all: bool) {
         let mut list = lock(&self.list);
-        while let Some(node) = list.pop_front() {
+        // How many more to wake; `None` while every linked node predates this call (the lock
+        // has been held since it started).
+        let mut budget = if all { None } else { Some(1usize) };
+        let mut wakers: [Option<Waker>; WAKE_BATCH] = [const { None }; WAKE_BATCH];
+        let mut batched = 0;
+        while budget != Some(0) {
+            let Some(node) = list.pop_front() else { break };
+            budget = budget.map(|n| n - 1);
             // Relaxed: the count is only read as a hint by notifiers; the lock orders it with
             // other changes (E2).
             self.waiters.fetch_sub(1, Ordering::Relaxed);
             // SAFETY: `node` was linked, so it is alive until we set `notified` (E1).
-            let unparker = unsafe { (*node).parker.unparker() };
-            // Release: our last access to the node; the waiter may free it right after.
-            // SAFETY: as above.
-            unsafe { (*node).notified.store(1, Ordering::Release) };
-            if !all {
-                drop(list);
-                unparker.unpark();
-                return;
+            match unsafe { &(*node).wake } {
+                Wake::Thread(parker) => {
+                    let unparker = parker.unparker();
+                    // Release: our last access to the node; the waiter may free it right after.
+                    // SAFETY: as above.
+                    unsafe { (*node).notified.store(1, Ordering::Release) };
+                    if !all {
+                        drop(list);
+                        unparker.unpark();
+                        return;
+                    }
+                    unparker.unpark();
+                }
+                Wake::Task(slot) => {
+                    // SAFETY: the node is linked until the store below and we hold the lock, so
+                    // the slot is ours to take (E4).
+                    let waker = slot.with_mut(|w| unsafe { (*w).take() });
+                    // Release: our last access to the node; the future may reuse or free it
+                    // after its Acquire load sees this.
+                    // SAFETY: `node` is alive until this store (E1).
+                    unsafe { (*node).notified.store(1, Ordering::Release) };
+                    wakers[batched] = waker;
+                    batched += 1;
+                    if batched == WAKE_BATCH {
+                        // Relaxed: read under the lock, which orders every change of the count
+                        // (E2); those linked now are the ones this call still owes a wake-up.
+                        let owed = self.waiters.load(Ordering::Relaxed);
+                        budget = Some(budget.map_or(owed, |n| n.min(owed)));
+                        drop(list);
+                        wakers
+                            .iter_mut()
+                            .filter_map(Option::take)
+                            .for_each(Waker::wake);
+                        batched = 0;
+                        list = lock(&self.list);
+                    }
+                }
             }
-            unparker.unpark();
         }
+        drop(list);
+        wakers[..batched]
+            .iter_mut()
+            .filter_map(Option::take)
+            .for_each(Waker::wake);
     }
 
     /// Links a node for this thread, announcing it to notifiers.
@@ -425,7 +531,7 @@ impl EventCount {
                 return None;
             }
             let node = Waiter {
-                parker: Parker::for_current_thread(),
+                wake: Wake::Thread(Parker::for_current_thread()),
                 notified: AtomicUsize::new(0),
                 prev: UnsafeCell::new(ptr::null()),
                 next: UnsafeCell::new(ptr::null()),
@@ -444,11 +550,14 @@ impl EventCount {
                 self.cancel_or_forward(&node);
                 return Some(value);
             }
+            let Wake::Thread(parker) = &node.wake else {
+                unreachable!("a thread waiter's node holds its parker")
+            };
             // Acquire: pairs with the notifier's Release; after it, the node is ours again.
             while node.notified.load(Ordering::Acquire) == 0 {
                 *parks = parks.saturating_add(1);
                 match deadline {
-                    None => node.parker.park(),
+                    None => parker.park(),
                     Some(deadline) => {
                         let now = Instant::now();
                         if now >= deadline {
@@ -458,7 +567,7 @@ impl EventCount {
                             // Notified just now: take it, and re-check below.
                             break;
                         }
-                        node.parker.park_timeout(deadline - now);
+                        parker.park_timeout(deadline - now);
                     }
                 }
             }

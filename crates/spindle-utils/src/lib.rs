@@ -4,7 +4,7 @@
 //!
 //! | item | what it is |
 //! |---|---|
-//! | [`EventCount`] | wait for any condition without a lost wake-up; a notification costs one load when nobody waits |
+//! | [`EventCount`], [`AsyncWaiter`], [`WaitUntil`] | wait for any condition without a lost wake-up, as a thread or as a task; a notification costs one load when nobody waits |
 //! | [`spin_until`], [`yield_or_stop`], [`oversubscribed`], [`DEFAULT_SPIN_LIMIT`] | the spin policy: how long to re-check before parking, and no spinning on an oversubscribed machine |
 //! | [`Panic`], [`catch`], [`drop_payload`], [`AbortIfPanic`] | a caught panic carried to whoever waits, and the guards around user code |
 //! | [`Closed`] | the one "refused, value handed back" error |
@@ -54,7 +54,7 @@ pub mod sync;
 mod thread;
 
 pub use error::{BuildError, Closed, MAX_THREADS};
-pub use event::{DEFAULT_SPIN_LIMIT, EventCount};
+pub use event::{AsyncWaiter, DEFAULT_SPIN_LIMIT, EventCount, WaitUntil};
 pub use panic::{AbortIfPanic, Panic, catch, drop_payload, panic_message};
 pub use spin::{
     HINT_LIFETIME, MAX_HINT_LIFETIME, PREEMPTED, note_core_lost, oversubscribed, spin_until,

@@ -1,12 +1,14 @@
 //! Calls and wakes from other threads. This file holds [`Remote`], the `Send` handle through
 //! which any thread calls an actor; `waker.rs` holds [`Waker`](crate::Waker), through which a
-//! thread makes a runtime call a handler; `inbox.rs` the queue both push their letters onto,
-//! and `registry.rs` where the runtime finds what a letter names.
+//! thread makes a runtime call a handler; `ask.rs` holds [`Remote::ask`], a call whose answer
+//! another thread awaits; `inbox.rs` the queue they all push their letters onto, and
+//! `registry.rs` where the runtime finds what a letter names.
 //!
 //! A `Remote` names its actor by a registry slot and generation, never by pointer: the actor's
 //! cell is an `Rc` and stays on the runtime's thread, held by the registry from the first
 //! `Remote` until the actor stops.
 
+mod ask;
 pub(crate) mod inbox;
 pub(crate) mod registry;
 pub(crate) mod waker;

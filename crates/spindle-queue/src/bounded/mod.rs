@@ -316,7 +316,7 @@ impl<T> BoundedQueue<T> {
     }
 
     /// Pops the value at the front; tells an empty queue from a closed, drained one.
-    fn try_pop(&self) -> Result<T, Empty> {
+    pub(crate) fn try_pop(&self) -> Result<T, Empty> {
         let backoff = Backoff::new();
         // Relaxed: the stamp's Acquire below is what orders slot access.
         let mut head = self.head.load(Ordering::Relaxed);

@@ -359,7 +359,7 @@ impl<T> Queue<T> {
     }
 
     /// Pops the value at the front; tells an empty queue from a closed, drained one.
-    fn try_pop(&self) -> Result<T, Empty> {
+    pub(crate) fn try_pop(&self) -> Result<T, Empty> {
         let backoff = Backoff::new();
         let (mut head, mut segment) = self.head.load();
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::{CLOSED, Queue};
 use crate::blocking;
 use crate::error::PopTimeoutError;
+use crate::future::PopFuture;
 use spindle_utils::Closed;
 
 impl<T> Queue<T> {
@@ -54,6 +55,60 @@ impl<T> Queue<T> {
     /// ```
     pub fn pop_timeout(&self, timeout: Duration) -> Result<T, PopTimeoutError> {
         blocking::pop_timeout(&self.not_empty, timeout, || self.try_pop())
+    }
+
+    /// Pops the value at the front, waiting asynchronously while the queue is empty: the async
+    /// form of [`pop_blocking`](Queue::pop_blocking), for any runtime. The future allocates
+    /// nothing; dropping it before it completes takes no value. It mixes freely with the other
+    /// ends: a thread's `push` wakes it, and it competes fairly with blocking poppers.
+    ///
+    /// # Errors
+    ///
+    /// The future resolves to [`Closed`] once the queue is closed and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let q = Arc::new(spindle_queue::Queue::new());
+    /// let producer = {
+    ///     let q = Arc::clone(&q);
+    ///     std::thread::spawn(move || {
+    ///         (1..=4).for_each(|i| q.push(i).unwrap());
+    ///         q.close();
+    ///     })
+    /// };
+    /// let mut sum = 0;
+    /// while let Ok(i) = q.pop_async().await {
+    ///     sum += i;
+    /// }
+    /// assert_eq!(sum, 10);
+    /// producer.join().unwrap();
+    /// # });
+    /// ```
+    pub fn pop_async(&self) -> PopFuture<'_, T> {
+        PopFuture::unbounded(self, &self.not_empty)
+    }
+
+    /// A [`Stream`](futures_core::Stream) of the values popped from this queue, ending once it
+    /// is closed and drained (feature `futures`). See [`PopStream`](crate::PopStream).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// let q = spindle_queue::Queue::new();
+    /// q.push("a").unwrap();
+    /// q.close();
+    /// let mut stream = std::pin::pin!(q.stream()); // `next` needs it pinned
+    /// assert_eq!(futures::executor::block_on(stream.next()), Some("a"));
+    /// assert_eq!(futures::executor::block_on(stream.next()), None);
+    /// ```
+    #[cfg(feature = "futures")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "futures")))]
+    pub fn stream(&self) -> crate::PopStream<'_, T> {
+        crate::PopStream::unbounded(self, &self.not_empty)
     }
 
     /// Closes the queue: later pushes fail and hand their value back, and poppers drain what
