@@ -153,7 +153,8 @@ fn find_any_stops_looking_once_found() {
 #[test]
 fn a_panicking_comparator_leaves_every_element_in_the_slice_once() {
     both_ways(|| {
-        let n = if cfg!(miri) { 10_000 } else { 100_000 };
+        // Above 4096 elements, where the sorts leave the standard library for the parallel path.
+        let n = if cfg!(miri) { 5_000 } else { 100_000 };
         for stable in [true, false] {
             let ledger = Tokens::new();
             let mut items: Vec<(u64, Token)> = (0..n as u64)
