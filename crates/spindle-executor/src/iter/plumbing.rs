@@ -454,6 +454,11 @@ fn leaf<P: Producer, C: Consumer<P::Item>>(
     consumer: C,
 ) -> C::Result {
     stop_on_panic(stop, move || {
+        // A part started after a find or a panic elsewhere does no work at all.
+        // Relaxed: as `Ctx::stopped`.
+        if consumer.full() || stop.load(Ordering::Relaxed) {
+            return consumer.into_folder().complete();
+        }
         let mut folder = consumer.into_folder();
         let mut piece = PIECE;
         let mut since = Instant::now();
