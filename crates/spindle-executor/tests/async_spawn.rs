@@ -8,10 +8,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Barrier, mpsc};
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use spindle_executor::{Closed, JoinHandle, TaskPanic, ThreadPool};
+use spindle_test_support::CountingWaker;
 use spindle_test_support::{LIMIT, assert_impl_all, within};
 
 assert_impl_all!(JoinHandle<u8>: Send, Sync, Unpin, Future<Output = Result<u8, TaskPanic>>);
@@ -30,16 +31,6 @@ fn multi_thread() -> tokio::runtime::Runtime {
         .worker_threads(2)
         .build()
         .unwrap()
-}
-
-/// A waker that counts its wakes.
-#[derive(Default)]
-struct CountingWaker(AtomicUsize);
-
-impl Wake for CountingWaker {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, SeqCst);
-    }
 }
 
 fn awaits_many(runtime: tokio::runtime::Runtime) {

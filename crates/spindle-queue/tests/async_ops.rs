@@ -8,13 +8,13 @@ use std::collections::HashSet;
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use std::task::{Context, Poll, Wake, Waker};
+use std::sync::atomic::Ordering::SeqCst;
+use std::task::{Context, Poll};
 use std::thread;
 use std::time::Duration;
 
 use spindle_queue::{BoundedQueue, Closed, PopFuture, PushFuture, Queue};
-use spindle_test_support::{Tokens, assert_impl_all, scaled};
+use spindle_test_support::{Tokens, assert_impl_all, counting_waker, scaled};
 
 assert_impl_all!(PopFuture<'static, u8>: Send, Sync);
 assert_impl_all!(PushFuture<'static, u8>: Send, Sync);
@@ -34,21 +34,6 @@ fn multi_thread() -> tokio::runtime::Runtime {
         .enable_time()
         .build()
         .unwrap()
-}
-
-/// A waker that counts its wakes.
-#[derive(Default)]
-struct CountingWaker(AtomicUsize);
-
-impl Wake for CountingWaker {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, SeqCst);
-    }
-}
-
-fn counting_waker() -> (Arc<CountingWaker>, Waker) {
-    let counter = Arc::new(CountingWaker::default());
-    (Arc::clone(&counter), Waker::from(counter))
 }
 
 /// Values per producer (fewer under Miri).

@@ -13,12 +13,14 @@
 
 mod alloc;
 mod reliability;
+mod waker;
 
 pub use alloc::CountingAllocator;
 pub use reliability::{
     BombPayload, LIMIT, Token, Tokens, message, race_delay, race_rounds, scaled, within,
 };
 pub use static_assertions::{assert_impl_all, assert_not_impl_any};
+pub use waker::{CountingWaker, counting_waker};
 
 /// Compiles only for `Send + Sync` types.
 pub fn send_sync<T: Send + Sync>() {}
