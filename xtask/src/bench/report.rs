@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use spindle_bench_support::results::{Rounds, Table};
+use spindle_bench_support::results::{CpuPerItem, Rounds, Table};
 
 use super::criterion::{Entry, Group, Results};
 use super::machine::Machine;
@@ -30,6 +30,13 @@ const CPU_PER_ITEM: (&str, &str) = (
     "Blocking queues: CPU time per item (benches/queue.rs)",
     "CPU time of all threads per item moved, for the `blocking_*` criterion groups above \
      (their tables show wall time); lower means less spinning.",
+);
+const ASYNC_CPU_PER_OP: (&str, &str) = (
+    "Async workloads: CPU time per operation (benches/async.rs)",
+    "CPU time of all threads per operation (item moved, job awaited, round trip), for the \
+     `async_*` criterion groups above (their tables show wall time); lower means less \
+     spinning. A contender that spins where another parks can win on wall time and lose here: \
+     read the two together.",
 );
 
 /// The whole file: `tables` are the benches' own (in the order read), `unreadable` the
@@ -95,7 +102,7 @@ pub(crate) fn render(
         .filter_map(|t| match t {
             Table::Rounds(_) => None,
             Table::BreakEven(table) => Some((BREAK_EVEN, table.to_string())),
-            Table::CpuPerItem(table) => Some((CPU_PER_ITEM, table.to_string())),
+            Table::CpuPerItem(table) => Some((cpu_heading(table), table.to_string())),
         })
         .collect();
     if !others.is_empty() {
@@ -106,6 +113,18 @@ pub(crate) fn render(
     }
     footer(&mut out, results, unreadable);
     out
+}
+
+/// The async bench's CPU table (every group named `async_*`) gets its own heading; any other
+/// is the queue bench's.
+fn cpu_heading(table: &CpuPerItem) -> (&'static str, &'static str) {
+    let is_async =
+        !table.rows.is_empty() && table.rows.iter().all(|row| row.group.starts_with("async_"));
+    if is_async {
+        ASYNC_CPU_PER_OP
+    } else {
+        CPU_PER_ITEM
+    }
 }
 
 fn header(out: &mut String, run: &Run<'_>) {
@@ -513,7 +532,7 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use spindle_bench_support::results::{CpuPerItem, CpuRow, Quartiles, RoundsRow};
+    use spindle_bench_support::results::{CpuRow, Quartiles, RoundsRow};
 
     fn rounds(title: &str, per: &str, rows: &[(&str, f64, f64)]) -> Table {
         Table::Rounds(Rounds {
@@ -563,6 +582,36 @@ mod tests {
         assert_eq!(count(200_000), "200 000");
         assert_eq!(elapsed(Duration::from_secs(725)), "12 min 5 s");
         assert_eq!(md("a|b <dyn F> *x*"), "a\\|b &lt;dyn F&gt; \\*x\\*");
+    }
+
+    #[test]
+    fn the_async_cpu_table_gets_its_own_heading() {
+        let table = |groups: &[&str]| CpuPerItem {
+            rows: groups
+                .iter()
+                .map(|&group| CpuRow {
+                    group: group.into(),
+                    contender: "spindle Queue".into(),
+                    cpu_ns: 35.2,
+                })
+                .collect(),
+        };
+        assert_eq!(
+            cpu_heading(&table(&[
+                "async_mpmc_unbounded_2p2c",
+                "async_ask_round_trip"
+            ])),
+            ASYNC_CPU_PER_OP
+        );
+        assert_eq!(
+            cpu_heading(&table(&["blocking_bounded_2p2c"])),
+            CPU_PER_ITEM
+        );
+        assert_eq!(
+            cpu_heading(&table(&["async_offload_job", "blocking_bounded_2p2c"])),
+            CPU_PER_ITEM
+        );
+        assert_eq!(cpu_heading(&table(&[])), CPU_PER_ITEM);
     }
 
     #[test]
