@@ -84,8 +84,7 @@ fn runtime() -> Runtime {
 
 /// Whether `SPINDLE_ASYNC_ONLY` (a comma-separated list) asks for `part`; unset: all parts.
 fn wanted(part: &str) -> bool {
-    let only = std::env::var("SPINDLE_ASYNC_ONLY").unwrap_or_default();
-    only.trim().is_empty() || only.split(',').any(|w| w.trim() == part)
+    config::wanted("SPINDLE_ASYNC_ONLY", part)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -366,8 +366,7 @@ fn all_rounds(_: &mut Criterion) {
     if rounds::quick_mode() {
         return;
     }
-    let only = std::env::var("SPINDLE_PAR_ITER_ONLY").unwrap_or_default();
-    let wanted = |name: &str| only.is_empty() || only.split(',').any(|w| w == name);
+    let wanted = |name: &str| config::wanted("SPINDLE_PAR_ITER_ONLY", name);
     if wanted("large") {
         elementwise(10_000_000, 2, 1_000_000, 20);
     }

@@ -30,8 +30,17 @@
 //!   then, per pool, the smallest W measured where it wins and where the crossing lies,
 //!   interpolating linearly in (pool − 1 thread) ns per request between the grid points.
 //!
+//! - `two_level` (printed): pools of pools, the case messaging_thread_pool was written for. A
+//!   top pool (2 threads) of 4 `Branch` items, each owning its own pool of 64 `Leaf` items
+//!   (2 threads), created in the branch's constructor and shut down in its shutdown hook; one
+//!   call sends 4 `BumpAllRequest`s to the top pool and each branch answers with one
+//!   `send_and_receive` of 64 requests to its leaves: ns per leaf request, 50 calls per round,
+//!   interleaved rounds. The item code is written once against messaging_thread_pool's names
+//!   (`pool/two_level.rs`) and compiled twice, Spindle's copy through `spindle::pool::compat`.
+//!
 //! The rounds and the break-even table are skipped under `--list`, `--test` and
-//! `--profile-time`. Criterion's plots are off; its estimates are still saved under
+//! `--profile-time`; `SPINDLE_POOL_ONLY=rounds,two_level,break_even` (any of them) runs only
+//! those. Criterion's plots are off; its estimates are still saved under
 //! `target/criterion`.
 
 use std::hint::black_box;
@@ -46,6 +55,8 @@ use spindle_bench_support::{config, rounds};
 mod baseline;
 #[path = "pool/item.rs"]
 mod item;
+#[path = "pool/two_level.rs"]
+mod two_level;
 
 /// The bench item for spindle-pool, reached through the facade (`#[pool_item]` finds it).
 mod sp {
@@ -58,6 +69,37 @@ mod mtp {
     use messaging_thread_pool::{IdTargeted, pool_item};
     crate::item::counter_item!(#[pool_item]);
 }
+
+/// The two-level items for spindle-pool, written against messaging_thread_pool's names
+/// (`spindle::pool::compat`): only this `use` line differs from `mtp2`'s.
+mod sp2 {
+    use spindle::pool::compat::{IdTargeted, ThreadPool, ThreadShutdownResponse, pool_item};
+    crate::two_level::two_level_items!();
+    /// The top pool, as the bench holds it.
+    pub(crate) struct TopPool(pub(crate) ThreadPool<Branch>);
+    impl TopPool {
+        pub(crate) fn make() -> ThreadPool<Branch> {
+            ThreadPool::<Branch>::new(2)
+        }
+    }
+}
+
+/// The same two-level items for messaging_thread_pool 5.0.
+mod mtp2 {
+    use messaging_thread_pool::{IdTargeted, ThreadPool, ThreadShutdownResponse, pool_item};
+    crate::two_level::two_level_items!();
+    /// The top pool, as the bench holds it.
+    pub(crate) struct TopPool(pub(crate) ThreadPool<Branch>);
+    impl TopPool {
+        pub(crate) fn make() -> ThreadPool<Branch> {
+            ThreadPool::<Branch>::new(2)
+        }
+    }
+}
+
+/// Picks the printed sections: `SPINDLE_POOL_ONLY=rounds,two_level,break_even` (any of them;
+/// unset: all). The criterion groups are picked by criterion's own filter.
+const ONLY: &str = "SPINDLE_POOL_ONLY";
 
 /// Threads in every pool.
 const THREADS: usize = 2;
@@ -271,7 +313,7 @@ fn round_trip(c: &mut Criterion) {
 // Interleaved rounds.
 
 fn interleaved_rounds(_: &mut Criterion) {
-    if rounds::quick_mode() {
+    if rounds::quick_mode() || !config::wanted(ONLY, "rounds") {
         return;
     }
     // Every pool made once and kept across both sections (their idle threads sleep).
@@ -333,6 +375,91 @@ fn pool_rounds(
 }
 
 // ---------------------------------------------------------------------------------------------
+// Two levels: pools of pools.
+
+/// Branches in the two-level bench's top pool (2 threads); each owns a pool of
+/// `two_level::LEAVES` leaves on 2 threads.
+const BRANCHES: u64 = 4;
+/// Top-level calls per contender per round.
+const TWO_LEVEL_CALLS: u64 = 50;
+
+/// `two_level` (printed and recorded): one `send_and_receive` of `BRANCHES` requests to the top
+/// pool, each branch answering by one `send_and_receive` of `LEAVES` requests to its own leaf
+/// pool; ns per leaf request, interleaved rounds. The same item code for both libraries
+/// (`pool/two_level.rs`), each through its own `ThreadPool`.
+fn two_level_rounds(_: &mut Criterion) {
+    if rounds::quick_mode() || !config::wanted(ONLY, "two_level") {
+        return;
+    }
+    let spindle = sp2::TopPool::new();
+    let mtp = mtp2::TopPool::new();
+    let leaf_requests = TWO_LEVEL_CALLS * BRANCHES * two_level::LEAVES;
+    // Both compute the same sums: each leaf `id` starts at `id % 7` and is bumped once a call.
+    assert_eq!(spindle.call(), mtp.call());
+    rounds::interleaved(
+        "two_level: a pool of 4 branches (2 threads), each owning a pool of 64 leaves \
+         (2 threads); one call fans out to 256 leaf requests",
+        "leaf request",
+        vec![
+            (
+                "spindle-pool",
+                Box::new(|| {
+                    rounds::time_per_op(leaf_requests, || {
+                        for _ in 0..TWO_LEVEL_CALLS {
+                            black_box(spindle.call());
+                        }
+                    })
+                }),
+            ),
+            (
+                "messaging_thread_pool",
+                Box::new(|| {
+                    rounds::time_per_op(leaf_requests, || {
+                        for _ in 0..TWO_LEVEL_CALLS {
+                            black_box(mtp.call());
+                        }
+                    })
+                }),
+            ),
+        ],
+        ROUNDS,
+    );
+    let reports = spindle.0.shutdown();
+    assert_eq!(
+        reports.iter().map(|r| r.children().len()).sum::<usize>(),
+        2 * BRANCHES as usize
+    );
+    mtp.0.shutdown();
+}
+
+/// The two-level top pool of one library, with its branches created.
+macro_rules! two_level_pool {
+    ($module:ident) => {
+        impl $module::TopPool {
+            fn new() -> Self {
+                let pool = $module::TopPool::make();
+                pool.send_and_receive((0..BRANCHES).map($module::BranchInit))
+                    .expect("branches created")
+                    .for_each(drop);
+                Self(pool)
+            }
+
+            /// One top-level call: every branch bumps its leaves once; the sum of all values.
+            fn call(&self) -> u64 {
+                self.0
+                    .send_and_receive((0..BRANCHES).map(|id| $module::BumpAllRequest(id, 1)))
+                    .expect("branch pool running")
+                    .map(|r| r.result)
+                    .sum()
+            }
+        }
+    };
+}
+
+two_level_pool!(sp2);
+two_level_pool!(mtp2);
+
+// ---------------------------------------------------------------------------------------------
 // Break-even.
 
 /// Requests per break-even batch for `work_ns` of work each: about 100 ms of work per batch,
@@ -359,7 +486,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 /// Formats ns as ns or µs.
 fn break_even(_: &mut Criterion) {
-    if rounds::quick_mode() {
+    if rounds::quick_mode() || !config::wanted(ONLY, "break_even") {
         return;
     }
     let before = Load::now();
@@ -444,6 +571,6 @@ fn crossing(pool: &str, rows: &[BreakEvenRow], i: usize) -> Crossing {
 criterion_group! {
     name = benches;
     config = config::short(Duration::from_millis(300), Duration::from_millis(1500), 10, false);
-    targets = batch, round_trip, interleaved_rounds, break_even
+    targets = batch, round_trip, interleaved_rounds, two_level_rounds, break_even
 }
 criterion_main!(benches);

@@ -23,3 +23,19 @@ pub fn short(warm_up: Duration, measurement: Duration, samples: usize, plots: bo
         .sample_size(samples);
     if plots { c } else { c.without_plots() }
 }
+
+/// Whether the comma-separated list in the environment variable `var` names `part`; unset or
+/// empty: every part. How a bench file lets a run pick some of its workloads
+/// (`SPINDLE_POOL_ONLY=two_level cargo bench --bench pool`).
+///
+/// ```
+/// // SAFETY: a doc test's own process; no other thread reads the environment here.
+/// unsafe { std::env::set_var("SPINDLE_DOC_ONLY", "sort, words") };
+/// assert!(spindle_bench_support::config::wanted("SPINDLE_DOC_ONLY", "words"));
+/// assert!(!spindle_bench_support::config::wanted("SPINDLE_DOC_ONLY", "large"));
+/// assert!(spindle_bench_support::config::wanted("SPINDLE_DOC_UNSET", "large"));
+/// ```
+pub fn wanted(var: &str, part: &str) -> bool {
+    let only = std::env::var(var).unwrap_or_default();
+    only.trim().is_empty() || only.split(',').any(|w| w.trim() == part)
+}

@@ -137,6 +137,37 @@
 //! a higher layer adds to a lower type live with the higher layer (`Core::spawn` in
 //! `actor/own.rs`, `Core::waker` in `remote/waker.rs`, `Actor::remote` in `remote/mod.rs`).
 //!
+//! # From async code
+//!
+//! [`Remote::ask`] sends a closure to an actor from any thread and returns a future of its
+//! answer: `Ok(r)`, or [`Closed`] if the actor stopped (or its runtime went away) before the
+//! call ran, as a `Ret` answers `None`. It works under any async runtime (`std::task` only);
+//! the actor's runtime stays a thread of its own, with no lock and no allocation per call
+//! inside it.
+//!
+//! ```
+//! use spindle_actor::Runtime;
+//!
+//! let (tx, rx) = std::sync::mpsc::channel();
+//! let actor_thread = std::thread::spawn(move || {
+//!     let mut rt = Runtime::new();
+//!     let totals = rt.spawn(|_| Vec::<u64>::new());
+//!     tx.send(totals.remote()).unwrap();
+//!     let _ = rt.run_until(|_| false); // until the last `Remote` is gone
+//! });
+//! let remote = rx.recv().unwrap();
+//! let tokio = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+//! let len = tokio.block_on(async {
+//!     for i in 0..10 {
+//!         remote.ask(move |v, _| v.push(i)).await.unwrap();
+//!     }
+//!     remote.ask(|v, _| v.len()).await
+//! });
+//! assert_eq!(len, Ok(10));
+//! drop(remote);
+//! actor_thread.join().unwrap();
+//! ```
+//!
 //! # What does not compile
 //!
 //! Actors and runtimes stay on their thread; only [`Remote`] and [`Waker`] cross:

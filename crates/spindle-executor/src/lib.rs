@@ -74,6 +74,39 @@
 //! pool, it blocks that worker until the pool's threads have exited. A thread outside every
 //! pool simply blocks in all of these waits.
 //!
+//! # From async code
+//!
+//! A [`JoinHandle`] is a `Future<Output = Result<R, TaskPanic>>` as well as a handle to block
+//! on: a task of any async runtime can offload CPU-bound work to a pool and `.await` it without
+//! blocking its runtime thread. Awaiting allocates nothing beyond the task itself (the waker is
+//! kept in the task's own allocation); a panicking job resolves to its [`TaskPanic`], and a
+//! future whose pool shut down before the job ran resolves too, never hangs. The crate
+//! depends on no runtime: `std::task` only.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use spindle_executor::ThreadPool;
+//!
+//! let pool = Arc::new(ThreadPool::new(2)?);
+//! let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+//! let total: u64 = runtime.block_on(async {
+//!     let tasks: Vec<_> = (0..4u64)
+//!         .map(|i| {
+//!             let pool = Arc::clone(&pool);
+//!             // Each tokio task awaits a sum computed on the pool.
+//!             tokio::spawn(async move { pool.spawn(move || (i * 1000..(i + 1) * 1000).sum::<u64>()).unwrap().await })
+//!         })
+//!         .collect();
+//!     let mut total = 0;
+//!     for task in tasks {
+//!         total += task.await.unwrap().unwrap();
+//!     }
+//!     total
+//! });
+//! assert_eq!(total, (0..4000).sum::<u64>());
+//! # Ok::<(), spindle_executor::BuildError>(())
+//! ```
+//!
 //! # What does not compile
 //!
 //! A scoped task may borrow only what outlives the scope, not a local of the scope's body:

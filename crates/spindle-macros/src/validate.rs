@@ -11,27 +11,27 @@ use syn::{FnArg, Ident, ReturnType, Signature, Type};
 
 use crate::parse::{Errors, Message, Model};
 
-/// Checks the impl block as a whole (no generics). Returns whether it passed: if not, nothing
-/// can be generated for it.
+/// Checks the impl block as a whole: type parameters (with bounds and `where` clauses) are
+/// fine, since every generated type takes them too; lifetime and const parameters are not.
+/// Returns whether it passed: if not, nothing can be generated for it.
 pub(crate) fn item(model: &Model, errors: &mut Errors) -> bool {
     let mut ok = true;
-    let generics = &model.item.generics;
-    if !generics.params.is_empty() || generics.where_clause.is_some() {
-        errors.push(syn::Error::new_spanned(
-            generics,
-            "`#[pool_item]` doesn't support generic impls: the generated request, response and \
-             `Api` types are not generic; implement the pool item for a concrete type",
-        ));
-        ok = false;
-    }
-    // Under a generic impl the type's arguments are its parameters: one error says it all.
-    if let (true, Type::Path(path)) = (ok, &*model.item.self_ty) {
-        for segment in &path.path.segments {
-            if !segment.arguments.is_none() {
+    for param in &model.item.generics.params {
+        match param {
+            syn::GenericParam::Type(_) => {}
+            syn::GenericParam::Lifetime(lifetime) => {
                 errors.push(syn::Error::new_spanned(
-                    &segment.arguments,
-                    "`#[pool_item]` doesn't support generic types: the generated request, \
-                     response and `Api` types are not generic",
+                    lifetime,
+                    "`#[pool_item]` doesn't support lifetime parameters: a pool item lives on a \
+                     pool thread for as long as the pool, so it and its messages are `'static`",
+                ));
+                ok = false;
+            }
+            syn::GenericParam::Const(constant) => {
+                errors.push(syn::Error::new_spanned(
+                    constant,
+                    "`#[pool_item]` doesn't support const parameters: use a type parameter \
+                     (a marker type with an associated const) or a concrete value",
                 ));
                 ok = false;
             }
@@ -432,13 +432,18 @@ mod tests {
     }
 
     #[test]
-    fn generic_impls() {
-        let (errors, _) = check(quote!(), quote! { impl<T> Item<T> {} });
-        assert_eq!(errors.len(), 1, "{errors:?}");
-        assert!(errors[0].starts_with("`#[pool_item]` doesn't support generic impls"));
+    fn type_parameters_pass_lifetimes_and_consts_do_not() {
+        let (errors, _) = check(quote!(), quote! { impl<T: Send> Item<T> where T: Clone {} });
+        assert!(errors.is_empty(), "{errors:?}");
         let (errors, _) = check(quote!(), quote! { impl Item<u32> {} });
-        assert_eq!(errors.len(), 1, "{errors:?}");
-        assert!(errors[0].starts_with("`#[pool_item]` doesn't support generic types"));
+        assert!(errors.is_empty(), "{errors:?}");
+        let (errors, _) = check(
+            quote!(),
+            quote! { impl<'a, T, const N: usize> Item<'a, T, N> {} },
+        );
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors[0].starts_with("`#[pool_item]` doesn't support lifetime parameters"));
+        assert!(errors[1].starts_with("`#[pool_item]` doesn't support const parameters"));
     }
 
     #[test]

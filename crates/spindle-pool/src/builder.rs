@@ -34,7 +34,7 @@ fn room_for<T>(n: usize) -> Option<Vec<T>> {
 /// # Ok::<(), spindle_pool::BuildError>(())
 /// ```
 #[derive(Debug, Clone)]
-pub struct ItemPoolBuilder<P: PoolItem> {
+pub struct ItemPoolBuilder<P: PoolItem + 'static> {
     config: ThreadConfig,
     _items: PhantomData<fn() -> P>,
 }
@@ -43,7 +43,7 @@ pub struct ItemPoolBuilder<P: PoolItem> {
 #[deprecated(since = "0.2.0", note = "renamed to `ItemPoolBuilder`")]
 pub type Builder<P> = ItemPoolBuilder<P>;
 
-impl<P: PoolItem> ItemPoolBuilder<P> {
+impl<P: PoolItem + 'static> ItemPoolBuilder<P> {
     /// The number of threads (default: the machine's available parallelism). Zero, or more
     /// than `u32::MAX` (or than the per-thread state can be allocated for), is refused by
     /// [`build`](ItemPoolBuilder::build) with a [`BuildError`], never a panic.
@@ -171,7 +171,7 @@ impl<P: PoolItem> ItemPoolBuilder<P> {
     }
 }
 
-impl<P: PoolItem> ItemPool<P> {
+impl<P: PoolItem + 'static> ItemPool<P> {
     /// A pool of `threads` threads, or why not.
     ///
     /// # Errors

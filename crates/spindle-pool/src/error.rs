@@ -110,6 +110,22 @@ pub enum PoolError {
         /// The thread's panic (its message; the payload stayed on the pool thread).
         panic: Panic,
     },
+    /// A [`SenderAndReceiverMock`](crate::SenderAndReceiverMock) had no canned response left
+    /// for this request (to the item with this id): the code under test sent more requests
+    /// than the test prepared answers for. Only a mock returns it.
+    ///
+    /// ```
+    /// # #[derive(Debug, PartialEq)] pub struct Item { id: u64 }
+    /// # impl spindle_pool::IdTargeted for Item { fn id(&self) -> u64 { self.id } }
+    /// # #[spindle_pool::pool_item] impl Item { pub fn new(id: u64) -> Self { Item { id } } }
+    /// use spindle_pool::{AddResponse, PoolError, SenderAndReceiver, SenderAndReceiverMock};
+    /// let mock = SenderAndReceiverMock::<Item, ItemInit>::new(vec![AddResponse::new(1, Ok(1))]);
+    /// mock.send_and_receive_once(ItemInit(1))?;
+    /// let err = mock.send_and_receive_once(ItemInit(2)).unwrap_err();
+    /// assert!(matches!(err, PoolError::MockExhausted(2)));
+    /// # Ok::<(), PoolError>(())
+    /// ```
+    MockExhausted(u64),
 }
 
 impl fmt::Display for PoolError {
@@ -143,6 +159,10 @@ impl fmt::Display for PoolError {
                     "the pool thread failed while answering the request: {text}"
                 )
             }
+            Self::MockExhausted(id) => write!(
+                f,
+                "the mock has no canned response left for the request to item {id}"
+            ),
         }
     }
 }

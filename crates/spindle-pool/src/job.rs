@@ -29,6 +29,11 @@
 //!   count-down's `fetch_sub`, the push's claim of a slot) followed by a `notify_one` on that
 //!   same event, and both conditions are `SeqCst` loads (`Latch::is_done`, `Queue::is_empty`):
 //!   the event count's contract holds for each, so neither wake-up is lost.
+//! - **J6** An async call's batch (`crate::async_send`) is not on a caller's stack but in an
+//!   allocation its future shares ([`HandBack::Owner`]); each envelope pushed for it holds
+//!   one count of that allocation, so J1 holds whatever the future does (it may be dropped at
+//!   any time). The thread's last access to such a batch is the call to its owner's `finish`
+//!   (in place of the count-down, J3), which gives the envelope's count back.
 
 use std::collections::VecDeque;
 use std::marker::PhantomData;
@@ -52,7 +57,7 @@ pub(crate) type Outcome<P> = Result<Reply<P>, Box<PoolError>>;
 pub(crate) const SPIN: Duration = Duration::from_micros(20);
 
 /// Requests for one thread, and room for its replies.
-pub(crate) struct Batch<P: PoolItem> {
+pub(crate) struct Batch<P: PoolItem + 'static> {
     /// A single request, sent inline (a round trip); `requests` is then empty.
     pub(crate) one: Option<Message<P>>,
     /// The single request's outcome.
@@ -61,15 +66,55 @@ pub(crate) struct Batch<P: PoolItem> {
     pub(crate) replies: VecDeque<Outcome<P>>,
     /// How many outcomes are errors.
     pub(crate) errors: usize,
-    latch: NonNull<Latch>,
+    hand_back: HandBack,
 }
 
-// SAFETY: as for `Envelope`: the batch's values are `Send`, and its latch pointer is only
-// dereferenced by the thread J2 makes the batch's user. An empty `Vec<Option<Batch>>` kept in
-// `Buffers` between calls holds no batch at all.
-unsafe impl<P: PoolItem> Send for Batch<P> {}
+/// Where a processed (or refused) batch goes back to its caller: the thread's last access to
+/// it (J3).
+#[derive(Clone, Copy)]
+pub(crate) enum HandBack {
+    /// A blocking call's batch, on the caller's stack: count its latch down.
+    Latch(NonNull<Latch>),
+    /// An async call's batch, in an allocation shared with its future (J6): `finish(call)`
+    /// releases the envelope's count of `call` and wakes the future if it was the last batch.
+    Owner {
+        /// The shared allocation; set with [`Batch::set_owner`] before the push.
+        call: *const (),
+        /// What ends the batch's trip (`async_send`'s, for the allocation's type).
+        finish: unsafe fn(*const ()),
+    },
+}
 
-impl<P: PoolItem> Batch<P> {
+impl HandBack {
+    /// Hands the batch back: the last access to it and to what it points at (J3, J6).
+    ///
+    /// # Safety
+    /// The batch this was copied from has been processed (or refused) and is not touched again
+    /// by the calling thread; for a latch, the latch is alive (J1).
+    unsafe fn run(self) {
+        match self {
+            // SAFETY: the caller's guarantee (J1, J3).
+            HandBack::Latch(latch) => unsafe { Latch::count_down(latch.as_ptr()) },
+            HandBack::Owner { call, finish } => {
+                debug_assert!(
+                    !call.is_null(),
+                    "an async batch was pushed without its owner"
+                );
+                // SAFETY: J6: `call` holds a count owned by this batch's envelope, which
+                // `finish` gives back.
+                unsafe { finish(call) }
+            }
+        }
+    }
+}
+
+// SAFETY: as for `Envelope`: the batch's values are `Send`, and its hand-back pointer (a
+// latch, or an async call's `Sync` allocation, J6) is only used by the thread J2 makes the
+// batch's user. An empty `Vec<Option<Batch>>` kept in
+// `Buffers` between calls holds no batch at all.
+unsafe impl<P: PoolItem + 'static> Send for Batch<P> {}
+
+impl<P: PoolItem + 'static> Batch<P> {
     /// A batch of many requests, answered into `replies` (empty, capacity reused).
     pub(crate) fn many(
         requests: Vec<Message<P>>,
@@ -82,7 +127,7 @@ impl<P: PoolItem> Batch<P> {
             requests,
             replies,
             errors: 0,
-            latch: NonNull::from(latch),
+            hand_back: HandBack::Latch(NonNull::from(latch)),
         }
     }
 
@@ -94,13 +139,40 @@ impl<P: PoolItem> Batch<P> {
             requests: Vec::new(),
             replies: VecDeque::new(),
             errors: 0,
-            latch: NonNull::from(latch),
+            hand_back: HandBack::Latch(NonNull::from(latch)),
+        }
+    }
+
+    /// An async call's batch (J6): one request inline (`one`) or many, handed back through
+    /// `finish` to the allocation [`set_owner`](Batch::set_owner) names.
+    pub(crate) fn owned(
+        one: Option<Message<P>>,
+        requests: Vec<Message<P>>,
+        finish: unsafe fn(*const ()),
+    ) -> Self {
+        Self {
+            one,
+            one_reply: None,
+            requests,
+            replies: VecDeque::new(),
+            errors: 0,
+            hand_back: HandBack::Owner {
+                call: std::ptr::null(),
+                finish,
+            },
+        }
+    }
+
+    /// Names the allocation an [`owned`](Batch::owned) batch lives in, once it has one.
+    pub(crate) fn set_owner(&mut self, owner: *const ()) {
+        if let HandBack::Owner { call, .. } = &mut self.hand_back {
+            *call = owner;
         }
     }
 }
 
 /// A batch pointer on its way to a pool thread.
-pub(crate) struct Envelope<P: PoolItem> {
+pub(crate) struct Envelope<P: PoolItem + 'static> {
     batch: NonNull<Batch<P>>,
     _item: PhantomData<fn() -> P>,
 }
@@ -108,9 +180,9 @@ pub(crate) struct Envelope<P: PoolItem> {
 // SAFETY: the batch holds `Message<P>`s and `Reply<P>`s, which are `Send` (`PoolItem`'s
 // bounds on `Init`, `Api` and `ApiResponse`); `P` itself never crosses. J1/J2 make the thread
 // that holds the envelope the batch's only user.
-unsafe impl<P: PoolItem> Send for Envelope<P> {}
+unsafe impl<P: PoolItem + 'static> Send for Envelope<P> {}
 
-impl<P: PoolItem> Envelope<P> {
+impl<P: PoolItem + 'static> Envelope<P> {
     /// # Safety
     /// The caller keeps `batch` alive, unmoved and untouched until its latch is counted down
     /// (J1, J2).
@@ -170,15 +242,17 @@ impl<P: PoolItem> Envelope<P> {
                 batch.errors += 1;
             }
         }
-        let latch = batch.latch;
-        // SAFETY: J1: the latch outlives the batch's processing; this is our last access (J3).
-        unsafe { Latch::count_down(latch.as_ptr()) };
+        let hand_back = batch.hand_back;
+        // SAFETY: J1: the latch outlives the batch's processing; J6: an owner's allocation is
+        // alive while we hold the envelope's count; this is our last access (J3).
+        unsafe { hand_back.run() };
     }
 
-    /// Counts the latch down without processing (the push failed: the caller answers itself).
+    /// Hands the batch back unprocessed (the push failed: the caller answers itself).
     pub(crate) fn abandon(self) {
-        // SAFETY: J1: the caller still owns the batch; the latch is alive.
-        unsafe { Latch::count_down((*self.batch.as_ptr()).latch.as_ptr()) };
+        // SAFETY: J1: the caller still owns the batch and the latch; J6: or the envelope's
+        // count of the batch's allocation. Nothing touches the batch through `self` after.
+        unsafe { (*self.batch.as_ptr()).hand_back.run() };
     }
 }
 
@@ -326,14 +400,14 @@ pub(crate) fn spin_until(ready: impl FnMut() -> bool) -> bool {
 /// A call's working memory, kept by the pool between calls so a warm pool reuses it: requests
 /// routed per thread, each request's thread (to answer in request order), replies per thread,
 /// and the room for the call's batches (empty between calls).
-pub(crate) struct Buffers<P: PoolItem> {
+pub(crate) struct Buffers<P: PoolItem + 'static> {
     pub(crate) requests: Vec<Vec<Message<P>>>,
     pub(crate) replies: Vec<VecDeque<Outcome<P>>>,
     pub(crate) route: Vec<u32>,
     pub(crate) batches: Vec<Option<Batch<P>>>,
 }
 
-impl<P: PoolItem> Buffers<P> {
+impl<P: PoolItem + 'static> Buffers<P> {
     pub(crate) fn new(threads: usize) -> Self {
         Self {
             requests: (0..threads).map(|_| Vec::new()).collect(),
@@ -389,6 +463,11 @@ mod tests {
         fn process_message(&mut self, _: Id) {}
     }
 
+    // `PoolItem::Init` is answered with an `AddResponse`; the trait's defaults do the rest.
+    impl crate::item::RequestWithResponse<Item> for Id {
+        type Response = AddResponse;
+    }
+
     /// J4: a batch whose answering unwinds still counts its latch down, and every request it
     /// did not answer gets `Unanswered`.
     #[test]
@@ -406,7 +485,10 @@ mod tests {
                 "answering request {} failed",
                 message.id()
             );
-            Ok(Reply::Added(AddResponse::new(message.id())))
+            Ok(Reply::Added(AddResponse::new(
+                message.id(),
+                Ok(message.id()),
+            )))
         });
         assert!(latch.is_done());
         assert_eq!(answered, 3);

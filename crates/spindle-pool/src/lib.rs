@@ -82,6 +82,63 @@
 //!   nor does [`ItemPool::shutdown`] of another pool from an item (it joins that pool's
 //!   threads). Keep cycles through those out of item code.
 //!
+//! # From async code
+//!
+//! [`ItemPool::send_and_receive_once_async`] and [`ItemPool::send_and_receive_async`] send at
+//! once and return a future ([`ResponseFuture`], [`ResponsesFuture`]) of what the blocking
+//! call would return, errors included. The futures need no runtime of their own (`std::task`
+//! only) and never block their thread: the pool thread that answers last wakes the awaiting
+//! task. They do not borrow the pool, so a task can be spawned with one. Dropping one
+//! withdraws nothing and waits for nothing: the requests are still answered and the responses
+//! dropped. An async call allocates the state it shares with the pool threads (one allocation
+//! for a single request), where a blocking call reuses the pool's buffers.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use spindle_pool::{pool_item, IdTargeted, ItemPool, PoolError};
+//!
+//! #[derive(Debug)]
+//! pub struct Account { id: u64, balance: i64 }
+//! impl IdTargeted for Account { fn id(&self) -> u64 { self.id } }
+//!
+//! #[pool_item]
+//! impl Account {
+//!     pub fn new(id: u64) -> Self { Account { id, balance: 0 } }
+//!
+//!     #[messaging(DepositRequest, DepositResponse)]
+//!     pub fn deposit(&mut self, amount: i64) -> i64 {
+//!         self.balance += amount;
+//!         self.balance
+//!     }
+//! }
+//!
+//! let pool = Arc::new(ItemPool::<Account>::new(2).unwrap());
+//! let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+//! let balances = runtime.block_on(async {
+//!     pool.send_and_receive_async((0..4).map(AccountInit)).await?;
+//!     let tasks: Vec<_> = (0..4)
+//!         .map(|id| {
+//!             let pool = Arc::clone(&pool);
+//!             tokio::spawn(async move {
+//!                 pool.send_and_receive_once_async(DepositRequest(id, 10)).await?;
+//!                 Ok::<i64, PoolError>(pool.send_and_receive_once_async(DepositRequest(id, 5)).await?.result)
+//!             })
+//!         })
+//!         .collect();
+//!     let mut balances = Vec::new();
+//!     for task in tasks {
+//!         balances.push(task.await.unwrap()?);
+//!     }
+//!     Ok::<_, PoolError>(balances)
+//! })?;
+//! assert_eq!(balances, [15, 15, 15, 15]);
+//! # Ok::<(), PoolError>(())
+//! ```
+//!
+//! Called on a pool thread (from an item), the async calls make the blocking call at once,
+//! serving the thread's inbox while they wait ([Waiting across parts](#waiting-across-parts)),
+//! and return a ready future.
+//!
 //! # Errors at construction
 //!
 //! [`ItemPool::new`] and the [`ItemPoolBuilder`] return a [`BuildError`] (zero threads, more
@@ -165,6 +222,7 @@
 #![deny(missing_docs)]
 #![warn(unsafe_op_in_unsafe_fn)]
 
+mod async_send;
 mod builder;
 pub mod compat;
 mod error;
@@ -177,6 +235,7 @@ mod pool;
 mod primitive;
 mod thread;
 
+pub use async_send::{ResponseFuture, ResponsesFuture};
 #[allow(deprecated)]
 pub use builder::Builder;
 pub use builder::ItemPoolBuilder;

@@ -49,7 +49,7 @@ use spindle_utils::{Panic, ThreadHandle};
 ///     .collect();
 /// assert_eq!(counts, [1, 1, 2]); // in request order
 /// ```
-pub struct ItemPool<P: PoolItem> {
+pub struct ItemPool<P: PoolItem + 'static> {
     pub(crate) shared: Arc<Shared<P>>,
     pub(crate) threads: Mutex<Vec<ThreadHandle<ThreadShutdownResponse>>>,
     /// Buffers of finished calls, for the next ones.
@@ -68,20 +68,20 @@ const RETAINED_SETS: usize = 4;
 pub(crate) const RETAINED_BYTES: usize = 16 << 20;
 
 /// The retained call buffers, and the bytes they hold (at most [`RETAINED_BYTES`]).
-pub(crate) struct Spare<P: PoolItem> {
+pub(crate) struct Spare<P: PoolItem + 'static> {
     pub(crate) sets: Vec<Buffers<P>>,
     pub(crate) bytes: usize,
 }
 
 /// What the pool's threads and its callers share: one inbox per thread, and the event count
 /// each thread waits on while it serves from inside a call (J5: every push notifies it).
-pub(crate) struct Shared<P: PoolItem> {
+pub(crate) struct Shared<P: PoolItem + 'static> {
     pub(crate) inboxes: Box<[Queue<Envelope<P>>]>,
     pub(crate) events: Box<[EventRef]>,
     pub(crate) _items: PhantomData<fn() -> P>,
 }
 
-impl<P: PoolItem> Drop for Shared<P> {
+impl<P: PoolItem + 'static> Drop for Shared<P> {
     fn drop(&mut self) {
         // No thread is left to wait on them; a late count-down's notification is a spurious
         // wake-up for their next user (J3).
@@ -91,7 +91,7 @@ impl<P: PoolItem> Drop for Shared<P> {
     }
 }
 
-impl<P: PoolItem> ItemPool<P> {
+impl<P: PoolItem + 'static> ItemPool<P> {
     /// The number of threads.
     ///
     /// ```
@@ -157,7 +157,7 @@ impl<P: PoolItem> ItemPool<P> {
     ///     .collect();
     /// assert_eq!(out, [0, 3, 4, 7]);
     /// ```
-    pub fn send_and_receive<T: RequestWithResponse<P>>(
+    pub fn send_and_receive<T: RequestWithResponse<P> + 'static>(
         &self,
         requests: impl IntoIterator<Item = T>,
     ) -> Result<Responses<'_, P, T>, PoolError> {
@@ -199,7 +199,7 @@ impl<P: PoolItem> ItemPool<P> {
     /// assert!(outcomes[0].is_ok());
     /// assert!(matches!(outcomes[1], Err(PoolError::DuplicateId(1))));
     /// ```
-    pub fn send_and_receive_each<T: RequestWithResponse<P>>(
+    pub fn send_and_receive_each<T: RequestWithResponse<P> + 'static>(
         &self,
         requests: impl IntoIterator<Item = T>,
     ) -> Result<Vec<Result<T::Response, PoolError>>, PoolError> {
@@ -219,7 +219,7 @@ impl<P: PoolItem> ItemPool<P> {
 
     /// Routes the requests into this call's buffers, sends each thread its batch, waits once,
     /// and returns the buffers holding the replies, with the number of errors among them.
-    fn call<T: RequestWithResponse<P>>(
+    fn call<T: RequestWithResponse<P> + 'static>(
         &self,
         requests: impl IntoIterator<Item = T>,
     ) -> Result<(Buffers<P>, usize), PoolError> {
@@ -323,7 +323,7 @@ impl<P: PoolItem> ItemPool<P> {
     /// assert!(pool.send_and_receive_once(RemovePoolItemRequest(7)).unwrap().item_existed());
     /// assert!(!pool.send_and_receive_once(RemovePoolItemRequest(7)).unwrap().item_existed());
     /// ```
-    pub fn send_and_receive_once<T: RequestWithResponse<P>>(
+    pub fn send_and_receive_once<T: RequestWithResponse<P> + 'static>(
         &self,
         request: T,
     ) -> Result<T::Response, PoolError> {
@@ -406,13 +406,13 @@ impl<P: PoolItem> ItemPool<P> {
     }
 }
 
-impl<P: PoolItem> Drop for ItemPool<P> {
+impl<P: PoolItem + 'static> Drop for ItemPool<P> {
     fn drop(&mut self) {
         self.shutdown();
     }
 }
 
-impl<P: PoolItem> fmt::Debug for ItemPool<P> {
+impl<P: PoolItem + 'static> fmt::Debug for ItemPool<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ItemPool")
             .field("item", &P::name())
@@ -423,14 +423,14 @@ impl<P: PoolItem> fmt::Debug for ItemPool<P> {
 
 /// The responses of one [`ItemPool::send_and_receive`] call, in request order. Dropping it
 /// (consumed or not) hands the call's buffers back to the pool for the next call.
-pub struct Responses<'a, P: PoolItem, T: RequestWithResponse<P>> {
+pub struct Responses<'a, P: PoolItem + 'static, T: RequestWithResponse<P> + 'static> {
     pool: &'a ItemPool<P>,
     buffers: Option<Buffers<P>>,
     next: usize,
     _request: PhantomData<fn() -> T>,
 }
 
-impl<P: PoolItem, T: RequestWithResponse<P>> Iterator for Responses<'_, P, T> {
+impl<P: PoolItem + 'static, T: RequestWithResponse<P> + 'static> Iterator for Responses<'_, P, T> {
     type Item = T::Response;
 
     fn next(&mut self) -> Option<T::Response> {
@@ -453,9 +453,12 @@ impl<P: PoolItem, T: RequestWithResponse<P>> Iterator for Responses<'_, P, T> {
     }
 }
 
-impl<P: PoolItem, T: RequestWithResponse<P>> ExactSizeIterator for Responses<'_, P, T> {}
+impl<P: PoolItem + 'static, T: RequestWithResponse<P> + 'static> ExactSizeIterator
+    for Responses<'_, P, T>
+{
+}
 
-impl<P: PoolItem, T: RequestWithResponse<P>> Drop for Responses<'_, P, T> {
+impl<P: PoolItem + 'static, T: RequestWithResponse<P> + 'static> Drop for Responses<'_, P, T> {
     fn drop(&mut self) {
         if let Some(buffers) = self.buffers.take() {
             self.pool.give_back(buffers);
@@ -463,7 +466,9 @@ impl<P: PoolItem, T: RequestWithResponse<P>> Drop for Responses<'_, P, T> {
     }
 }
 
-impl<P: PoolItem, T: RequestWithResponse<P>> fmt::Debug for Responses<'_, P, T> {
+impl<P: PoolItem + 'static, T: RequestWithResponse<P> + 'static> fmt::Debug
+    for Responses<'_, P, T>
+{
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Responses")
             .field("left", &self.len())

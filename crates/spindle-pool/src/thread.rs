@@ -208,12 +208,12 @@ impl<P> Drop for Items<P> {
 }
 
 /// A pool thread's state, on `run`'s stack.
-struct Local<'a, P: PoolItem> {
+struct Local<'a, P: PoolItem + 'static> {
     inbox: &'a Queue<Envelope<P>>,
     items: UnsafeCell<Items<P>>,
 }
 
-impl<P: PoolItem> Local<'_, P> {
+impl<P: PoolItem + 'static> Local<'_, P> {
     /// Runs pool code `f` on the items (T3: `f` runs no user code, and the borrow ends with it).
     fn with<R>(&self, f: impl FnOnce(&mut Items<P>) -> R) -> R {
         // SAFETY: T3: no other borrow of the items is live (they are all as short as this one
@@ -237,7 +237,7 @@ impl<P: PoolItem> Local<'_, P> {
 ///
 /// # Safety
 /// `state` points at a live `Local<P>` on this thread (T4).
-unsafe fn serve_one<P: PoolItem>(state: *const ()) -> bool {
+unsafe fn serve_one<P: PoolItem + 'static>(state: *const ()) -> bool {
     // SAFETY: the caller's guarantee.
     let local: &Local<'_, P> = unsafe { &*state.cast() };
     local.serve_one()
@@ -247,7 +247,7 @@ unsafe fn serve_one<P: PoolItem>(state: *const ()) -> bool {
 ///
 /// # Safety
 /// As [`serve_one`].
-unsafe fn has_work<P: PoolItem>(state: *const ()) -> bool {
+unsafe fn has_work<P: PoolItem + 'static>(state: *const ()) -> bool {
     // SAFETY: the caller's guarantee.
     let local: &Local<'_, P> = unsafe { &*state.cast() };
     // SeqCst loads of both ends (J5).
@@ -255,7 +255,7 @@ unsafe fn has_work<P: PoolItem>(state: *const ()) -> bool {
 }
 
 /// The main loop of pool thread `index`; `event` is the one its pushers notify (J5).
-pub(crate) fn run<P: PoolItem>(
+pub(crate) fn run<P: PoolItem + 'static>(
     index: usize,
     pool: usize,
     inbox: &Queue<Envelope<P>>,
@@ -294,7 +294,10 @@ pub(crate) fn run<P: PoolItem>(
 
 /// Answers one request. Never unwinds (T5): user code runs contained, a panicking item is
 /// removed and reported, and a refused request is dropped inside `catch_unwind`.
-fn answer<P: PoolItem>(local: &Local<'_, P>, message: Message<P>) -> Result<Reply<P>, PoolError> {
+fn answer<P: PoolItem + 'static>(
+    local: &Local<'_, P>,
+    message: Message<P>,
+) -> Result<Reply<P>, PoolError> {
     match message {
         Message::Call(request) => {
             let id = match contain(|| request.id()) {
@@ -364,7 +367,7 @@ fn answer<P: PoolItem>(local: &Local<'_, P>, message: Message<P>) -> Result<Repl
                     // Vacant: reserved in `building` until now, so nothing nested took it.
                     let previous = local.with(|items| items.map.insert(id, slot));
                     debug_assert!(previous.is_none(), "id {id} was reserved");
-                    Ok(Reply::Added(AddResponse::new(id)))
+                    Ok(Reply::Added(AddResponse::new(id, Ok(id))))
                 }
                 Ok(Err(e)) => Err(PoolError::NewItem {
                     id,
@@ -428,7 +431,7 @@ pub(crate) fn drop_payload(payload: Box<dyn std::any::Any + Send>) {
 
 /// Runs every item's shutdown hook, in id order, on this thread (no longer serving: `CURRENT`
 /// is clear, so a hook's calls wait plainly, and the inbox is closed and drained).
-fn shut_down<P: PoolItem>(index: usize, mut items: Items<P>) -> ThreadShutdownResponse {
+fn shut_down<P: PoolItem + 'static>(index: usize, mut items: Items<P>) -> ThreadShutdownResponse {
     let mut slots: Vec<(u64, Box<Slot<P>>)> = std::mem::take(&mut items.map)
         .into_iter()
         // SAFETY: T1: out of the map, and no call is on the stack any more: ours to free.

@@ -59,7 +59,7 @@ fn duplicate_and_unknown_ids_in_one_batch_are_answered_in_order() {
         let outcomes = pool.send_and_receive_each(batch).unwrap();
         let expected: [Result<Reply<Vault>, PoolError>; 8] = [
             Err(PoolError::UnknownId(7)),
-            Ok(Reply::Added(AddResponse::new(7))),
+            Ok(Reply::Added(AddResponse::new(7, Ok(7)))),
             Ok(Reply::Call(vault::VaultApiResponse::StoreResponse(
                 vault::StoreResponse { id: 7, result: 1 },
             ))),
@@ -71,7 +71,7 @@ fn duplicate_and_unknown_ids_in_one_batch_are_answered_in_order() {
                 7, false,
             ))),
             Err(PoolError::UnknownId(7)),
-            Ok(Reply::Added(AddResponse::new(7))),
+            Ok(Reply::Added(AddResponse::new(7, Ok(7)))),
         ];
         assert_same(&outcomes, &expected);
     });

@@ -264,12 +264,12 @@ fn messages_round_trip() {
         JournalInit(3).into_message(),
         Message::<Journal>::Add(JournalInit(3))
     );
-    let added = AddResponse::new(3);
+    let added = AddResponse::new(3, Ok(3));
     assert_eq!(
-        IntoReply::<Journal>::into_reply(added),
-        Reply::<Journal>::Added(added)
+        IntoReply::<Journal>::into_reply(added.clone()),
+        Reply::<Journal>::Added(added.clone())
     );
-    assert_eq!(JournalInit::from_reply(Reply::Added(added)), added);
+    assert_eq!(JournalInit::from_reply(Reply::Added(added.clone())), added);
 }
 
 #[test]
@@ -331,7 +331,7 @@ trait IntoApi {
     fn into_api(self) -> CounterApi;
 }
 
-impl<R: RequestWithResponse<Counter>> IntoApi for R {
+impl<R: RequestWithResponse<Counter> + 'static> IntoApi for R {
     fn into_api(self) -> CounterApi {
         match self.into_message() {
             Message::Call(api) => api,

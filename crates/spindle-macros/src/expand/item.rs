@@ -4,7 +4,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::Type;
 
-use super::context::Context;
+use super::context::{Context, Generics};
 use super::messages::Generated;
 
 /// `{Type}Init`, when no `Init` option names the user's own.
@@ -14,21 +14,60 @@ pub(crate) fn init(cx: &Context<'_>) -> TokenStream {
         self_ty,
         init,
         name,
+        generics,
         ..
     } = cx;
-    let doc = format!("Creates the `{name}` item with this id, by calling `{name}::new(id)`.");
+    let Generics {
+        params,
+        args,
+        decl_where,
+        ..
+    } = generics;
+    let impl_where = generics.impl_where();
+    let (phantom_field, phantom_value) = (generics.tuple_field(), generics.tuple_value());
+    let doc = match generics.phantom {
+        None => format!("Creates the `{name}` item with this id, by calling `{name}::new(id)`."),
+        Some(_) => format!(
+            "Creates the `{name}` item with this id, by calling `{name}::new(id)`; the \
+             `PhantomData` stands for the item's type parameters."
+        ),
+    };
+    let init_ty = quote!(#init #args);
+    let derives = super::messages::derives(
+        cx,
+        &init_ty,
+        &[],
+        quote!(Self(self.0 #phantom_value)),
+        quote!(self.0 == other.0),
+        {
+            let name = init.to_string();
+            quote!(f.debug_tuple(#name).field(&self.0).finish())
+        },
+    );
+    let trr = quote!(#krate::compat::ThreadRequestResponse<#self_ty>);
+    let conversions = quote! {
+        impl #params ::core::convert::From<#init_ty> for #trr #impl_where {
+            fn from(init: #init_ty) -> Self {
+                #krate::compat::ThreadRequestResponse::AddPoolItem(
+                    #krate::compat::RequestResponse::Request(init),
+                )
+            }
+        }
+    };
+    let conversions = super::COMPAT_CONVERSIONS.then_some(conversions);
     quote! {
         #[doc = #doc]
-        #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::cmp::PartialEq)]
-        pub struct #init(pub u64);
+        pub struct #init #params (pub u64 #phantom_field) #decl_where;
 
-        impl #krate::IdTargeted for #init {
+        #derives
+
+        impl #params #krate::IdTargeted for #init_ty #impl_where {
             fn id(&self) -> u64 {
                 self.0
             }
         }
 
-        impl #krate::RequestWithResponse<#self_ty> for #init {
+        impl #params #krate::RequestWithResponse<#self_ty> for #init_ty #impl_where {
             type Response = #krate::AddResponse;
 
             fn into_message(self) -> #krate::Message<#self_ty> {
@@ -42,6 +81,8 @@ pub(crate) fn init(cx: &Context<'_>) -> TokenStream {
                 }
             }
         }
+
+        #conversions
     }
 }
 
@@ -54,8 +95,11 @@ pub(crate) fn pool_item_impl(cx: &Context<'_>, messages: &[Generated<'_>]) -> To
         api,
         api_response,
         name,
+        generics,
         ..
     } = cx;
+    let (params, args) = (&generics.params, &generics.args);
+    let impl_where = generics.impl_where();
     // Spanned on what the user wrote, so a missing or mismatched `new` or shutdown method is
     // reported there rather than on the attribute.
     let (init_ty, new_pool_item) = match &model.options.init {
@@ -69,7 +113,10 @@ pub(crate) fn pool_item_impl(cx: &Context<'_>, messages: &[Generated<'_>]) -> To
         None => {
             let init = &cx.init;
             let span = model.name.span();
-            (quote!(#init), quote_spanned!(span=> Self::new(init.0)))
+            (
+                quote!(#init #args),
+                quote_spanned!(span=> Self::new(init.0)),
+            )
         }
     };
     let shutdown = model.options.shutdown.as_ref().map(|method| {
@@ -80,11 +127,13 @@ pub(crate) fn pool_item_impl(cx: &Context<'_>, messages: &[Generated<'_>]) -> To
         }
     });
     let arms = messages.iter().map(|m| m.arm(cx));
+    let phantom_arm = (generics.phantom.is_some() && messages.is_empty())
+        .then(|| quote!(#api::__Phantom(never, _) => match never {},));
     quote! {
-        impl #krate::PoolItem for #self_ty {
+        impl #params #krate::PoolItem for #self_ty #impl_where {
             type Init = #init_ty;
-            type Api = #api;
-            type ApiResponse = #api_response;
+            type Api = #api #args;
+            type ApiResponse = #api_response #args;
 
             fn new_pool_item(
                 init: #init_ty,
@@ -92,9 +141,10 @@ pub(crate) fn pool_item_impl(cx: &Context<'_>, messages: &[Generated<'_>]) -> To
                 ::core::result::Result::Ok(#new_pool_item)
             }
 
-            fn process_message(&mut self, request: #api) -> #api_response {
+            fn process_message(&mut self, request: #api #args) -> #api_response #args {
                 match request {
                     #(#arms)*
+                    #phantom_arm
                 }
             }
 

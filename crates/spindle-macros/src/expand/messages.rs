@@ -6,7 +6,7 @@ use quote::{ToTokens, format_ident, quote};
 use syn::visit_mut::VisitMut;
 use syn::{FnArg, Ident, Pat, ReturnType, Type};
 
-use super::context::Context;
+use super::context::{Context, Generics};
 use crate::parse::Message;
 
 /// One message's parts, with `Self` in its types replaced by the implementing type.
@@ -59,6 +59,7 @@ impl<'a> Generated<'a> {
             self_ty,
             api,
             api_response,
+            generics,
             ..
         } = cx;
         let Message {
@@ -75,36 +76,99 @@ impl<'a> Generated<'a> {
                 names.join(", ")
             ),
         };
+        let phantom_doc = match generics.phantom {
+            Some(_) => "\n\nThe last field is a `PhantomData`: the item's type parameters.",
+            None => "",
+        };
+        let request_doc = format!("{request_doc}{phantom_doc}");
         let response_doc = format!("Response from `{method}`.");
         let result_doc = format!("What `{method}` returned.");
         let result_ty = match &self.output {
             Some(ty) => ty.to_token_stream(),
             None => quote!(()),
         };
+        let Generics {
+            params,
+            args,
+            decl_where,
+            ..
+        } = generics;
+        let impl_where = generics.impl_where();
         let fields: Vec<syn::Index> = (1..=arg_types.len()).map(syn::Index::from).collect();
-        let request_derives = clone_and_eq(
-            request,
+        let (phantom_field, phantom_value) = (generics.tuple_field(), generics.tuple_value());
+        let request_ty = quote!(#request #args);
+        let response_ty = quote!(#response #args);
+        let request_derives = derives(
+            cx,
+            &request_ty,
             arg_types,
-            quote!(Self(self.0 #(, ::core::clone::Clone::clone(&self.#fields))*)),
+            quote!(Self(self.0 #(, ::core::clone::Clone::clone(&self.#fields))* #phantom_value)),
             quote!(self.0 == other.0 #(&& self.#fields == other.#fields)*),
+            {
+                let name = request.to_string();
+                quote!(f.debug_tuple(#name).field(&self.0) #(.field(&self.#fields))*.finish())
+            },
         );
-        let response_derives = clone_and_eq(
-            response,
+        let phantom_named_value = generics
+            .phantom
+            .as_ref()
+            .map(|_| quote!(phantom: ::core::marker::PhantomData,));
+        let response_derives = derives(
+            cx,
+            &response_ty,
             std::slice::from_ref(&syn::parse_quote!(#result_ty)),
             quote!(Self {
                 id: self.id,
-                result: ::core::clone::Clone::clone(&self.result)
+                result: ::core::clone::Clone::clone(&self.result),
+                #phantom_named_value
             }),
             quote!(self.id == other.id && self.result == other.result),
+            {
+                let name = response.to_string();
+                quote!(f.debug_struct(#name).field("id", &self.id).field("result", &self.result).finish())
+            },
         );
+        let phantom_named_field = generics.phantom.as_ref().map(|phantom| {
+            quote! {
+                /// The item's type parameters.
+                pub phantom: #phantom,
+            }
+        });
+        let trr = quote!(#krate::compat::ThreadRequestResponse<#self_ty>);
+        let conversions = quote! {
+            impl #params ::core::convert::From<#request_ty> for #trr #impl_where {
+                fn from(request: #request_ty) -> Self {
+                    #krate::compat::ThreadRequestResponse::MessagePoolItem(#api::#request(request))
+                }
+            }
+
+            impl #params ::core::convert::From<#response_ty> for #trr #impl_where {
+                fn from(response: #response_ty) -> Self {
+                    #krate::compat::ThreadRequestResponse::MessagePoolItemResponse(
+                        #api_response::#response(response),
+                    )
+                }
+            }
+
+            impl #params ::core::convert::From<#trr> for #response_ty #impl_where {
+                fn from(response: #trr) -> Self {
+                    match response {
+                        #krate::compat::ThreadRequestResponse::MessagePoolItemResponse(
+                            #api_response::#response(response),
+                        ) => response,
+                        _ => #krate::__private::wrong_reply::<#request_ty>(),
+                    }
+                }
+            }
+        };
+        let conversions = super::COMPAT_CONVERSIONS.then_some(conversions);
         quote! {
             #[doc = #request_doc]
-            #[derive(::core::fmt::Debug)]
-            pub struct #request(pub u64 #(, pub #arg_types)*);
+            pub struct #request #params (pub u64 #(, pub #arg_types)* #phantom_field) #decl_where;
 
             #request_derives
 
-            impl #krate::IdTargeted for #request {
+            impl #params #krate::IdTargeted for #request_ty #impl_where {
                 fn id(&self) -> u64 {
                     self.0
                 }
@@ -113,22 +177,22 @@ impl<'a> Generated<'a> {
             #response_derives
 
             #[doc = #response_doc]
-            #[derive(::core::fmt::Debug)]
-            pub struct #response {
+            pub struct #response #params #decl_where {
                 /// The id of the item that answered.
                 pub id: u64,
                 #[doc = #result_doc]
                 pub result: #result_ty,
+                #phantom_named_field
             }
 
-            impl #krate::RequestWithResponse<#self_ty> for #request {
-                type Response = #response;
+            impl #params #krate::RequestWithResponse<#self_ty> for #request_ty #impl_where {
+                type Response = #response_ty;
 
                 fn into_message(self) -> #krate::Message<#self_ty> {
                     #krate::Message::Call(#api::#request(self))
                 }
 
-                fn from_reply(reply: #krate::Reply<#self_ty>) -> #response {
+                fn from_reply(reply: #krate::Reply<#self_ty>) -> #response_ty {
                     match reply {
                         #krate::Reply::Call(#api_response::#response(response)) => response,
                         _ => #krate::__private::wrong_reply::<Self>(),
@@ -136,11 +200,13 @@ impl<'a> Generated<'a> {
                 }
             }
 
-            impl #krate::IntoReply<#self_ty> for #response {
+            impl #params #krate::IntoReply<#self_ty> for #response_ty #impl_where {
                 fn into_reply(self) -> #krate::Reply<#self_ty> {
                     #krate::Reply::Call(#api_response::#response(self))
                 }
             }
+
+            #conversions
         }
     }
 
@@ -161,10 +227,16 @@ impl<'a> Generated<'a> {
             Some(_) => (quote!(let #result = #call;), quote!(#result)),
             None => (quote!(#call;), quote!(())),
         };
+        let rest = cx.generics.tuple_pattern();
+        let phantom = cx
+            .generics
+            .phantom
+            .as_ref()
+            .map(|_| quote!(phantom: ::core::marker::PhantomData,));
         quote! {
-            #api::#request(#request(#id, #(#args),*)) => {
+            #api::#request(#request(#id #(, #args)* #rest)) => {
                 #call
-                #api_response::#response(#response { id: #id, result: #result })
+                #api_response::#response(#response { id: #id, result: #result, #phantom })
             }
         }
     }
@@ -177,8 +249,16 @@ pub(crate) fn api(cx: &Context<'_>, messages: &[Generated<'_>]) -> TokenStream {
         api,
         api_response,
         name,
+        generics,
         ..
     } = cx;
+    let Generics {
+        params,
+        args,
+        decl_where,
+        ..
+    } = generics;
+    let impl_where = generics.impl_where();
     let requests: Vec<&Ident> = messages.iter().map(|m| &m.message.request).collect();
     let responses: Vec<&Ident> = messages.iter().map(|m| &m.message.response).collect();
     let request_docs = messages
@@ -194,24 +274,38 @@ pub(crate) fn api(cx: &Context<'_>, messages: &[Generated<'_>]) -> TokenStream {
         "Responses from `{name}` items, variant by variant with [`{api}`] \
          (`PoolItem::ApiResponse`)."
     );
-    let api_derives = enum_clone_and_eq(api, &requests);
-    let api_response_derives = enum_clone_and_eq(api_response, &responses);
+    // A generic item with no messages: its enums would not use the parameters, so they hold
+    // them in a variant that cannot be built.
+    let phantom = match (&generics.phantom, messages.is_empty()) {
+        (Some(phantom), true) => Some(phantom),
+        _ => None,
+    };
+    let phantom_variant = phantom.map(|phantom| {
+        quote! {
+            #[doc(hidden)]
+            __Phantom(::core::convert::Infallible, #phantom),
+        }
+    });
+    let phantom_id = phantom.map(|_| quote!(Self::__Phantom(never, _) => match never {},));
+    let api_derives = enum_derives(cx, api, &requests, phantom.is_some());
+    let api_response_derives = enum_derives(cx, api_response, &responses, phantom.is_some());
     quote! {
         #api_derives
 
         #[doc = #api_doc]
-        #[derive(::core::fmt::Debug)]
-        pub enum #api {
+        pub enum #api #params #decl_where {
             #(
                 #[doc = #request_docs]
-                #requests(#requests),
+                #requests(#requests #args),
             )*
+            #phantom_variant
         }
 
-        impl #krate::IdTargeted for #api {
+        impl #params #krate::IdTargeted for #api #args #impl_where {
             fn id(&self) -> u64 {
                 match *self {
                     #(Self::#requests(ref request) => request.0,)*
+                    #phantom_id
                 }
             }
         }
@@ -219,12 +313,12 @@ pub(crate) fn api(cx: &Context<'_>, messages: &[Generated<'_>]) -> TokenStream {
         #api_response_derives
 
         #[doc = #api_response_doc]
-        #[derive(::core::fmt::Debug)]
-        pub enum #api_response {
+        pub enum #api_response #params #decl_where {
             #(
                 #[doc = #response_docs]
-                #responses(#responses),
+                #responses(#responses #args),
             )*
+            #phantom_variant
         }
     }
 }
@@ -271,42 +365,80 @@ impl VisitMut for ReplaceSelf<'_> {
     }
 }
 
-/// [`clone_and_eq`] for an enum whose variants each hold the struct of the same name.
-fn enum_clone_and_eq(name: &Ident, variants: &[&Ident]) -> TokenStream {
-    let types: Vec<Type> = variants.iter().map(|v| syn::parse_quote!(#v)).collect();
-    clone_and_eq(
-        name,
+/// [`derives`] for an enum whose variants each hold the struct of the same name, and the
+/// uninhabited `__Phantom` variant when `phantom`.
+fn enum_derives(cx: &Context<'_>, name: &Ident, variants: &[&Ident], phantom: bool) -> TokenStream {
+    let args = &cx.generics.args;
+    let types: Vec<Type> = variants
+        .iter()
+        .map(|v| syn::parse_quote!(#v #args))
+        .collect();
+    let never = phantom.then(|| quote!(Self::__Phantom(never, _) => match never {},));
+    let names = variants.iter().map(|v| v.to_string());
+    derives(
+        cx,
+        &quote!(#name #args),
         &types,
-        quote!(match *self { #(Self::#variants(ref v) => Self::#variants(::core::clone::Clone::clone(v)),)* }),
+        quote!(match *self {
+            #(Self::#variants(ref v) => Self::#variants(::core::clone::Clone::clone(v)),)*
+            #never
+        }),
         quote!(match (self, other) {
             #((Self::#variants(a), Self::#variants(b)) => a == b,)*
             #[allow(unreachable_patterns)]
             _ => false,
         }),
+        quote!(match *self {
+            #(Self::#variants(ref v) => f.debug_tuple(#names).field(v).finish(),)*
+            #never
+        }),
     )
 }
 
-/// `Clone` and `PartialEq` for a generated type, holding only where its fields' types have them
-/// (a `for<'__a>` bound, which stable Rust checks where the impl is used, not where it is
-/// written): a message may take or return a type without them, such as `PoolError`, and its
-/// request and response types still compile, without those two traits.
-fn clone_and_eq(name: &Ident, fields: &[Type], clone: TokenStream, eq: TokenStream) -> TokenStream {
+/// `Clone`, `PartialEq` and `Debug` for a generated type, each holding only where its fields'
+/// types have the trait (a `for<'__a>` bound, which stable Rust checks where the impl is used,
+/// not where it is written): a message may take or return a type without them, such as
+/// `PoolError`, and its request and response types still compile, without those traits. Written
+/// out rather than derived, since a derive would also demand the trait of every type parameter
+/// (`P: Debug`), though only the fields need it and the `PhantomData` has all three for any `P`.
+pub(crate) fn derives(
+    cx: &Context<'_>,
+    ty: &TokenStream,
+    fields: &[Type],
+    clone: TokenStream,
+    eq: TokenStream,
+    debug: TokenStream,
+) -> TokenStream {
+    let params = &cx.generics.params;
+    let predicates = &cx.generics.predicates;
     quote! {
-        impl ::core::clone::Clone for #name
+        impl #params ::core::clone::Clone for #ty
         where
             #(for<'__a> #fields: ::core::clone::Clone,)*
+            #(#predicates,)*
         {
             fn clone(&self) -> Self {
                 #clone
             }
         }
 
-        impl ::core::cmp::PartialEq for #name
+        impl #params ::core::cmp::PartialEq for #ty
         where
             #(for<'__a> #fields: ::core::cmp::PartialEq,)*
+            #(#predicates,)*
         {
             fn eq(&self, other: &Self) -> bool {
                 #eq
+            }
+        }
+
+        impl #params ::core::fmt::Debug for #ty
+        where
+            #(for<'__a> #fields: ::core::fmt::Debug,)*
+            #(#predicates,)*
+        {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                #debug
             }
         }
     }

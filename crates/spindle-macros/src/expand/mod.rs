@@ -22,6 +22,9 @@ use crate::validate;
 use context::Context;
 use messages::Generated;
 
+/// Whether the `From` conversions to and from `compat::ThreadRequestResponse` are generated.
+pub(crate) const COMPAT_CONVERSIONS: bool = true;
+
 /// `#[pool_item]`: parse, validate, expand; on any error, the fallback.
 pub(crate) fn pool_item(args: TokenStream, input: TokenStream) -> TokenStream {
     let mut errors = Errors::default();

@@ -110,11 +110,50 @@ fn generates_the_items_code() {
                 "fn shutdown_pool(&mut self) -> ::std::vec::Vec<spindle::pool::ThreadShutdownResponse> \
                  { Self::cleanup(self) }",
                 "impl spindle::pool::PoolItem for Item",
-                "Self::set(self, arg0, arg1); ItemApiResponse::SetResponse(SetResponse { id: id, result: () })",
+                "Self::set(self, arg0, arg1); ItemApiResponse::SetResponse(SetResponse { id: id, result: (), })",
                 "pub result: (),",
                 "Request for `Item::set`: the item's id, then `a`, argument 2.",
             ],
             lacks: &["ItemInit", "::spindle_pool"],
+        },
+        Case {
+            what: "a generic impl: every generated type takes its parameters",
+            args: quote! { Init = "BatchInit<P>" },
+            input: quote! {
+                impl<P: Pools> Batch<P> where P: Clone {
+                    pub fn new(init: BatchInit<P>) -> Self { todo!() }
+                    #[messaging(SumRequest, SumResponse)]
+                    pub fn sum(&self, pool: P::Pool) -> u64 { 0 }
+                }
+            },
+            has: &[
+                "pub struct SumRequest<P: Pools>(pub u64, pub P::Pool, \
+                 pub ::core::marker::PhantomData<fn() -> P>) where P: Clone;",
+                "pub struct SumResponse<P: Pools> where P: Clone {",
+                "pub phantom: ::core::marker::PhantomData<fn() -> P>,",
+                "impl<P: Pools> ::spindle_pool::PoolItem for Batch<P> where P: Clone, {",
+                "type Api = BatchApi<P>;",
+                "impl<P: Pools> ::spindle_pool::RequestWithResponse<Batch<P>> for SumRequest<P> \
+                 where P: Clone, {",
+                "type Response = SumResponse<P>;",
+                "BatchApi::SumRequest(SumRequest(id, arg0, _)) =>",
+                "SumResponse { id: id, result: result, phantom: ::core::marker::PhantomData, }",
+                "pub enum BatchApi<P: Pools> where P: Clone { #[doc = \"Calls `Batch::sum`.\"] \
+                 SumRequest(SumRequest<P>), }",
+            ],
+            lacks: &["__Phantom", "BatchInit(pub"],
+        },
+        Case {
+            what: "a generic impl with no messages: the enums hold the parameters",
+            args: quote!(),
+            input: quote! { impl<A, B> Pair<A, B> { fn new(id: u64) -> Self { todo!() } } },
+            has: &[
+                "pub struct PairInit<A, B>(pub u64, pub ::core::marker::PhantomData<fn() -> (A, B)>);",
+                "__Phantom(::core::convert::Infallible, ::core::marker::PhantomData<fn() -> (A, B)>),",
+                "PairApi::__Phantom(never, _) => match never {},",
+                "type Init = PairInit<A, B>;",
+            ],
+            lacks: &[],
         },
         Case {
             what: "no messages",

@@ -30,7 +30,7 @@ pub fn with_tokens(test: impl FnOnce(&spindle_test_support::Tokens) + Send + 'st
 
 /// Sends `requests` as one batch, every one to succeed, and drops the answers.
 #[track_caller]
-pub fn send_all<P: PoolItem, R: RequestWithResponse<P>>(
+pub fn send_all<P: PoolItem + 'static, R: RequestWithResponse<P> + 'static>(
     pool: &spindle_pool::ItemPool<P>,
     requests: impl IntoIterator<Item = R>,
 ) {

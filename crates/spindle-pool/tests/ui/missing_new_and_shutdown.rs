@@ -30,3 +30,9 @@ impl Account {
 }
 
 fn main() {}
+
+// Below the cases, so that the expected errors keep their lines: a user's `Init` is a request
+// answered with an `AddResponse` (`PoolItem::Init`'s bound); the trait's defaults do the rest.
+impl spindle_pool::RequestWithResponse<Account> for OpenAccount {
+    type Response = spindle_pool::AddResponse;
+}
