@@ -34,7 +34,7 @@
 //!   top pool (2 threads) of 4 `Branch` items, each owning its own pool of 64 `Leaf` items
 //!   (2 threads), created in the branch's constructor and shut down in its shutdown hook; one
 //!   call sends 4 `BumpAllRequest`s to the top pool and each branch answers with one
-//!   `send_and_receive` of 64 requests to its leaves: ns per leaf request, 50 calls per round,
+//!   `send_and_receive` of 64 requests to its leaves: ns per leaf request, 200 calls per round,
 //!   interleaved rounds. The item code is written once against messaging_thread_pool's names
 //!   (`pool/two_level.rs`) and compiled twice, Spindle's copy through `spindle::pool::compat`.
 //!
@@ -381,7 +381,7 @@ fn pool_rounds(
 /// `two_level::LEAVES` leaves on 2 threads.
 const BRANCHES: u64 = 4;
 /// Top-level calls per contender per round.
-const TWO_LEVEL_CALLS: u64 = 50;
+const TWO_LEVEL_CALLS: u64 = 200;
 
 /// `two_level` (printed and recorded): one `send_and_receive` of `BRANCHES` requests to the top
 /// pool, each branch answering by one `send_and_receive` of `LEAVES` requests to its own leaf
