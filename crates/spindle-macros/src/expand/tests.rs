@@ -121,7 +121,7 @@ fn generates_the_items_code() {
             args: quote! { Init = "BatchInit<P>" },
             input: quote! {
                 impl<P: Pools> Batch<P> where P: Clone {
-                    pub fn new(init: BatchInit<P>) -> Self { todo!() }
+                    pub fn new(init: BatchInit<P>) -> Self { Batch::open(init) }
                     #[messaging(SumRequest, SumResponse)]
                     pub fn sum(&self, pool: P::Pool) -> u64 { 0 }
                 }
@@ -146,7 +146,7 @@ fn generates_the_items_code() {
         Case {
             what: "a generic impl with no messages: the enums hold the parameters",
             args: quote!(),
-            input: quote! { impl<A, B> Pair<A, B> { fn new(id: u64) -> Self { todo!() } } },
+            input: quote! { impl<A, B> Pair<A, B> { fn new(id: u64) -> Self { Pair::empty(id) } } },
             has: &[
                 "pub struct PairInit<A, B>(pub u64, pub ::core::marker::PhantomData<fn() -> (A, B)>);",
                 "__Phantom(::core::convert::Infallible, ::core::marker::PhantomData<fn() -> (A, B)>),",
